@@ -1,0 +1,260 @@
+"""Core data types of pi-scan.
+
+Every stage of the pipeline (discover -> extract -> facts -> engine -> outcomes -> verdict ->
+reports -> exit code) exchanges these frozen dataclasses.  This module imports nothing from
+pi_scan, so any stage may depend on it without creating cycles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+from typing import Union
+
+# --------------------------------------------------------------------------------------------
+# Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """One signing certificate."""
+
+    scheme: str  # "v1", "v2" or "v3"
+    subject: str  # RFC 4514 string, e.g. "CN=Sample,O=pi-scan"
+    sha256: str  # lower-case hex fingerprint of the DER certificate
+
+
+@dataclass(frozen=True)
+class PermissionUse:
+    """One <uses-permission> (or <uses-permission-sdk-23>) element."""
+
+    name: str
+    max_sdk: int | None = None
+    sdk23: bool = False  # declared with <uses-permission-sdk-23>
+
+
+@dataclass(frozen=True)
+class CustomPermission:
+    """One <permission> element: a permission the app defines itself."""
+
+    name: str
+    protection_level: str | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    """One activity, activity-alias, service, receiver or provider of the manifest."""
+
+    kind: str  # "activity", "activity-alias", "service", "receiver", "provider"
+    name: str  # fully qualified class name (or alias name)
+    exported: bool  # effective value, including the implicit rule below API 31
+    exported_explicit: bool | None = None  # the android:exported attribute as written
+    enabled: bool = True
+    permission: str | None = None
+    authorities: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    meta_data: Mapping[str, str] = field(default_factory=dict)
+    target_activity: str | None = None  # activity-alias only
+    process: str | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One <uses-feature> element."""
+
+    name: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class NativeLib:
+    """One native library found in the archive."""
+
+    name: str  # file name, e.g. "libjcore.so"
+    abi: str  # e.g. "arm64-v8a"
+    path: str  # zip entry path
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A method or field referenced by DEX code, with the classes whose code uses it."""
+
+    ref: str  # smali form: "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
+    callers: tuple[str, ...] = ()  # dotted names of classes whose code invokes/reads it, sorted
+
+
+@dataclass(frozen=True)
+class ApkFacts:
+    """Everything the rules may look at for one app (one APK or one split bundle)."""
+
+    # identity
+    path: str
+    sha256: str
+    size: int
+    package: str
+    version_code: int | None = None
+    version_name: str | None = None
+    label: str | None = None
+    label_zh: str | None = None
+    min_sdk: int | None = None
+    target_sdk: int | None = None
+    compile_sdk: int | None = None
+    certificates: tuple[Certificate, ...] = ()
+    # manifest
+    permissions: tuple[PermissionUse, ...] = ()
+    custom_permissions: tuple[CustomPermission, ...] = ()
+    application: Mapping[str, str | bool | None] = field(default_factory=dict)
+    components: tuple[Component, ...] = ()
+    launcher_activity: str | None = None
+    app_meta_data: Mapping[str, str] = field(default_factory=dict)
+    queries_packages: tuple[str, ...] = ()
+    queries_actions: tuple[str, ...] = ()
+    queries_providers: tuple[str, ...] = ()
+    features: tuple[Feature, ...] = ()
+    # dex
+    dex_files: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    method_refs: tuple[MemberRef, ...] = ()
+    field_refs: tuple[MemberRef, ...] = ()
+    strings: tuple[str, ...] = ()
+    # the rest of the archive
+    native_libs: tuple[NativeLib, ...] = ()
+    assets: tuple[str, ...] = ()
+    raw_resources: tuple[str, ...] = ()
+    nested_apks: tuple[str, ...] = ()
+    splits: tuple[str, ...] = ()  # names of the APKs merged into this app (bundles only)
+    warnings: tuple[str, ...] = ()  # parts of the app that could not be read
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+
+
+class Verdict(IntEnum):
+    """Outcome for an app, ordered so that max() aggregates."""
+
+    PASS = 0
+    NOTICE = 1
+    REMOVAL = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Verdict:
+        return cls[text.upper()]
+
+
+class Status(str, Enum):
+    """Result of one rule on one app."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_EVALUATED = "not_evaluated"  # the rule needs something the scan does not have
+
+
+@dataclass(frozen=True)
+class Citation:
+    document: str  # short tag from the regulations catalogue, e.g. "RDFF", "PIPL", "CSL"
+    clause: str  # e.g. "3.1", "Art. 13"
+    note: str | None = None  # e.g. "Art. 41 before the 2026 renumbering"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    op: str
+    value: object = None
+    where: Condition | None = None  # for the "any"/"all"/"none" item operators
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition = Union[Leaf, AllOf, AnyOf, Not]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Verdict  # NOTICE or REMOVAL: what a violation leads to
+    title: Mapping[str, str]  # {"en": ..., "zh": ...}
+    message: Mapping[str, str]
+    remediation: Mapping[str, str]
+    citations: tuple[Citation, ...]
+    condition: Condition
+    tags: tuple[str, ...] = ()
+    category: str | None = None  # regulator problem label, e.g. "illegal-collection"
+    source: str | None = None  # file the rule was loaded from
+
+    def text(self, attr: str, lang: str) -> str:
+        texts: Mapping[str, str] = getattr(self, attr)
+        return texts.get(lang) or texts["en"]
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing that made a rule fire, and where it was found."""
+
+    fact: str  # fact name, e.g. "permissions"
+    value: str  # what matched, e.g. "android.permission.READ_SMS"
+    where: str  # e.g. "AndroidManifest.xml <uses-permission>" or "classes2.dex"
+    callers: tuple[str, ...] = ()  # classes whose code uses it (DEX evidence)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule_id: str
+    status: Status
+    level: Verdict
+    evidence: tuple[Evidence, ...] = ()
+    reason: str | None = None  # why a rule was not evaluated
+
+
+@dataclass(frozen=True)
+class ApkResult:
+    path: str
+    facts: ApkFacts | None
+    outcomes: tuple[Outcome, ...] = ()
+    verdict: Verdict = Verdict.PASS
+    verdict_reasons: tuple[str, ...] = ()
+    error: str | None = None  # set when the app could not be analysed
+
+    @property
+    def failed(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status is Status.FAILED)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    results: tuple[ApkResult, ...]
+    rules: tuple[Rule, ...]
+    tool_version: str
+    rules_version: str
+    generated_at: str  # ISO 8601, UTC
+
+    @property
+    def errors(self) -> tuple[ApkResult, ...]:
+        return tuple(r for r in self.results if r.error is not None)
