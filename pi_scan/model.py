@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Union
 
 # --------------------------------------------------------------------------------------------
 # Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
@@ -162,7 +161,7 @@ class Status(str, Enum):
 class Citation:
     document: str  # short tag from the regulations catalogue, e.g. "RDFF", "PIPL", "CSL"
     clause: str  # e.g. "3.1", "Art. 13"
-    note: str | None = None  # e.g. "Art. 41 before the 2026 renumbering"
+    former_clause: str | None = None  # the number before a renumbering (CSL before 2026)
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,7 @@ class Not:
     item: Condition
 
 
-Condition = Union[Leaf, AllOf, AnyOf, Not]
+Condition = Leaf | AllOf | AnyOf | Not
 
 
 @dataclass(frozen=True)
@@ -250,11 +249,46 @@ class ApkResult:
 @dataclass(frozen=True)
 class ScanResult:
     results: tuple[ApkResult, ...]
-    rules: tuple[Rule, ...]
+    ruleset: RuleSet
     tool_version: str
-    rules_version: str
     generated_at: str  # ISO 8601, UTC
 
     @property
     def errors(self) -> tuple[ApkResult, ...]:
         return tuple(r for r in self.results if r.error is not None)
+
+
+# --------------------------------------------------------------------------------------------
+# Verdict policy
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Raise the verdict to `to` when every given condition holds over the failed findings."""
+
+    id: str
+    to: Verdict
+    reason: Mapping[str, str]
+    min_findings: int | None = None
+    min_rdff_categories: int | None = None
+    tags_any: tuple[str, ...] = ()
+    rules_all: tuple[str, ...] = ()
+    rules_any: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    overrides: Mapping[str, Verdict] = field(default_factory=dict)
+    escalations: tuple[Escalation, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Rules ready to run, with the policy and the pack metadata reports need."""
+
+    rules: tuple[Rule, ...]
+    policy: Policy
+    version: str  # e.g. "pi-scan-core@2026.11.0"
+    categories: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    documents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -1,0 +1,153 @@
+"""The command-line interface.  Thin: parse options, call the core, render, write, exit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pi_scan import __version__
+from pi_scan.cli.common import handle_errors, lang_option, rules_option
+from pi_scan.cli.rules import rules
+from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
+from pi_scan.model import ApkResult, RuleSet, ScanResult
+from pi_scan.report import REPORTERS
+from pi_scan.report.base import clean, summary_counts
+from pi_scan.ruleset import load_rules
+from pi_scan.verdict import FAIL_ON, gate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pi-scan")
+@click.option("-v", "--verbose", is_flag=True, help="Show the APK library's own log messages.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Check Android apps for unlawful collection of personal information."""
+    ctx.obj = {"verbose": verbose}
+
+
+def _set_verbose(ctx: click.Context) -> None:
+    from pi_scan.extract import set_verbose
+
+    set_verbose(bool(ctx.find_root().obj and ctx.find_root().obj.get("verbose")))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@rules_option
+@click.option("--select", multiple=True, help="Run only these rule ids or tags (repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids or tags (repeatable).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="notice",
+    show_default=True,
+    help="Exit 1 when some app's verdict is at or above this level.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="table",
+    show_default=True,
+    help="Format printed on standard output.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[:PATH]",
+    help="Also write FORMAT to PATH (repeatable); without PATH, print it instead of --format.",
+)
+@lang_option
+@click.pass_context
+@handle_errors
+def scan(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    rules_dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str,
+    fmt: str,
+    outputs: tuple[str, ...],
+    lang: str,
+) -> None:
+    """Scan APK files and folders (searched recursively) and give each app a verdict."""
+    targets = parse_outputs(outputs, fmt)
+    ruleset = load_rules(rules_dirs, select, ignore)
+    _set_verbose(ctx)
+    result = _run(paths, ruleset)
+    write_outputs(result, targets, lang)
+    _summary(result)
+    sys.exit(int(gate(result, fail_on)))
+
+
+def _run(paths: tuple[str, ...], ruleset: RuleSet) -> ScanResult:
+    from pi_scan.app import run_scan
+
+    def on_result(result: ApkResult) -> None:
+        if result.error:
+            click.echo(f"error: {clean(result.path)}: {clean(result.error)}", err=True)
+
+    return run_scan(paths, ruleset, on_result=on_result)
+
+
+def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, str | None]]:
+    """`-o FORMAT[:PATH]` values -> [(format, path or None for stdout)]."""
+    targets: list[tuple[str, str | None]] = []
+    for spec in outputs:
+        name, _, path = spec.partition(":")
+        if name not in REPORTERS:
+            known = ", ".join(sorted(REPORTERS))
+            raise UsageError(f"unknown output format {name!r} in -o {spec!r} (known: {known})")
+        targets.append((name, path or None))
+    if not any(path is None for _, path in targets):
+        targets.insert(0, (fmt, None))
+    return targets
+
+
+def write_outputs(result: ScanResult, targets: list[tuple[str, str | None]], lang: str) -> None:
+    """Render everything first; write files only once every rendering succeeded."""
+    rendered = [(REPORTERS[name].render(result, lang), path) for name, path in targets]
+    for text, path in rendered:
+        if path is None:
+            click.echo(text, nl=False)
+            continue
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ReportWriteError(f"cannot write report {path}: {exc.strerror}") from None
+
+
+def _summary(result: ScanResult) -> None:
+    c = summary_counts(result)
+    click.echo(
+        f"pi-scan: {c['apps']} apps: {c['pass']} pass, {c['notice']} notice, "
+        f"{c['removal']} removal, {c['error']} errors ({result.ruleset.version})",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("apk", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@handle_errors
+def facts(ctx: click.Context, apk: Path) -> None:
+    """Print the facts extracted from APK as JSON: exactly what rules see."""
+    from pi_scan.extract import extract_facts
+    from pi_scan.factview import fact_dict
+
+    _set_verbose(ctx)
+    try:
+        data = fact_dict(extract_facts(apk))
+    except ApkAnalysisError as exc:
+        click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
+        sys.exit(int(ExitCode.INCOMPLETE))
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+main.add_command(rules)

@@ -1,0 +1,124 @@
+"""The generic rule evaluator: facts + rules -> outcomes.  Pure: no I/O, no state on rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pi_scan.engine.ops import OPS, SCALAR_OPS
+from pi_scan.factview import FACTS, FactValue
+from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Not, Outcome, Rule, Status
+
+Scope = Mapping[str, Any]
+
+
+def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Outcome, ...]:
+    """Run every rule on one app's facts; one outcome per rule, passes included."""
+    return tuple(evaluate_rule(facts, rule) for rule in rules)
+
+
+def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:
+    matched, evidence = _eval(rule.condition, facts, top=True)
+    status = Status.FAILED if matched else Status.PASSED
+    return Outcome(rule.id, status, rule.level, tuple(_dedupe(evidence)) if matched else ())
+
+
+def _eval(cond: Condition, scope: Scope, top: bool) -> tuple[bool, list[Evidence]]:
+    if isinstance(cond, AllOf):
+        evidence: list[Evidence] = []
+        for item in cond.items:
+            ok, ev = _eval(item, scope, top)
+            if not ok:
+                return False, []
+            evidence += ev
+        return True, evidence
+    if isinstance(cond, AnyOf):
+        results = [_eval(item, scope, top) for item in cond.items]
+        hits = [ev for ok, ev in results if ok]
+        return bool(hits), [e for ev in hits for e in ev]
+    if isinstance(cond, Not):
+        ok, _ = _eval(cond.item, scope, top)
+        return (not ok), ([_absence(cond.item)] if not ok and top else [])
+    return _eval_leaf(cond, scope, top)
+
+
+def _eval_leaf(leaf: Leaf, scope: Scope, top: bool) -> tuple[bool, list[Evidence]]:
+    fact = scope.get(leaf.fact)
+    op = OPS[leaf.op]
+    if leaf.op in SCALAR_OPS:
+        hits = op(fact, leaf.value, _identity)
+        return bool(hits), [_scalar_evidence(leaf, fact)] if hits and top else []
+    items = list(fact or [])
+    if leaf.where is not None:
+        where = leaf.where
+        items = [item for item in items if _eval(where, _item_scope(item), top=False)[0]]
+    hits = op(items, leaf.value, _key_of(leaf.fact, top))
+    return bool(hits), [_item_evidence(leaf.fact, item) for item in hits] if top else []
+
+
+def _identity(item: Any) -> Any:
+    return item
+
+
+def _key_of(fact: str, top: bool) -> Any:
+    spec = FACTS.get(fact) if top else None
+    field = spec.key if spec is not None else None
+
+    def key(item: Any) -> Any:
+        if isinstance(item, Mapping):
+            return item.get(field or "name")
+        return item
+
+    return key
+
+
+def _item_scope(item: Any) -> Scope:
+    return item if isinstance(item, Mapping) else {"value": item}
+
+
+def _where(fact: str) -> str:
+    spec = FACTS.get(fact)
+    return spec.where if spec is not None else fact
+
+
+def _scalar_evidence(leaf: Leaf, fact: Any) -> Evidence:
+    return Evidence(leaf.fact, f"{leaf.fact}={json.dumps(fact)}", _where(leaf.fact))
+
+
+def _item_evidence(fact: str, item: Any) -> Evidence:
+    if not isinstance(item, Mapping):
+        return Evidence(fact, str(item), _where(fact))
+    key = _key_of(fact, top=True)(item)
+    where = _where(fact)
+    if fact == "components":
+        where = f"AndroidManifest.xml <{item.get('kind')}>"
+    elif fact == "native_libs":
+        where = str(item.get("path", where))
+    callers = tuple(item.get("callers") or ())
+    return Evidence(fact, str(key), where, callers)
+
+
+def _absence(cond: Condition) -> Evidence:
+    """Evidence for a `not` that held: say what was looked for and not found."""
+    if isinstance(cond, Leaf):
+        shown = json.dumps(cond.value, ensure_ascii=False) if cond.value is not None else ""
+        text = f"none found: {cond.fact} {cond.op} {shown}".strip()
+        return Evidence(cond.fact, text, _where(cond.fact))
+    return Evidence("-", "none found: " + _describe(cond), "app")
+
+
+def _describe(cond: Condition) -> str:
+    if isinstance(cond, Leaf):
+        return f"{cond.fact} {cond.op} {json.dumps(cond.value, ensure_ascii=False)}"
+    if isinstance(cond, Not):
+        return f"not ({_describe(cond.item)})"
+    joiner = " and " if isinstance(cond, AllOf) else " or "
+    return "(" + joiner.join(_describe(c) for c in cond.items) + ")"
+
+
+def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
+    seen: dict[Evidence, None] = {}
+    for item in evidence:
+        seen.setdefault(item, None)
+    return list(seen)

@@ -1,0 +1,158 @@
+"""The fact namespace that rules see, and the JSON that `pi-scan facts` prints.
+
+`ApkFacts` is the structured result of extraction.  Rules address facts by flat names
+("permissions", "target_sdk", "components", "method_refs", ...).  `fact_dict()` turns one into
+the other, and `FACTS` describes every name: its shape, the field that list operators compare
+("key"), and where in the APK an auditor finds it (used as evidence location).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pi_scan.model import ApkFacts
+
+FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    kind: str  # "scalar", "strings" (list of str) or "objects" (list of dict)
+    where: str  # where an auditor finds it in the APK
+    description: str
+    key: str | None = None  # for "objects": the field that string operators compare
+
+
+MANIFEST = "AndroidManifest.xml"
+
+FACTS: Mapping[str, FactSpec] = {
+    # identity
+    "path": FactSpec("scalar", "file", "path of the scanned file"),
+    "sha256": FactSpec("scalar", "file", "SHA-256 of the scanned file"),
+    "size": FactSpec("scalar", "file", "size of the scanned file in bytes"),
+    "package": FactSpec("scalar", f"{MANIFEST} <manifest>", "package name"),
+    "version_code": FactSpec("scalar", f"{MANIFEST} <manifest>", "android:versionCode"),
+    "version_name": FactSpec("scalar", f"{MANIFEST} <manifest>", "android:versionName"),
+    "label": FactSpec("scalar", "resources.arsc", "application label, default locale"),
+    "label_zh": FactSpec("scalar", "resources.arsc", "application label, Chinese locale"),
+    "min_sdk": FactSpec("scalar", f"{MANIFEST} <uses-sdk>", "minSdkVersion"),
+    "target_sdk": FactSpec("scalar", f"{MANIFEST} <uses-sdk>", "targetSdkVersion"),
+    "compile_sdk": FactSpec("scalar", f"{MANIFEST} <manifest>", "compileSdkVersion"),
+    "certificates": FactSpec(
+        "objects", "APK signature", "signing certificates (scheme, subject, sha256)", "sha256"
+    ),
+    "signing_schemes": FactSpec("strings", "APK signature", "signature schemes present (v1/v2/v3)"),
+    # manifest
+    "permissions": FactSpec("strings", f"{MANIFEST} <uses-permission>", "requested permissions"),
+    "permission_uses": FactSpec(
+        "objects",
+        f"{MANIFEST} <uses-permission>",
+        "requested permissions with maxSdkVersion and whether declared as uses-permission-sdk-23",
+        "name",
+    ),
+    "custom_permissions": FactSpec(
+        "objects", f"{MANIFEST} <permission>", "permissions the app defines", "name"
+    ),
+    "application.class": FactSpec("scalar", f"{MANIFEST} <application>", "Application class"),
+    "application.allow_backup": FactSpec("scalar", f"{MANIFEST} <application>", "allowBackup"),
+    "application.debuggable": FactSpec("scalar", f"{MANIFEST} <application>", "debuggable"),
+    "application.uses_cleartext_traffic": FactSpec(
+        "scalar", f"{MANIFEST} <application>", "usesCleartextTraffic"
+    ),
+    "application.network_security_config": FactSpec(
+        "scalar", f"{MANIFEST} <application>", "networkSecurityConfig"
+    ),
+    "application.request_legacy_external_storage": FactSpec(
+        "scalar", f"{MANIFEST} <application>", "requestLegacyExternalStorage"
+    ),
+    "application.full_backup_content": FactSpec(
+        "scalar", f"{MANIFEST} <application>", "fullBackupContent"
+    ),
+    "application.data_extraction_rules": FactSpec(
+        "scalar", f"{MANIFEST} <application>", "dataExtractionRules"
+    ),
+    "components": FactSpec(
+        "objects",
+        MANIFEST,
+        "activities, aliases, services, receivers and providers with their exported state, "
+        "permission, authorities, intent-filter actions/categories and meta-data",
+        "name",
+    ),
+    "launcher_activity": FactSpec("scalar", MANIFEST, "activity started from the launcher"),
+    "app_meta_data": FactSpec(
+        "objects", f"{MANIFEST} <application><meta-data>", "application meta-data", "name"
+    ),
+    "queries.packages": FactSpec("strings", f"{MANIFEST} <queries>", "queried packages"),
+    "queries.actions": FactSpec("strings", f"{MANIFEST} <queries>", "queried intent actions"),
+    "queries.providers": FactSpec("strings", f"{MANIFEST} <queries>", "queried authorities"),
+    "features": FactSpec("objects", f"{MANIFEST} <uses-feature>", "used features", "name"),
+    # dex
+    "dex_files": FactSpec("strings", "classes*.dex", "DEX files"),
+    "classes": FactSpec("strings", "classes*.dex", "defined classes (dotted names)"),
+    "method_refs": FactSpec(
+        "objects",
+        "classes*.dex",
+        "referenced methods (smali form) with the classes whose code invokes them",
+        "ref",
+    ),
+    "field_refs": FactSpec(
+        "objects",
+        "classes*.dex",
+        "referenced fields (smali form) with the classes whose code reads or writes them",
+        "ref",
+    ),
+    "strings": FactSpec("strings", "classes*.dex", "string constants"),
+    # rest of the archive
+    "native_libs": FactSpec("objects", "lib/", "native libraries (name, abi, path)", "name"),
+    "assets": FactSpec("strings", "assets/", "asset files"),
+    "raw_resources": FactSpec("strings", "res/raw/", "raw resource files"),
+    "nested_apks": FactSpec("strings", "zip entries", "APK files inside the APK"),
+    "splits": FactSpec("strings", "bundle", "APKs merged into this app (bundles only)"),
+    "warnings": FactSpec("strings", "scan", "parts of the app that could not be read"),
+}
+
+
+def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
+    """Return the facts as rules see them: flat names, JSON-compatible values."""
+    raw = asdict(facts)
+    out: dict[str, FactValue] = {
+        name: raw[name] for name in FACTS if name in raw and not name.startswith("application.")
+    }
+    out["permissions"] = sorted({p.name for p in facts.permissions})
+    out["permission_uses"] = raw["permissions"]
+    out["signing_schemes"] = sorted({c.scheme for c in facts.certificates})
+    for key in (
+        "class",
+        "allow_backup",
+        "debuggable",
+        "uses_cleartext_traffic",
+        "network_security_config",
+        "request_legacy_external_storage",
+        "full_backup_content",
+        "data_extraction_rules",
+    ):
+        out[f"application.{key}"] = facts.application.get(key)
+    out["app_meta_data"] = [{"name": k, "value": v} for k, v in sorted(facts.app_meta_data.items())]
+    out["queries.packages"] = list(facts.queries_packages)
+    out["queries.actions"] = list(facts.queries_actions)
+    out["queries.providers"] = list(facts.queries_providers)
+    for name, value in out.items():
+        if isinstance(value, tuple):
+            out[name] = _listify(value)
+    return {name: out[name] for name in FACTS}
+
+
+def _listify(value: Any) -> Any:
+    """asdict() keeps tuples; JSON and rule cases use lists."""
+    if isinstance(value, tuple | list):
+        return [_listify(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _listify(v) for k, v in value.items()}
+    return value
+
+
+def default_facts() -> dict[str, FactValue]:
+    """An empty app: every fact present with its empty value (base for rule test cases)."""
+    return {name: ([] if spec.kind != "scalar" else None) for name, spec in FACTS.items()}

@@ -1,0 +1,31 @@
+"""Shared fixtures: sample paths, a CLI runner helper, hand-built facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pi_scan.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+RULES = ROOT / "rules"
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.fail(f"sample {name} is missing: run `python samples/build.py`")
+    return path
+
+
+def invoke(args: Sequence[str], code: int) -> Result:
+    """Run the CLI in-process and assert its exit code, showing output on failure."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == code, (
+        f"exit {result.exit_code} != {code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    )
+    return result

@@ -1,0 +1,128 @@
+"""The generic evaluator and its operators, on hand-built facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pi_scan.engine import evaluate_rule
+from pi_scan.engine.ops import OPS
+from pi_scan.factview import default_facts
+from pi_scan.model import AllOf, AnyOf, Citation, Condition, Leaf, Not, Rule, Status, Verdict
+
+
+def make_rule(cond: Condition) -> Rule:
+    text = {"en": "t", "zh": "t"}
+    return Rule(
+        "PI-TEST-001", Verdict.NOTICE, text, text, text, (Citation("PIPL", "Art. 6"),), cond
+    )
+
+
+def run(cond: Condition, **facts: Any) -> tuple[bool, list[str]]:
+    base = default_facts()
+    base.update(facts)
+    outcome = evaluate_rule(base, make_rule(cond))
+    return outcome.status is Status.FAILED, [e.value for e in outcome.evidence]
+
+
+@pytest.mark.parametrize(
+    ("op", "fact", "value", "expected"),
+    [
+        ("eq", 5, 5, True),
+        ("eq", 5, 6, False),
+        ("ne", 5, 6, True),
+        ("ne", None, None, False),
+        ("lt", 22, 23, True),
+        ("lt", 23, 23, False),
+        ("lt", None, 23, False),
+        ("lt", True, 23, False),
+        ("le", 23, 23, True),
+        ("gt", 24, 23, True),
+        ("gt", 23, 23, False),
+        ("ge", 23, 23, True),
+        ("in", "a", ("a", "b"), True),
+        ("in", "c", ("a", "b"), False),
+        ("exists", "x", True, True),
+        ("exists", None, True, False),
+        ("exists", None, False, True),
+        ("exists", [], False, True),
+    ],
+)
+def test_scalar_ops(op: str, fact: Any, value: Any, expected: bool) -> None:
+    assert run(Leaf("target_sdk", op, value), target_sdk=fact)[0] is expected
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "expected"),
+    [
+        ("contains_any", ("b", "z"), ["b"]),
+        ("contains_any", ("z",), []),
+        ("contains_all", ("a", "b"), ["a", "b"]),
+        ("contains_all", ("a", "z"), []),
+        ("prefix_any", ("a.",), ["a.x"]),
+        ("prefix_any", ("q",), []),
+        ("matches_any", ("^b$", "(?i)A\\.X"), ["b", "a.x"]),
+        ("matches_any", ("^z",), []),
+        ("any", None, ["a", "b", "a.x"]),
+        ("count_ge", 3, ["a", "b", "a.x"]),
+        ("count_ge", 4, []),
+    ],
+)
+def test_list_ops(op: str, value: Any, expected: list[str]) -> None:
+    fired, evidence = run(Leaf("permissions", op, value), permissions=["a", "b", "a.x"])
+    assert fired is bool(expected)
+    assert sorted(evidence) == sorted(expected)
+
+
+def test_every_operator_is_tested() -> None:
+    assert set(OPS) == {
+        "eq", "ne", "lt", "le", "gt", "ge", "in", "exists", "contains_any", "contains_all",
+        "prefix_any", "matches_any", "any", "count_ge",
+    }  # fmt: skip
+
+
+def test_where_filters_items_and_evidence_names_callers() -> None:
+    refs = [
+        {"ref": "LA;->f()V", "callers": ["com.umeng.X"]},
+        {"ref": "LA;->g()V", "callers": []},
+    ]
+    cond = Leaf("method_refs", "prefix_any", ("LA;->",), Leaf("callers", "count_ge", 1))
+    base = default_facts()
+    base["method_refs"] = refs
+    outcome = evaluate_rule(base, make_rule(cond))
+    assert [(e.value, e.callers, e.where) for e in outcome.evidence] == [
+        ("LA;->f()V", ("com.umeng.X",), "classes*.dex")
+    ]
+
+
+def test_component_evidence_names_the_element() -> None:
+    comps = [{"kind": "provider", "name": "a.P", "exported": True, "permission": None}]
+    cond = Leaf("components", "any", None, Leaf("kind", "eq", "provider"))
+    base = default_facts()
+    base["components"] = comps
+    evidence = evaluate_rule(base, make_rule(cond)).evidence
+    assert [(e.value, e.where) for e in evidence] == [("a.P", "AndroidManifest.xml <provider>")]
+
+
+def test_all_any_not() -> None:
+    a = Leaf("permissions", "contains_any", ("a",))
+    z = Leaf("permissions", "contains_any", ("z",))
+    facts = {"permissions": ["a"]}
+    assert run(AllOf((a, z)), **facts)[0] is False
+    assert run(AnyOf((a, z)), **facts)[0] is True
+    assert run(Not(z), **facts)[0] is True
+    assert run(Not(a), **facts)[0] is False
+
+
+def test_not_reports_what_was_missing() -> None:
+    fired, evidence = run(Not(Leaf("assets", "matches_any", ("privacy",))), assets=["a.png"])
+    assert fired
+    assert evidence == ['none found: assets matches_any ["privacy"]']
+
+
+def test_passing_rule_has_no_evidence() -> None:
+    base = default_facts()
+    outcome = evaluate_rule(base, make_rule(Leaf("permissions", "contains_any", ("x",))))
+    assert outcome.status is Status.PASSED
+    assert outcome.evidence == ()
