@@ -118,7 +118,9 @@ def test_all_any_not() -> None:
 def test_not_reports_what_was_missing() -> None:
     fired, evidence = run(Not(Leaf("assets", "matches_any", ("privacy",))), assets=["a.png"])
     assert fired
-    assert evidence == ['none found: assets matches_any ["privacy"]']
+    assert evidence == ["none found: assets matches_any privacy"]
+    cond = Not(AnyOf((Leaf("assets", "contains_any", ("a", "b")), Leaf("strings", "any"))))
+    assert run(cond)[1] == ["none found: assets contains_any a, b", "none found: strings any"]
 
 
 def test_passing_rule_has_no_evidence() -> None:

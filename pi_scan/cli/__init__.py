@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pi_scan import __version__
-from pi_scan.cli.common import handle_errors, lang_option, rules_option
+from pi_scan.cli.common import handle_errors, lang_option, rules_option, verbose_requested
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.model import ApkResult, RuleSet, ScanResult
@@ -28,10 +28,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = {"verbose": verbose}
 
 
-def _set_verbose(ctx: click.Context) -> None:
+def _set_verbose() -> None:
     from pi_scan.extract import set_verbose
 
-    set_verbose(bool(ctx.find_root().obj and ctx.find_root().obj.get("verbose")))
+    set_verbose(verbose_requested())
 
 
 @main.command()
@@ -63,10 +63,8 @@ def _set_verbose(ctx: click.Context) -> None:
     help="Also write FORMAT to PATH (repeatable); without PATH, print it instead of --format.",
 )
 @lang_option
-@click.pass_context
 @handle_errors
 def scan(
-    ctx: click.Context,
     paths: tuple[str, ...],
     rules_dirs: tuple[Path, ...],
     select: tuple[str, ...],
@@ -79,7 +77,7 @@ def scan(
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
     targets = parse_outputs(outputs, fmt)
     ruleset = load_rules(rules_dirs, select, ignore)
-    _set_verbose(ctx)
+    _set_verbose()
     result = _run(paths, ruleset)
     write_outputs(result, targets, lang)
     _summary(result)
@@ -134,14 +132,13 @@ def _summary(result: ScanResult) -> None:
 
 @main.command()
 @click.argument("apk", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_context
 @handle_errors
-def facts(ctx: click.Context, apk: Path) -> None:
+def facts(apk: Path) -> None:
     """Print the facts extracted from APK as JSON: exactly what rules see."""
     from pi_scan.extract import extract_facts
     from pi_scan.factview import fact_dict
 
-    _set_verbose(ctx)
+    _set_verbose()
     try:
         data = fact_dict(extract_facts(apk))
     except ApkAnalysisError as exc:

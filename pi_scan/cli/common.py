@@ -29,8 +29,19 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("pi-scan: interrupted", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
+        except Exception as exc:
+            if verbose_requested():
+                raise
+            click.echo(f"pi-scan: internal error: {exc!r} (run with -v for details)", err=True)
+            sys.exit(int(ExitCode.USAGE))
 
     return wrapper  # type: ignore[return-value]
+
+
+def verbose_requested() -> bool:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return bool(isinstance(obj, dict) and obj.get("verbose"))
 
 
 rules_option = click.option(

@@ -39,7 +39,7 @@ def _eval(cond: Condition, scope: Scope, top: bool) -> tuple[bool, list[Evidence
         return bool(hits), [e for ev in hits for e in ev]
     if isinstance(cond, Not):
         ok, _ = _eval(cond.item, scope, top)
-        return (not ok), ([_absence(cond.item)] if not ok and top else [])
+        return (not ok), (_absence(cond.item) if not ok and top else [])
     return _eval_leaf(cond, scope, top)
 
 
@@ -99,13 +99,16 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
     return Evidence(fact, str(key), where, callers)
 
 
-def _absence(cond: Condition) -> Evidence:
+def _absence(cond: Condition) -> list[Evidence]:
     """Evidence for a `not` that held: say what was looked for and not found."""
+    if isinstance(cond, AnyOf):
+        return [e for item in cond.items for e in _absence(item)]
     if isinstance(cond, Leaf):
-        shown = json.dumps(cond.value, ensure_ascii=False) if cond.value is not None else ""
+        values = cond.value if isinstance(cond.value, tuple) else (cond.value,)
+        shown = ", ".join(str(v) for v in values if v is not None)
         text = f"none found: {cond.fact} {cond.op} {shown}".strip()
-        return Evidence(cond.fact, text, _where(cond.fact))
-    return Evidence("-", "none found: " + _describe(cond), "app")
+        return [Evidence(cond.fact, text, _where(cond.fact))]
+    return [Evidence("-", "none found: " + _describe(cond), "app")]
 
 
 def _describe(cond: Condition) -> str:

@@ -10,8 +10,8 @@ from pi_scan.model import ApkResult, Rule, ScanResult, Verdict
 from pi_scan.report.base import clean, evidence_text, level_counts, verdict_label
 
 _HEAD = {
-    "en": ("file", "package", "version", "verdict", "removal", "notice"),
-    "zh": ("文件", "包名", "版本", "结论", "下架", "通报"),
+    "en": ("file", "package", "version", "verdict", "removal", "notice", "note"),
+    "zh": ("文件", "包名", "版本", "结论", "下架", "通报", "备注"),
 }
 _FINDING_HEAD = {
     "en": ("rule", "level", "title", "evidence"),
@@ -41,7 +41,7 @@ def _word(label: str, lang: str) -> str:
 def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
     facts = result.facts
     if result.error or facts is None:
-        return (clean(result.path), "-", "-", _word("error", lang), "-", clean(result.error))
+        return (clean(result.path), "-", "-", _word("error", lang), "-", "-", clean(result.error))
     counts = level_counts(result)
     version = f"{facts.version_name or '-'} ({facts.version_code})"
     return (
@@ -51,6 +51,7 @@ def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
         _word(verdict_label(result), lang),
         str(counts[Verdict.REMOVAL]),
         str(counts[Verdict.NOTICE]),
+        clean("; ".join(facts.warnings)),
     )
 
 
@@ -71,4 +72,12 @@ def _findings(result: ApkResult, rules: dict[str, Rule], lang: str) -> str:
         )
     title = clean(result.facts.package if result.facts else result.path)
     head = f"{title}: {_word(verdict_label(result), lang)}"
-    return head + "\n" + tabulate(rows, headers=_FINDING_HEAD[lang], tablefmt="simple")
+    escalations = [
+        r.split(":", 1)[1] for r in result.verdict_reasons if r.startswith("escalation:")
+    ]
+    if escalations:
+        head += f" ({', '.join(escalations)})"
+    table = tabulate(
+        rows, headers=_FINDING_HEAD[lang], tablefmt="simple", maxcolwidths=[None, None, 40, 100]
+    )
+    return head + "\n" + table

@@ -1,0 +1,50 @@
+"""The wheel ships the rule packs: build it, install it into a fresh venv, scan a sample."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+from .conftest import ROOT, sample
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_wheel_installs_and_scans(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build = run(
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+        "-w", dist, ROOT, cwd=tmp_path,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout + build.stderr
+    [wheel] = dist.glob("pi_scan-*.whl")
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    # The dependencies come from this interpreter's site-packages (no network in tests); the
+    # package itself only from the wheel.
+    site = run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path)
+    Path(site.stdout.strip(), "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = run(py, "-m", "pip", "install", "--no-deps", "--no-index", wheel, cwd=tmp_path)
+    assert install.returncode == 0, install.stdout + install.stderr
+
+    where = run(py, "-c", "import pi_scan, sys; print(pi_scan.__file__)", cwd=tmp_path)
+    assert where.stdout.startswith(str(env_dir)), where.stdout
+
+    scan = run(
+        env_dir / "bin" / "pi-scan", "scan", "--format", "json", sample("clean.apk"), cwd=tmp_path
+    )
+    assert scan.returncode == 0, scan.stdout + scan.stderr
+    report = json.loads(scan.stdout)
+    assert report["results"][0]["verdict"] == "pass"
+    assert report["rules_version"].startswith("pi-scan-core@")
+    assert len(report["rules"]) >= 10

@@ -1,0 +1,156 @@
+"""End to end on the bundled samples: verdicts and findings as samples/README.md states them,
+and `pi-scan facts` equal to the golden JSON (set PI_SCAN_UPDATE_GOLDEN=1 to rewrite it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SAMPLES, invoke, sample
+
+GOLDEN = ROOT / "tests" / "golden" / "facts"
+
+EXPECTED = {
+    "clean.apk": ("pass", set()),
+    "overperm.apk": (
+        "removal",
+        {"PI-MAN-001", "PI-MAN-002", "PI-PERM-001", "PI-PERM-002", "PI-PERM-003", "PI-PERM-004",
+         "PI-PERM-006", "PI-PP-001", "PI-START-001"},
+    ),
+    "sdk-collector.apk": (
+        "removal", {"PI-API-001", "PI-API-002", "PI-PERM-006", "PI-PP-001", "PI-START-001"}
+    ),
+    "legacy.apk": ("removal", {"PI-API-001", "PI-PERM-003", "PI-PERM-005", "PI-PP-001"}),
+    "multidex.apk": ("notice", {"PI-API-001"}),
+    "split.apks": ("notice", {"PI-PERM-003"}),
+    "split.xapk": ("notice", {"PI-PERM-003"}),
+}  # fmt: skip
+ERRORS = {
+    "corrupt.apk": "truncated zip",
+    "not-an-apk.apk": "no AndroidManifest.xml (not an APK)",
+    "bad-manifest.apk": "malformed binary AndroidManifest.xml",
+}
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, dict[str, object]]:
+    result = invoke(["scan", "--format", "json", str(SAMPLES)], 3)
+    doc = json.loads(result.stdout)
+    return {Path(str(r["path"])).name: r for r in doc["results"]}
+
+
+def test_every_sample_is_reported(report: dict[str, dict[str, object]]) -> None:
+    assert set(report) == set(EXPECTED) | set(ERRORS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample_verdict_and_findings(report: dict[str, dict[str, object]], name: str) -> None:
+    verdict, rules = EXPECTED[name]
+    result = report[name]
+    assert result["verdict"] == verdict
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    assert {f["rule_id"] for f in findings} == rules
+    for finding in findings:
+        assert finding["citations"], "every finding names its clause"
+        assert finding["evidence"]
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_broken_sample_is_an_error(report: dict[str, dict[str, object]], name: str) -> None:
+    assert report[name]["verdict"] == "error"
+    assert ERRORS[name] in str(report[name]["error"])
+
+
+def test_sdk_calls_are_attributed_to_sdk_classes(report: dict[str, dict[str, object]]) -> None:
+    findings = report["sdk-collector.apk"]["findings"]
+    assert isinstance(findings, list)
+    [api] = [f for f in findings if f["rule_id"] == "PI-API-002"]
+    callers = {c for e in api["evidence"] for c in e["callers"]}
+    assert callers == {
+        "cn.jpush.android.api.JPushInterface",
+        "com.qq.e.comm.managers.GDTAdSdk",
+        "com.umeng.commonsdk.UMConfigure",
+    }
+
+
+def test_table_output_and_summary() -> None:
+    result = invoke(["scan", str(SAMPLES / "clean.apk"), str(SAMPLES / "legacy.apk")], 1)
+    assert "org.piscan.sample.clean" in result.stdout
+    assert "PI-PERM-005" in result.stdout
+    assert "pi-scan: 2 apps: 1 pass, 0 notice, 1 removal, 0 errors" in result.stderr
+
+
+def test_chinese_table() -> None:
+    result = invoke(["scan", "--lang", "zh", "--fail-on", "never", str(sample("legacy.apk"))], 0)
+    assert "下架" in result.stdout and "targetSdkVersion 低于 23" in result.stdout
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("notice", 1), ("removal", 0), ("never", 0)])
+def test_fail_on_gate(fail_on: str, code: int) -> None:
+    invoke(["scan", "--fail-on", fail_on, str(sample("multidex.apk"))], code)
+
+
+def test_bad_apk_does_not_stop_the_batch(tmp_path: Path) -> None:
+    (tmp_path / "zero.apk").write_bytes(b"")
+    (tmp_path / "text.apk").write_text("hello")
+    result = invoke(["scan", str(tmp_path), str(sample("clean.apk"))], 3)
+    assert "error: " in result.stderr and "zero.apk" in result.stderr
+    assert "text.apk" in result.stderr
+    assert "1 pass" in result.stderr and "2 errors" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke(["scan", str(tmp_path / "nope.apk"), str(empty), str(sample("clean.apk"))], 3)
+    assert "nope.apk: no such file or folder" in result.stderr
+    assert "empty: no APK, APKS, XAPK or APKM files found" in result.stderr
+
+
+def test_outputs_are_written_only_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = invoke(["scan", "-o", f"json:{out}", str(sample("clean.apk"))], 0)
+    assert "org.piscan.sample.clean" in result.stdout  # the table still goes to stdout
+    assert json.loads(out.read_text(encoding="utf-8"))["results"][0]["verdict"] == "pass"
+    result = invoke(["scan", "-o", "json", str(sample("clean.apk"))], 0)
+    assert json.loads(result.stdout)["summary"]["pass"] == 1
+
+
+def test_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke(["scan", "-o", "pdf:x.pdf", str(sample("clean.apk"))], 2)
+    assert "unknown output format 'pdf'" in result.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_unwritable_output_is_exit_2(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "r.json"
+    result = invoke(["scan", "-o", f"json:{target}", str(sample("clean.apk"))], 2)
+    assert "cannot write report" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_facts_match_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = invoke(["facts", f"samples/{name}"], 0)
+    golden = GOLDEN / f"{name}.json"
+    if os.environ.get("PI_SCAN_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(result.stdout, encoding="utf-8")
+    assert json.loads(result.stdout) == json.loads(golden.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_facts_on_a_broken_sample(name: str) -> None:
+    result = invoke(["facts", str(sample(name))], 3)
+    assert ERRORS[name] in result.stderr
+    assert result.stdout == ""
+
+
+def test_version_and_help() -> None:
+    assert "pi-scan, version" in invoke(["--version"], 0).stdout
+    assert "scan" in invoke(["--help"], 0).stdout
