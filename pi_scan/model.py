@@ -155,6 +155,7 @@ class Status(str, Enum):
     PASSED = "passed"
     FAILED = "failed"
     NOT_EVALUATED = "not_evaluated"  # the rule needs something the scan does not have
+    SUPPRESSED = "suppressed"  # failed, but waived or baselined (see Outcome.justification)
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ class Outcome:
     level: Verdict
     evidence: tuple[Evidence, ...] = ()
     reason: str | None = None  # why a rule was not evaluated
+    justification: str | None = None  # why a failure is suppressed (waiver reason, "baseline")
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,58 @@
-"""The reporter interface and helpers shared by reporters."""
+"""The reporter interface and helpers shared by reporters.
+
+Everything here is pure and deterministic.  Strings that come from an APK (labels, package
+names, evidence, paths) are hostile until escaped for the target format: `clean` makes them safe
+for a terminal, `clean_xml` for XML 1.0; each reporter adds its own format's escaping on top.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import ClassVar, Protocol
 
-from pi_scan.model import ApkResult, Evidence, ScanResult, Verdict
+from pi_scan.model import (
+    ApkFacts,
+    ApkResult,
+    Citation,
+    Evidence,
+    Outcome,
+    Rule,
+    RuleSet,
+    ScanResult,
+    Status,
+    Verdict,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CLASS_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$")
+# What XML 1.0 forbids on top of the C0 controls `clean` already replaces.
+_XML_FORBIDDEN = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+LANGS = ("en", "zh")
+VERDICT_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {"pass": "pass", "notice": "notice", "removal": "removal", "error": "error"},
+    "zh": {"pass": "通过", "notice": "通报", "removal": "下架", "error": "错误"},
+}
+# Rule tags that name a type of personal information, for "top PI types" summaries.
+PI_TYPES: Mapping[str, Mapping[str, str]] = {
+    "device-id": {"en": "Device identifiers", "zh": "设备标识符"},
+    "sms": {"en": "Text messages", "zh": "短信"},
+    "call-log": {"en": "Call log", "zh": "通话记录"},
+    "contacts": {"en": "Contacts and accounts", "zh": "通讯录与账户"},
+    "location": {"en": "Location", "zh": "位置信息"},
+    "app-list": {"en": "Installed apps", "zh": "应用安装列表"},
+    "camera": {"en": "Camera", "zh": "相机"},
+    "microphone": {"en": "Microphone", "zh": "麦克风"},
+    "clipboard": {"en": "Clipboard", "zh": "剪切板"},
+    "photos": {"en": "Photos and media", "zh": "相册与媒体"},
+    "calendar": {"en": "Calendar", "zh": "日历"},
+    "sensors": {"en": "Body sensors", "zh": "身体传感器"},
+}
+SDK_TAG = "sdk"  # rules with this tag name third-party SDK classes as evidence callers
 
 
 class Reporter(Protocol):
@@ -19,9 +64,20 @@ class Reporter(Protocol):
     def render(self, scan: ScanResult, lang: str) -> str: ...
 
 
+# --- text safety ----------------------------------------------------------------------------
+
+
 def clean(text: object) -> str:
     """APK-derived text made safe for a terminal: control characters become U+FFFD."""
     return _CONTROL.sub("\ufffd", str(text))
+
+
+def clean_xml(text: object) -> str:
+    """`clean`, and also without the characters XML 1.0 cannot hold (surrogates, U+FFFE/F)."""
+    return _XML_FORBIDDEN.sub("\ufffd", clean(text))
+
+
+# --- counting -------------------------------------------------------------------------------
 
 
 def summary_counts(scan: ScanResult) -> dict[str, int]:
@@ -42,6 +98,108 @@ def level_counts(result: ApkResult) -> dict[Verdict, int]:
     return counts
 
 
+# --- words ----------------------------------------------------------------------------------
+
+
+def report_lang(lang: str) -> str:
+    """The language a report is written in: `lang` if supported, else English."""
+    return lang if lang in LANGS else "en"
+
+
+def verdict_word(label: str, lang: str) -> str:
+    """A verdict or level label ("pass", "notice", ...) in the report's language."""
+    return VERDICT_WORDS[report_lang(lang)].get(label, label)
+
+
+def localized(texts: Mapping[str, str] | None, lang: str, default: str) -> str:
+    if not texts:
+        return default
+    return texts.get(lang) or texts.get("en") or default
+
+
+def document_title(ruleset: RuleSet, tag: str, lang: str) -> str:
+    return localized(ruleset.documents.get(tag), lang, tag)
+
+
+def category_label(ruleset: RuleSet, category: str | None, lang: str) -> str:
+    if category is None:
+        return ""
+    return localized(ruleset.categories.get(category), lang, category)
+
+
+def clause_text(citation: Citation, lang: str) -> str:
+    """The clause, and its number before a renumbering: "Art. 44 (formerly Art. 42)"."""
+    if not citation.former_clause:
+        return citation.clause
+    if report_lang(lang) == "zh":
+        return f"{citation.clause}（原 {citation.former_clause}）"
+    return f"{citation.clause} (formerly {citation.former_clause})"
+
+
+def citation_short(citation: Citation, lang: str) -> str:
+    """The catalogue tag and the clause: "PIPL Art. 6"."""
+    return f"{citation.document} {clause_text(citation, lang)}"
+
+
+def citation_long(citation: Citation, ruleset: RuleSet, lang: str) -> str:
+    """The document's title in `lang`, its tag and number, then the clause."""
+    doc = ruleset.documents.get(citation.document, {})
+    title = document_title(ruleset, citation.document, lang)
+    number = doc.get("number")
+    ident = f"{citation.document}, {number}" if number else citation.document
+    if report_lang(lang) == "zh":
+        return f"《{title}》（{ident}）{clause_text(citation, lang)}"
+    return f"{title} ({ident}), {clause_text(citation, lang)}"
+
+
+def version_text(facts: ApkFacts) -> str:
+    """Version name and code: "1.2.3 (45)", "- (45)" or "-"."""
+    if facts.version_code is None:
+        return facts.version_name or "-"
+    return f"{facts.version_name or '-'} ({facts.version_code})"
+
+
+def reason_text(reason: str, scan: ScanResult, lang: str) -> str:
+    """A verdict reason ("PI-X-001:removal", "escalation:<id>") spelled out in `lang`."""
+    kind, _, rest = reason.partition(":")
+    if kind == "escalation":
+        why = next((e.reason for e in scan.ruleset.policy.escalations if e.id == rest), None)
+        word = "升级" if report_lang(lang) == "zh" else "escalation"
+        return f"{word} ({rest}): {localized(why, lang, rest)}" if why else f"{word} ({rest})"
+    rule = rules_by_id(scan).get(kind)
+    title = rule.text("title", lang) if rule else ""
+    word = verdict_word(rest, lang)
+    return f"{kind} ({word}): {title}" if title else f"{kind} ({word})"
+
+
+# --- findings -------------------------------------------------------------------------------
+
+
+def rules_by_id(scan: ScanResult) -> dict[str, Rule]:
+    return {r.id: r for r in scan.ruleset.rules}
+
+
+def findings(result: ApkResult) -> tuple[Outcome, ...]:
+    """What a report lists for an app: failed and suppressed outcomes, worst level first."""
+    listed = [o for o in result.outcomes if o.status in (Status.FAILED, Status.SUPPRESSED)]
+    return tuple(sorted(listed, key=lambda o: -o.level))
+
+
+def is_suppressed(outcome: Outcome) -> bool:
+    return outcome.status is Status.SUPPRESSED
+
+
+def fingerprint(package: str, outcome: Outcome) -> str:
+    """Identity of a finding that survives rebuilds: package, rule and evidence values only.
+
+    Paths, versions, evidence locations and callers are left out on purpose: a new build of
+    the same app keeps its fingerprints (the key of baselines and SARIF partialFingerprints).
+    """
+    values = sorted({e.value for e in outcome.evidence})
+    payload = json.dumps([package, outcome.rule_id, values], ensure_ascii=True)
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
 def evidence_text(ev: Evidence, max_callers: int = 3) -> str:
     text = f"{ev.value} @ {ev.where}"
     if ev.callers:
@@ -49,3 +207,59 @@ def evidence_text(ev: Evidence, max_callers: int = 3) -> str:
         more = f" +{len(ev.callers) - max_callers}" if len(ev.callers) > max_callers else ""
         text += f" <- {shown}{more}"
     return text
+
+
+# --- folder summaries -----------------------------------------------------------------------
+
+
+def pi_types(result: ApkResult, rules: Mapping[str, Rule]) -> tuple[str, ...]:
+    """The PI_TYPES tags of the rules an app failed, sorted.
+
+    The one place to change when rules name their personal-information types directly (the
+    `rules/catalog/pi-types.json` catalogue) instead of through tags.
+    """
+    tags = {t for o in result.failed if o.rule_id in rules for t in rules[o.rule_id].tags}
+    return tuple(sorted(tags.intersection(PI_TYPES)))
+
+
+def sdk_names(result: ApkResult, rules: Mapping[str, Rule], lang: str = "en") -> tuple[str, ...]:
+    """Third-party SDKs seen in an app, sorted.
+
+    Uses the facts' own SDK list once the extractor provides one (`ApkFacts.sdks`: names, or
+    catalogue entries with `name` and optionally `name_zh`); until then, the code packages of
+    the callers named as evidence by rules tagged "sdk" (`com.umeng.commonsdk` for
+    `com.umeng.commonsdk.a.b.C`).
+    """
+    declared = getattr(result.facts, "sdks", None)
+    if declared:
+        return tuple(sorted({_sdk_name(s, lang) for s in declared}))
+    return tuple(
+        sorted(
+            {
+                _code_package(caller)
+                for o in result.failed
+                if o.rule_id in rules and SDK_TAG in rules[o.rule_id].tags
+                for ev in o.evidence
+                for caller in ev.callers
+                if _CLASS_NAME.match(caller)
+            }
+        )
+    )
+
+
+def _sdk_name(sdk: object, lang: str) -> str:
+    if isinstance(sdk, str):
+        return sdk
+    name = getattr(sdk, "name_zh", None) if report_lang(lang) == "zh" else None
+    return str(name or getattr(sdk, "name", None) or getattr(sdk, "id", sdk))
+
+
+def _code_package(class_name: str) -> str:
+    parts = class_name.split(".")
+    return ".".join(parts[: min(3, max(1, len(parts) - 1))])
+
+
+def top(items: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:
+    """The most common items, most common first, ties by name."""
+    counts = Counter(items)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]

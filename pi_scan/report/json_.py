@@ -1,12 +1,23 @@
-"""JSON report: the full result with stable keys (sorted, indented)."""
+"""JSON report: the full result with stable keys (sorted, indented).
+
+Its shape is published as `pi_scan/report/schemas/report.schema.json` (JSON Schema Draft
+2020-12); change both together and bump SCHEMA_VERSION when a change is not backward compatible.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
 
-from pi_scan.model import ApkResult, Outcome, Rule, ScanResult, Status
-from pi_scan.report.base import summary_counts, verdict_label
+from pi_scan.model import ApkResult, Citation, Outcome, Rule, RuleSet, ScanResult, Status
+from pi_scan.report.base import (
+    fingerprint,
+    localized,
+    report_lang,
+    rules_by_id,
+    summary_counts,
+    verdict_label,
+)
 
 SCHEMA_VERSION = 1
 
@@ -16,7 +27,8 @@ class JsonReporter:
     suffix: ClassVar[str] = ".json"
 
     def render(self, scan: ScanResult, lang: str) -> str:
-        rules = {r.id: r for r in scan.ruleset.rules}
+        lang = report_lang(lang)
+        rules = rules_by_id(scan)
         doc = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "pi-scan", "version": scan.tool_version},
@@ -25,13 +37,16 @@ class JsonReporter:
             "lang": lang,
             "summary": summary_counts(scan),
             "results": [_result(r, rules, lang) for r in scan.results],
+            "errors": [{"path": r.path, "error": r.error} for r in scan.errors],
             "rules": [_rule(r, lang) for r in scan.ruleset.rules],
+            "documents": _documents(scan.ruleset, lang),
         }
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, Any]:
     facts = result.facts
+    package = facts.package if facts else ""
     return {
         "path": result.path,
         "error": result.error,
@@ -45,7 +60,12 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
         "warnings": list(facts.warnings) if facts else [],
         "verdict": verdict_label(result),
         "verdict_reasons": list(result.verdict_reasons),
-        "findings": [_finding(o, rules[o.rule_id], lang) for o in result.failed],
+        "findings": [_finding(o, rules.get(o.rule_id), package, lang) for o in result.failed],
+        "suppressed": [
+            _finding(o, rules.get(o.rule_id), package, lang)
+            for o in result.outcomes
+            if o.status is Status.SUPPRESSED
+        ],
         "outcomes": {o.rule_id: o.status.value for o in result.outcomes},
         "not_evaluated": {
             o.rule_id: o.reason for o in result.outcomes if o.status is Status.NOT_EVALUATED
@@ -53,23 +73,28 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
     }
 
 
-def _finding(outcome: Outcome, rule: Rule, lang: str) -> dict[str, Any]:
-    return {
+def _finding(outcome: Outcome, rule: Rule | None, package: str, lang: str) -> dict[str, Any]:
+    out = {
         "rule_id": outcome.rule_id,
+        "status": outcome.status.value,
         "level": outcome.level.label,
-        "category": rule.category,
-        "title": rule.text("title", lang),
-        "message": rule.text("message", lang),
-        "remediation": rule.text("remediation", lang),
-        "citations": [_citation(c) for c in rule.citations],
+        "category": rule.category if rule else None,
+        "title": rule.text("title", lang) if rule else outcome.rule_id,
+        "message": rule.text("message", lang) if rule else "",
+        "remediation": rule.text("remediation", lang) if rule else "",
+        "citations": [_citation(c) for c in rule.citations] if rule else [],
         "evidence": [
             {"fact": e.fact, "value": e.value, "where": e.where, "callers": list(e.callers)}
             for e in outcome.evidence
         ],
+        "fingerprint": fingerprint(package, outcome),
     }
+    if outcome.status is Status.SUPPRESSED:
+        out["justification"] = outcome.justification
+    return out
 
 
-def _citation(c: Any) -> dict[str, Any]:
+def _citation(c: Citation) -> dict[str, Any]:
     out = {"document": c.document, "clause": c.clause}
     if c.former_clause:
         out["former_clause"] = c.former_clause
@@ -85,3 +110,17 @@ def _rule(rule: Rule, lang: str) -> dict[str, Any]:
         "title": rule.text("title", lang),
         "citations": [_citation(c) for c in rule.citations],
     }
+
+
+def _documents(ruleset: RuleSet, lang: str) -> dict[str, Any]:
+    """The documents the rules cite: title in `lang`, official number, status."""
+    cited = sorted({c.document for r in ruleset.rules for c in r.citations})
+    out: dict[str, Any] = {}
+    for tag in cited:
+        meta = ruleset.documents.get(tag, {})
+        out[tag] = {
+            "title": localized(meta, lang, tag),
+            "number": meta.get("number"),
+            "status": meta.get("status"),
+        }
+    return out
