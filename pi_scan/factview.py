@@ -104,6 +104,9 @@ FACTS: Mapping[str, FactSpec] = {
         "ref",
     ),
     "strings": FactSpec("strings", "classes*.dex", "string constants"),
+    "resource_strings": FactSpec(
+        "strings", "resources.arsc", "string resources of every locale (UI texts)"
+    ),
     # rest of the archive
     "native_libs": FactSpec("objects", "lib/", "native libraries (name, abi, path)", "name"),
     "assets": FactSpec("strings", "assets/", "asset files"),

@@ -119,6 +119,8 @@ class ApkFacts:
     method_refs: tuple[MemberRef, ...] = ()
     field_refs: tuple[MemberRef, ...] = ()
     strings: tuple[str, ...] = ()
+    # resources
+    resource_strings: tuple[str, ...] = ()  # string resources, all locales
     # the rest of the archive
     native_libs: tuple[NativeLib, ...] = ()
     assets: tuple[str, ...] = ()

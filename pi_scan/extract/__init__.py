@@ -315,6 +315,7 @@ def _facts(
         method_refs=_member_refs(dex.method_refs),
         field_refs=_member_refs(dex.field_refs),
         strings=tuple(sorted(dex.strings)),
+        resource_strings=_union_sorted(x.resource_strings for x in manifests),
         native_libs=listing.native_libs,
         assets=listing.assets,
         raw_resources=listing.raw_resources,

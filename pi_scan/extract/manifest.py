@@ -101,6 +101,7 @@ class ManifestInfo:
     queries_actions: tuple[str, ...] = ()
     queries_providers: tuple[str, ...] = ()
     features: tuple[Feature, ...] = ()
+    resource_strings: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -215,6 +216,26 @@ class Resources:
             if locale == DEFAULT_LOCALE:
                 return value
         return pairs[0][1] if pairs else None
+
+    def all_strings(self) -> tuple[str, ...]:
+        """Every string resource value, in every package and locale, sorted and unique.
+
+        Consent dialogs, policy links and account-deletion texts usually live here, not in
+        the DEX string table."""
+        table = self._table()
+        if table is None:
+            return ()
+        found: set[str] = set()
+        try:
+            with _quiet_stdout():
+                for package in table.get_packages_names():
+                    for locale in table.get_locales(package):
+                        for _name, value in table.values[package][locale].get("string", []):
+                            if isinstance(value, str) and value:
+                                found.add(value)
+        except Exception as exc:
+            self.warnings.append(f"resources.arsc: cannot list strings ({describe(exc)})")
+        return tuple(sorted(found))
 
     def name(self, text: str) -> str:
         """A reference as "@type/name" when the table knows it, else as written."""
@@ -578,6 +599,7 @@ def parse_manifest(
         queries_actions=actions,
         queries_providers=providers,
         features=_features(root, reader),
+        resource_strings=res.all_strings(),
         warnings=tuple(dict.fromkeys(res.warnings)),
     )
 
