@@ -1,25 +1,63 @@
-"""The scan orchestrator: discover -> extract -> facts -> engine -> verdict -> ScanResult."""
+"""The scan orchestrator: discover -> extract -> facts -> derive -> engine -> verdict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import csv
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from pi_scan import __version__
 from pi_scan.discover import Target, discover
 from pi_scan.engine import evaluate
-from pi_scan.errors import ApkAnalysisError
+from pi_scan.errors import ApkAnalysisError, ConfigError
 from pi_scan.factview import fact_dict
-from pi_scan.model import ApkFacts, ApkResult, RuleSet, ScanResult
+from pi_scan.knowledge import Knowledge, derive
+from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, ScanResult, SdkUse
 from pi_scan.verdict import aggregate
 
 Extractor = Callable[[Path], ApkFacts]
 
 
+@dataclass(frozen=True)
+class AppTypes:
+    """Which of the 39 app types an app is: a default for the run and a per-package map."""
+
+    default: str | None = None
+    by_package: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, package: str) -> str | None:
+        return self.by_package.get(package, self.default)
+
+
+def read_category_map(path: Path, knowledge: Knowledge) -> dict[str, str]:
+    """A CSV of `package,type` rows (type as id or number; a header row is allowed)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"{path}: cannot read category map: {exc}") from None
+    mapping: dict[str, str] = {}
+    for number, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells) or (number == 1 and cells[:1] == ["package"]):
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            raise ConfigError(f"{path}: line {number}: expected 'package,type'")
+        try:
+            mapping[cells[0]] = knowledge.app_type_id(cells[1])
+        except Exception as exc:
+            raise ConfigError(f"{path}: line {number}: {exc}") from None
+    return mapping
+
+
 def run_scan(
     paths: Iterable[str],
     ruleset: RuleSet,
+    knowledge: Knowledge,
+    app_types: AppTypes | None = None,
     extractor: Extractor | None = None,
     on_result: Callable[[ApkResult], None] | None = None,
 ) -> ScanResult:
@@ -28,9 +66,10 @@ def run_scan(
         from pi_scan.extract import extract_facts
 
         extractor = extract_facts
+    types = app_types or AppTypes()
     results = []
     for target in discover(paths):
-        result = scan_target(target, ruleset, extractor)
+        result = scan_target(target, ruleset, knowledge, types, extractor)
         if on_result is not None:
             on_result(result)
         results.append(result)
@@ -42,23 +81,68 @@ def run_scan(
     )
 
 
-def scan_target(target: Target, ruleset: RuleSet, extractor: Extractor) -> ApkResult:
+def scan_target(
+    target: Target, ruleset: RuleSet, knowledge: Knowledge, types: AppTypes, extractor: Extractor
+) -> ApkResult:
     if target.problem is not None:
         return ApkResult(path=target.path, facts=None, error=target.problem)
     try:
         facts = extractor(Path(target.path))
     except ApkAnalysisError as exc:
         return ApkResult(path=target.path, facts=None, error=str(exc))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - one bad app must not end a batch
         return ApkResult(path=target.path, facts=None, error=f"internal error: {exc!r}")
-    return judge(target.path, facts, ruleset)
+    return judge(target.path, facts, ruleset, knowledge, types.of(facts.package))
 
 
-def judge(path: str, facts: ApkFacts, ruleset: RuleSet) -> ApkResult:
+def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
+    """Exactly what the rules see for one app: extracted plus derived facts."""
+    return derive(fact_dict(facts), knowledge, app_type)
+
+
+def judge(
+    path: str, facts: ApkFacts, ruleset: RuleSet, knowledge: Knowledge, app_type: str | None
+) -> ApkResult:
     """Evaluate the rules on one app's facts and decide its verdict."""
-    outcomes = evaluate(fact_dict(facts), ruleset.rules)
+    seen = rule_facts(facts, knowledge, app_type)
+    outcomes = evaluate(seen, ruleset.rules)
     rules = {r.id: r for r in ruleset.rules}
     verdict, reasons = aggregate(outcomes, rules, ruleset.policy)
     return ApkResult(
-        path=path, facts=facts, outcomes=outcomes, verdict=verdict, verdict_reasons=reasons
+        path=path,
+        facts=facts,
+        outcomes=outcomes,
+        verdict=verdict,
+        verdict_reasons=reasons,
+        inventory=inventory(seen),
+    )
+
+
+def inventory(seen: Mapping[str, Any]) -> Inventory:
+    """The SDK inventory and PI summary of one app, from its derived facts."""
+    reads: dict[str, set[str]] = {}
+    for use in seen["api_uses"]:
+        for sdk in use["sdks"]:
+            reads.setdefault(sdk, set()).add(use["pi_type"])
+    sdks = tuple(
+        SdkUse(
+            id=s["id"],
+            name=s["name"],
+            vendor=s["vendor"],
+            category=s["category"],
+            confidence=s["confidence"],
+            name_zh=s.get("name_zh"),
+            country=s.get("country"),
+            signals=tuple(f"{e['kind']} {e['value']}" for e in s["evidence"]),
+            pi=tuple(s.get("pi") or ()),
+            reads=tuple(sorted(reads.get(s["id"], ()))),
+        )
+        for s in seen["sdks"]
+    )
+    pi_types = sorted(set(seen["api_pi_types"]) | set(seen["permission_pi_types"]))
+    return Inventory(
+        app_type=seen["app_type"],
+        sdks=sdks,
+        pi_types=tuple(pi_types),
+        api_uses=tuple(u["id"] for u in seen["api_uses"]),
     )

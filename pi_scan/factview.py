@@ -116,6 +116,54 @@ FACTS: Mapping[str, FactSpec] = {
     "warnings": FactSpec("strings", "scan", "parts of the app that could not be read"),
 }
 
+CATALOG = "rules/catalog"
+
+# Facts derived from the catalogues (pi_scan.knowledge.derive); `pi-scan facts` shows them too.
+DERIVED_FACTS: Mapping[str, FactSpec] = {
+    "app_type": FactSpec("scalar", "--category", "the app's type (one of the 39 types), or null"),
+    "app_type_pi_types": FactSpec(
+        "strings",
+        f"{CATALOG}/app-types.json",
+        "PI types necessary for the app's type; null when the type is not known",
+    ),
+    "sdks": FactSpec(
+        "objects",
+        f"{CATALOG}/sdks.json",
+        "third-party SDKs detected (id, name, vendor, category, country, confidence, evidence)",
+        "id",
+    ),
+    "sdk_categories": FactSpec("strings", f"{CATALOG}/sdks.json", "categories of detected SDKs"),
+    "api_uses": FactSpec(
+        "objects",
+        f"{CATALOG}/apis.json",
+        "sensitive-API catalogue entries the app uses (id, pi_type, refs, callers, sdks, "
+        "first_party)",
+        "id",
+    ),
+    "api_pi_types": FactSpec(
+        "strings",
+        f"{CATALOG}/apis.json",
+        "PI types read by code (called APIs, URIs, side channels)",
+    ),
+    "permission_pi_types": FactSpec(
+        "strings", f"{CATALOG}/permissions.json", "PI types the requested permissions expose"
+    ),
+    "dangerous_permissions": FactSpec(
+        "strings", f"{MANIFEST} <uses-permission>", "requested runtime (dangerous) permissions"
+    ),
+    "dangerous_groups": FactSpec(
+        "strings", f"{MANIFEST} <uses-permission>", "permission groups of those permissions"
+    ),
+    "unnecessary_permissions": FactSpec(
+        "strings",
+        f"{MANIFEST} <uses-permission>",
+        "requested PI permissions not necessary for the app's type; null when the type is not "
+        "known",
+    ),
+}
+
+ALL_FACTS: Mapping[str, FactSpec] = {**FACTS, **DERIVED_FACTS}
+
 
 def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
     """Return the facts as rules see them: flat names, JSON-compatible values."""
@@ -156,6 +204,12 @@ def _listify(value: Any) -> Any:
     return value
 
 
+NULLABLE_LISTS = frozenset({"app_type_pi_types", "unnecessary_permissions"})
+
+
 def default_facts() -> dict[str, FactValue]:
-    """An empty app: every fact present with its empty value (base for rule test cases)."""
-    return {name: ([] if spec.kind != "scalar" else None) for name, spec in FACTS.items()}
+    """An empty app of unknown type: every fact with its empty value (base for rule cases)."""
+    return {
+        name: (None if spec.kind == "scalar" or name in NULLABLE_LISTS else [])
+        for name, spec in ALL_FACTS.items()
+    }

@@ -205,6 +205,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     category: str | None = None  # regulator problem label, e.g. "illegal-collection"
     source: str | None = None  # file the rule was loaded from
+    requires: tuple[str, ...] = ()  # facts that must be known (not null), else not evaluated
 
     def text(self, attr: str, lang: str) -> str:
         texts: Mapping[str, str] = getattr(self, attr)
@@ -237,6 +238,32 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class SdkUse:
+    """A third-party SDK found in an app, for the SDK inventory of reports."""
+
+    id: str
+    name: str
+    vendor: str
+    category: str
+    confidence: str  # "high", "medium" or "low"
+    name_zh: str | None = None
+    country: str | None = None
+    signals: tuple[str, ...] = ()  # e.g. "class com.umeng.commonsdk.UMConfigure"
+    pi: tuple[str, ...] = ()  # PI types its vendor documents it collects
+    reads: tuple[str, ...] = ()  # PI types its code was seen reading (sensitive APIs)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the catalogues say about an app: its type, SDKs and the PI its code reads."""
+
+    app_type: str | None = None
+    sdks: tuple[SdkUse, ...] = ()
+    pi_types: tuple[str, ...] = ()  # read by code or exposed by requested permissions
+    api_uses: tuple[str, ...] = ()  # ids of sensitive-API catalogue entries used
+
+
+@dataclass(frozen=True)
 class ApkResult:
     path: str
     facts: ApkFacts | None
@@ -244,6 +271,7 @@ class ApkResult:
     verdict: Verdict = Verdict.PASS
     verdict_reasons: tuple[str, ...] = ()
     error: str | None = None  # set when the app could not be analysed
+    inventory: Inventory = field(default_factory=Inventory)
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

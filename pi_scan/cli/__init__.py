@@ -7,12 +7,22 @@ import sys
 from pathlib import Path
 
 import click
+from tabulate import tabulate
 
 from pi_scan import __version__
-from pi_scan.cli.common import handle_errors, lang_option, rules_option, verbose_requested
+from pi_scan.cli.common import (
+    category_map_option,
+    category_option,
+    handle_errors,
+    lang_option,
+    rules_option,
+    verbose_requested,
+)
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
-from pi_scan.model import ApkResult, RuleSet, ScanResult
+from pi_scan.app import AppTypes
+from pi_scan.knowledge import Knowledge, load_knowledge
+from pi_scan.model import ApkResult, ScanResult
 from pi_scan.report import REPORTERS
 from pi_scan.report.base import clean, summary_counts
 from pi_scan.ruleset import load_rules
@@ -62,6 +72,8 @@ def _set_verbose() -> None:
     metavar="FORMAT[:PATH]",
     help="Also write FORMAT to PATH (repeatable); without PATH, print it instead of --format.",
 )
+@category_option
+@category_map_option
 @lang_option
 @handle_errors
 def scan(
@@ -72,26 +84,35 @@ def scan(
     fail_on: str,
     fmt: str,
     outputs: tuple[str, ...],
+    category: str | None,
+    category_map: Path | None,
     lang: str,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
+    from pi_scan.app import run_scan
+
     targets = parse_outputs(outputs, fmt)
     ruleset = load_rules(rules_dirs, select, ignore)
+    knowledge = load_knowledge()
+    types = app_types(knowledge, category, category_map)
     _set_verbose()
-    result = _run(paths, ruleset)
-    write_outputs(result, targets, lang)
-    _summary(result)
-    sys.exit(int(gate(result, fail_on)))
-
-
-def _run(paths: tuple[str, ...], ruleset: RuleSet) -> ScanResult:
-    from pi_scan.app import run_scan
 
     def on_result(result: ApkResult) -> None:
         if result.error:
             click.echo(f"error: {clean(result.path)}: {clean(result.error)}", err=True)
 
-    return run_scan(paths, ruleset, on_result=on_result)
+    result = run_scan(paths, ruleset, knowledge, types, on_result=on_result)
+    write_outputs(result, targets, lang)
+    _summary(result)
+    sys.exit(int(gate(result, fail_on)))
+
+
+def app_types(knowledge: Knowledge, category: str | None, category_map: Path | None) -> AppTypes:
+    from pi_scan.app import read_category_map
+
+    default = knowledge.app_type_id(category) if category else None
+    mapping = read_category_map(category_map, knowledge) if category_map else {}
+    return AppTypes(default=default, by_package=mapping)
 
 
 def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, str | None]]:
@@ -132,19 +153,46 @@ def _summary(result: ScanResult) -> None:
 
 @main.command()
 @click.argument("apk", type=click.Path(dir_okay=False, path_type=Path))
+@category_option
+@category_map_option
 @handle_errors
-def facts(apk: Path) -> None:
-    """Print the facts extracted from APK as JSON: exactly what rules see."""
+def facts(apk: Path, category: str | None, category_map: Path | None) -> None:
+    """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
+    from pi_scan.app import rule_facts
     from pi_scan.extract import extract_facts
-    from pi_scan.factview import fact_dict
 
+    knowledge = load_knowledge()
+    types = app_types(knowledge, category, category_map)
     _set_verbose()
     try:
-        data = fact_dict(extract_facts(apk))
+        extracted = extract_facts(apk)
     except ApkAnalysisError as exc:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
+    data = rule_facts(extracted, knowledge, types.of(extracted.package))
     click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@main.command("app-types")
+@lang_option
+@handle_errors
+def list_app_types(lang: str) -> None:
+    """List the 39 app types of the necessary-PI provisions, for --category."""
+    types = sorted(load_knowledge().catalogues.app_types.values(), key=lambda t: t.number)
+    rows = [
+        (
+            t.number,
+            t.id,
+            t.zh if lang == "zh" else t.en,
+            "; ".join((p.zh if lang == "zh" else p.en) for p in t.necessary_pi) or "-",
+        )
+        for t in types
+    ]
+    click.echo(
+        tabulate(
+            rows, headers=("no", "id", "type", "necessary PI"), maxcolwidths=[None, None, 30, 70]
+        )
+    )
 
 
 main.add_command(rules)

@@ -55,3 +55,13 @@ rules_option = click.option(
 lang_option = click.option(
     "--lang", type=click.Choice(LANGS), default="en", show_default=True, help="Report language."
 )
+category_option = click.option(
+    "--category",
+    metavar="TYPE",
+    help="The app type (id or number, see `pi-scan app-types`) for rules that need one.",
+)
+category_map_option = click.option(
+    "--category-map",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of package,type rows giving each app's type (overrides --category).",
+)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pi_scan.engine.ops import OPS, SCALAR_OPS
-from pi_scan.factview import FACTS, FactValue
+from pi_scan.factview import ALL_FACTS, FactValue
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Not, Outcome, Rule, Status
 
 Scope = Mapping[str, Any]
@@ -19,6 +19,12 @@ def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Out
 
 
 def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:
+    missing = [name for name in rule.requires if facts.get(name) is None]
+    if missing:
+        reason = f"needs {', '.join(missing)}"
+        if "app_type" in missing:
+            reason += " (give --category or a category map)"
+        return Outcome(rule.id, Status.NOT_EVALUATED, rule.level, reason=reason)
     matched, evidence = _eval(rule.condition, facts, top=True)
     status = Status.FAILED if matched else Status.PASSED
     return Outcome(rule.id, status, rule.level, tuple(_dedupe(evidence)) if matched else ())
@@ -62,7 +68,7 @@ def _identity(item: Any) -> Any:
 
 
 def _key_of(fact: str, top: bool) -> Any:
-    spec = FACTS.get(fact) if top else None
+    spec = ALL_FACTS.get(fact) if top else None
     field = spec.key if spec is not None else None
 
     def key(item: Any) -> Any:
@@ -78,7 +84,7 @@ def _item_scope(item: Any) -> Scope:
 
 
 def _where(fact: str) -> str:
-    spec = FACTS.get(fact)
+    spec = ALL_FACTS.get(fact)
     return spec.where if spec is not None else fact
 
 
@@ -95,6 +101,13 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         where = f"AndroidManifest.xml <{item.get('kind')}>"
     elif fact == "native_libs":
         where = str(item.get("path", where))
+    elif fact == "api_uses":
+        refs = item.get("refs") or []
+        key = f"{key}: {', '.join(refs[:3])}" + (f" (+{len(refs) - 3})" if len(refs) > 3 else "")
+    elif fact == "sdks":
+        signals = ", ".join(f"{e['kind']} {e['value']}" for e in item.get("evidence", [])[:3])
+        key = f"{item.get('name')} [{item.get('confidence')}]"
+        where = signals or where
     callers = tuple(item.get("callers") or ())
     return Evidence(fact, str(key), where, callers)
 

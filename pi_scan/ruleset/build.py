@@ -14,7 +14,7 @@ from typing import Any
 
 from pi_scan.engine.ops import LIST_OPS, SCALAR_OPS
 from pi_scan.errors import RuleLoadError
-from pi_scan.factview import FACTS
+from pi_scan.factview import ALL_FACTS
 from pi_scan.model import AllOf, AnyOf, Citation, Condition, Leaf, Not, Rule, Verdict
 
 _NEEDS_LIST_VALUE = frozenset({"in", "contains_any", "contains_all", "prefix_any", "matches_any"})
@@ -42,9 +42,12 @@ def build_rule(
     for i, cite in enumerate(data["citations"]):
         if documents and cite["document"] not in documents:
             raise ctx.fail(f"$.citations[{i}].document", f"unknown document {cite['document']!r}")
+    for i, name in enumerate(data.get("requires", ())):
+        if name not in ALL_FACTS:
+            raise ctx.fail(f"$.requires[{i}]", f"unknown fact {name!r}")
     for i, case in enumerate(data["tests"]):
         for name in case["facts"]:
-            if name not in FACTS:
+            if name not in ALL_FACTS:
                 raise ctx.fail(f"$.tests[{i}].facts.{name}", f"unknown fact {name!r}")
     return Rule(
         id=data["id"],
@@ -59,6 +62,7 @@ def build_rule(
         tags=tuple(data.get("tags", ())),
         category=data["category"],
         source=file,
+        requires=tuple(data.get("requires", ())),
     )
 
 
@@ -92,7 +96,7 @@ def _leaf(node: Mapping[str, Any], path: str, ctx: _Ctx, top: bool) -> Leaf:
 
 
 def _check_fact_op(fact: str, op: str, path: str, ctx: _Ctx) -> None:
-    spec = FACTS.get(fact)
+    spec = ALL_FACTS.get(fact)
     if spec is None:
         raise ctx.fail(f"{path}.fact", f"unknown fact {fact!r} (see `pi-scan facts`)")
     if spec.kind == "scalar" and op not in SCALAR_OPS:

@@ -37,7 +37,9 @@ def run_case(rule: Rule, case: dict[str, Any]) -> CaseResult:
     facts = default_facts()
     facts.update(case["facts"])
     outcome = evaluate_rule(facts, rule)
-    got = "fire" if outcome.status is Status.FAILED else "quiet"
+    got = {Status.FAILED: "fire", Status.NOT_EVALUATED: "not_evaluated"}.get(
+        outcome.status, "quiet"
+    )
     return CaseResult(rule.id, case["name"], case["expect"], got)
 
 

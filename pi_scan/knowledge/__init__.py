@@ -1,0 +1,81 @@
+"""Knowledge the rules draw on beyond the rule packs: catalogues of PI types, permissions, app
+types, sensitive APIs and third-party SDKs, and the facts derived from them for one app.
+
+`derive()` is a pure function of the extracted facts, the catalogues and the app's type.  It
+adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code, what the
+permissions add up to, the app type's necessary PI) so that rules stay declarative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pi_scan.errors import UsageError
+from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
+from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
+from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+
+SDKS_FILE = "sdks.json"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    catalogues: Catalogues
+    sdks: SdkCatalogue
+    apis: ApiMatcher
+
+    def app_type_id(self, text: str) -> str:
+        """An app type given by id ("map-navigation") or number ("1"); UsageError if unknown."""
+        types = self.catalogues.app_types
+        if text in types:
+            return text
+        if text.isdigit():
+            for app_type in types.values():
+                if app_type.number == int(text):
+                    return app_type.id
+        known = ", ".join(f"{t.number}={t.id}" for t in sorted(types.values(), key=_number))
+        raise UsageError(f"unknown app type {text!r}; known types: {known}")
+
+
+def _number(app_type: Any) -> int:
+    return int(app_type.number)
+
+
+def load_knowledge(directory: Path | None = None) -> Knowledge:
+    """Load the catalogues of `directory` (default: the built-in `rules/catalog`)."""
+    folder = directory if directory is not None else builtin_catalog_dir()
+    catalogues = load_catalogues(folder)
+    return Knowledge(
+        catalogues=catalogues,
+        sdks=load_sdk_catalogue(folder / SDKS_FILE),
+        apis=ApiMatcher(catalogues.apis.values()),
+    )
+
+
+def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
+    """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
+    sdks = detect_sdks(facts, knowledge.sdks)
+    api_uses = find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class)
+    perms = permission_facts(
+        facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
+    )
+    type_pi: list[str] | None = None
+    if app_type is not None:
+        type_pi = sorted(knowledge.catalogues.app_types[app_type].pi_types)
+    called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
+    return {
+        **facts,
+        "app_type": app_type,
+        "app_type_pi_types": type_pi,
+        "sdks": sdks,
+        "sdk_categories": sorted({s["category"] for s in sdks}),
+        "api_uses": api_uses,
+        "api_pi_types": sorted({u["pi_type"] for u in called}),
+        "permission_pi_types": perms["pi_types_by_permission"],
+        "dangerous_permissions": perms["dangerous_permissions"],
+        "dangerous_groups": perms["dangerous_groups"],
+        "unnecessary_permissions": perms["unnecessary_permissions"],
+    }
