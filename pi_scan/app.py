@@ -90,7 +90,7 @@ def scan_target(
         facts = extractor(Path(target.path))
     except ApkAnalysisError as exc:
         return ApkResult(path=target.path, facts=None, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - one bad app must not end a batch
+    except Exception as exc:  # one bad app must not end a batch
         return ApkResult(path=target.path, facts=None, error=f"internal error: {exc!r}")
     return judge(target.path, facts, ruleset, knowledge, types.of(facts.package))
 

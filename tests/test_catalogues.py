@@ -397,6 +397,8 @@ def test_results_sorted_and_shaped() -> None:
             "pi_type",
             "sensitive",
             "kind",
+            "category",
+            "weak",
             "match",
             "refs",
             "callers",

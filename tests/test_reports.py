@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from dataclasses import fields, replace
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from pi_scan.model import (
     Citation,
     Escalation,
     Evidence,
+    Inventory,
     Leaf,
     NativeLib,
     Outcome,
@@ -49,6 +50,7 @@ from pi_scan.model import (
     Rule,
     RuleSet,
     ScanResult,
+    SdkUse,
     Status,
     Verdict,
 )
@@ -227,6 +229,16 @@ NOTICE_APP = ApkResult(
     ),
     verdict=Verdict.NOTICE,
     verdict_reasons=("PI-API-002:notice", "PI-PERM-001:notice"),
+    inventory=Inventory(
+        sdks=(
+            SdkUse("jpush", "JPush", "JIGUANG", "push", "high", name_zh="极光推送", country="CN",
+                   signals=("class cn.jpush.android.helper.DeviceInfo", "native_lib libjcore.so"), reads=("device_id",)),
+            SdkUse("umeng-analytics", "Umeng Analytics", "Umeng", "analytics", "medium", name_zh="友盟统计",
+                   country="CN", signals=("class com.umeng.commonsdk.statistics.idtracking.ImeiTracker",), reads=("device_id",)),
+        ),
+        pi_types=("device_id", "sms"),
+        api_uses=("API-TEL-DEVICEID", "API-WIFI-MAC"),
+    ),
 )  # fmt: skip
 
 REMOVAL_APP = ApkResult(
@@ -650,8 +662,9 @@ def test_html_content() -> None:
     assert "<title>pi-scan report</title>" in en and "<title>pi-scan 检测报告</title>" in zh
     assert "Cybersecurity Law (CSL, 2016, amended 2025), Art. 44 (formerly Art. 42)" in en
     assert "《中华人民共和国网络安全法》（CSL, 2016, amended 2025）Art. 44（原 Art. 42）" in zh
-    # top SDKs come from the callers of the "sdk" rule's evidence; top PI types from tags
-    assert "com.umeng.commonsdk" in en and "cn.jpush.android" in en and "com.qq.e" in en
+    # top SDKs come from the apps' SDK inventories; top PI types from rule tags
+    assert "Umeng Analytics" in en and "JPush" in en
+    assert "友盟统计" in zh and "极光推送" in zh
     assert "Text messages" in en and "短信" in zh
     assert "none detected" in render("html", "en", EMPTY)
     assert "waiver W-12" in en
@@ -659,23 +672,6 @@ def test_html_content() -> None:
         "escalation (no-policy-with-sensitive-pi): No privacy policy while sensitive personal information is collectable."
         in en
     )
-
-
-def test_html_uses_a_future_facts_level_sdk_list() -> None:
-    """Once ApkFacts grows `sdks` (catalogue entries), the summary uses it."""
-    assert PASS_APP.facts is not None
-
-    class Sdk:
-        def __init__(self, name: str, name_zh: str) -> None:
-            self.name, self.name_zh = name, name_zh
-
-    class FactsWithSdks(ApkFacts):  # stands in for the future model field
-        sdks = (Sdk("Umeng Analytics", "友盟统计"),)
-
-    facts = FactsWithSdks(**{f.name: getattr(PASS_APP.facts, f.name) for f in fields(ApkFacts)})
-    scan = replace(SCAN, results=(replace(PASS_APP, facts=facts),))
-    assert "Umeng Analytics" in render("html", "en", scan)
-    assert "友盟统计" in render("html", "zh", scan)
 
 
 @pytest.mark.skipif(

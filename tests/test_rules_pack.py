@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -29,7 +30,9 @@ def test_rule_case(rule: Rule, case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("rule", RULESET.rules, ids=lambda r: r.id)
 def test_rule_has_firing_and_quiet_cases(rule: Rule) -> None:
     expects = {c["expect"] for c in rule_cases(rule)}
-    assert expects == {"fire", "quiet"}
+    assert {"fire", "quiet"} <= expects
+    if rule.requires:
+        assert "not_evaluated" in expects, "show the rule is not evaluated without its facts"
 
 
 def test_cli_validate_and_test() -> None:
@@ -131,3 +134,88 @@ def test_privacy_policy_files(name: str) -> None:
 
 def test_privacy_policy_near_miss() -> None:
     assert fires("PI-PP-001", strings=["政策", "private", "policeman"], assets=["assets/poli.png"])
+
+
+# Text sets: one example per entry (in order), and near misses that match no entry.
+TEXT_EXAMPLES = {
+    "consent_refusal_strings": (
+        [
+            "不同意",
+            "暂不同意",
+            "不同意并退出",
+            "暂不使用",
+            "拒绝并退出",
+            "Disagree",
+            "Decline",
+            "I do not agree",
+        ],
+        ["同意", "agreement", "declined payments are refunded"],
+    ),
+    "login_strings": (
+        ["手机号登录", "登陆", "注册账号", "Log in", "Sign in", "Sign up"],
+        ["登记", "blogging", "signal strength"],
+    ),
+    "account_deletion_strings": (
+        [
+            "注销账号",
+            "注销帐号",
+            "注销账户",
+            "账号注销",
+            "帐号注销",
+            "删除账号",
+            "Delete my account",
+            "Close account",
+            "Account deletion",
+        ],
+        ["注销登录", "delete this photo", "account settings"],
+    ),
+    "unreasonable_deletion_strings": (
+        ["注销账号需上传手持身份证照片", "人脸识别通过后方可注销"],
+        ["实名认证需上传身份证照片", "注销账号请联系客服"],
+    ),
+    "personalised_ads_optout_strings": (
+        [
+            "个性化广告",
+            "个性化推荐",
+            "程序化广告",
+            "定向推送",
+            "Personalized ads",
+            "Ad personalisation",
+        ],
+        ["广告", "recommendations for you", "personal information"],
+    ),
+    "privacy_policy_strings": (
+        ["隐私政策", "隐私协议", "隐私权政策", "个人信息保护政策", "Privacy Policy"],
+        ["隐私", "policy", "privacy settings"],
+    ),
+}
+
+
+@pytest.mark.parametrize("set_name", sorted(TEXT_EXAMPLES))
+def test_text_set_entries(set_name: str) -> None:
+    patterns = SETS[set_name]
+    hits, misses = TEXT_EXAMPLES[set_name]
+    assert len(hits) == len(patterns), "one example per entry"
+    for pattern, example in zip(patterns, hits, strict=True):
+        assert re.search(pattern, example), (pattern, example)
+    for example in misses:
+        assert not any(re.search(p, example) for p in patterns), example
+
+
+def test_text_sets_drive_their_rules() -> None:
+    assert not fires("PI-PP-002", resource_strings=["同意并继续", "不同意"])
+    assert fires("PI-PP-002", resource_strings=["同意并继续"])
+    assert fires("PI-PP-003", resource_strings=["Sign in"])
+    assert not fires("PI-PP-003", resource_strings=["Sign in", "Delete my account"])
+    assert fires("PI-PP-004", strings=["人脸识别通过后方可注销"])
+    assert fires("PI-SDK-002", sdk_categories=["ads"], strings=["hello"])
+    assert not fires("PI-SDK-002", sdk_categories=["ads"], strings=["Personalized ads"])
+
+
+def test_every_value_set_is_exercised() -> None:
+    covered = set(TEXT_EXAMPLES) | {
+        "dangerous_permissions", "sms_permissions", "call_log_permissions", "contacts_permissions",
+        "device_id_methods", "device_id_fields", "app_list_methods", "sdk_code_prefixes",
+        "privacy_policy_files",
+    }  # fmt: skip
+    assert set(SETS) == covered

@@ -119,6 +119,6 @@ def test_unknown_select_or_ignore_is_a_usage_error(tmp_path: Path, args: list[st
 
 def test_select_by_tag_and_ignore_by_id() -> None:
     ids = {r.id for r in load_rules(select=["sms"]).rules}
-    assert ids == {"PI-PERM-001"}
+    assert ids == {"PI-PERM-001", "PI-API-004", "PI-API-005"}
     ids = {r.id for r in load_rules(ignore=["PI-PERM-001"]).rules}
     assert "PI-PERM-001" not in ids and "PI-PERM-002" in ids

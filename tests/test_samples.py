@@ -17,16 +17,22 @@ EXPECTED = {
     "clean.apk": ("pass", set()),
     "overperm.apk": (
         "removal",
-        {"PI-MAN-001", "PI-MAN-002", "PI-PERM-001", "PI-PERM-002", "PI-PERM-003", "PI-PERM-004",
-         "PI-PERM-006", "PI-PP-001", "PI-START-001"},
+        {"PI-MAN-001", "PI-MAN-002", "PI-MAN-003", "PI-MAN-004", "PI-PERM-001", "PI-PERM-002",
+         "PI-PERM-003", "PI-PERM-004", "PI-PERM-006", "PI-PERM-009", "PI-PERM-011", "PI-PP-001",
+         "PI-PP-002", "PI-START-001"},
     ),
     "sdk-collector.apk": (
-        "removal", {"PI-API-001", "PI-API-002", "PI-PERM-006", "PI-PP-001", "PI-START-001"}
+        "removal",
+        {"PI-API-001", "PI-API-002", "PI-API-006", "PI-API-007", "PI-API-008", "PI-PERM-006",
+         "PI-PP-001", "PI-PP-002", "PI-SDK-001", "PI-SDK-002", "PI-SDK-004", "PI-SDK-005",
+         "PI-SDK-006", "PI-START-001"},
     ),
-    "legacy.apk": ("removal", {"PI-API-001", "PI-PERM-003", "PI-PERM-005", "PI-PP-001"}),
-    "multidex.apk": ("notice", {"PI-API-001"}),
-    "split.apks": ("notice", {"PI-PERM-003"}),
-    "split.xapk": ("notice", {"PI-PERM-003"}),
+    "legacy.apk": (
+        "removal", {"PI-API-001", "PI-PERM-003", "PI-PERM-005", "PI-PP-001", "PI-PP-002"}
+    ),
+    "multidex.apk": ("notice", {"PI-API-001", "PI-API-008", "PI-PP-002"}),
+    "split.apks": ("notice", {"PI-API-004", "PI-PERM-003", "PI-PP-002"}),
+    "split.xapk": ("notice", {"PI-API-004", "PI-PERM-003", "PI-PP-002"}),
 }  # fmt: skip
 ERRORS = {
     "corrupt.apk": "truncated zip",
@@ -63,6 +69,64 @@ def test_sample_verdict_and_findings(report: dict[str, dict[str, object]], name:
 def test_broken_sample_is_an_error(report: dict[str, dict[str, object]], name: str) -> None:
     assert report[name]["verdict"] == "error"
     assert ERRORS[name] in str(report[name]["error"])
+
+
+def test_sdk_inventory(report: dict[str, dict[str, object]]) -> None:
+    inventory = report["sdk-collector.apk"]["inventory"]
+    assert isinstance(inventory, dict)
+    sdks = {s["id"]: s for s in inventory["sdks"]}
+    assert set(sdks) == {"gdt", "getui-push", "jiguang-jcore", "jpush", "umeng-analytics"}
+    assert sdks["umeng-analytics"]["reads"] == ["android_id", "device_id"]
+    assert sdks["jiguang-jcore"]["confidence"] == "medium"  # native library only
+    assert report["clean.apk"]["inventory"]["sdks"] == []
+
+
+def test_rules_needing_an_app_type_are_not_evaluated_without_one(
+    report: dict[str, dict[str, object]],
+) -> None:
+    not_evaluated = report["overperm.apk"]["not_evaluated"]
+    assert isinstance(not_evaluated, dict)
+    assert set(not_evaluated) == {"PI-PERM-007", "PI-PERM-008", "PI-SDK-003"}
+    assert "--category" in not_evaluated["PI-PERM-007"]
+
+
+@pytest.mark.parametrize("category", ["utility-tools", "38"])
+def test_category_enables_type_rules(category: str) -> None:
+    result = invoke(
+        ["scan", "--format", "json", "--category", category, str(sample("overperm.apk"))], 1
+    )
+    [app] = json.loads(result.stdout)["results"]
+    found = {f["rule_id"] for f in app["findings"]}
+    assert {"PI-PERM-007", "PI-PERM-008"} <= found
+    assert app["not_evaluated"] == {}
+    [unneeded] = [f for f in app["findings"] if f["rule_id"] == "PI-PERM-007"]
+    assert "android.permission.READ_SMS" in {e["value"] for e in unneeded["evidence"]}
+
+
+def test_category_map_per_package(tmp_path: Path) -> None:
+    mapping = tmp_path / "types.csv"
+    mapping.write_text(
+        "package,type\norg.piscan.sample.overperm,map-navigation\n", encoding="utf-8"
+    )
+    result = invoke(
+        ["scan", "--format", "json", "--category-map", str(mapping), str(sample("overperm.apk"))], 1
+    )
+    [app] = json.loads(result.stdout)["results"]
+    found = {f["rule_id"] for f in app["findings"]}
+    assert "PI-PERM-008" not in found  # location is necessary for maps
+    assert "PI-PERM-007" in found  # SMS is not
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--category", "flashlights"], "unknown app type 'flashlights'"),
+        (["--category-map", "missing.csv"], "cannot read category map"),
+    ],
+)
+def test_bad_category_is_a_usage_error(args: list[str], message: str) -> None:
+    result = invoke(["scan", *args, str(sample("clean.apk"))], 2)
+    assert message in result.stderr
 
 
 def test_sdk_calls_are_attributed_to_sdk_classes(report: dict[str, dict[str, object]]) -> None:

@@ -10,6 +10,7 @@ import click
 from tabulate import tabulate
 
 from pi_scan import __version__
+from pi_scan.app import AppTypes
 from pi_scan.cli.common import (
     category_map_option,
     category_option,
@@ -20,7 +21,6 @@ from pi_scan.cli.common import (
 )
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
-from pi_scan.app import AppTypes
 from pi_scan.knowledge import Knowledge, load_knowledge
 from pi_scan.model import ApkResult, ScanResult
 from pi_scan.report import REPORTERS

@@ -8,7 +8,7 @@ permissions add up to, the app type's necessary PI) so that rules stay declarati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,8 +66,10 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     if app_type is not None:
         type_pi = sorted(knowledge.catalogues.app_types[app_type].pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
+    _add_consent_calls(sdks, facts, knowledge.sdks)
     return {
         **facts,
+        "components": _components_with_sdks(facts.get("components") or (), knowledge.sdks),
         "app_type": app_type,
         "app_type_pi_types": type_pi,
         "sdks": sdks,
@@ -79,3 +81,58 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "dangerous_groups": perms["dangerous_groups"],
         "unnecessary_permissions": perms["unnecessary_permissions"],
     }
+
+
+STARTUP_PROVIDER = "androidx.startup.InitializationProvider"
+
+
+def _components_with_sdks(
+    components: Iterable[Mapping[str, Any]], catalogue: SdkCatalogue
+) -> list[dict[str, Any]]:
+    """Each component with `sdk` (the SDK that declares it, or null) and `starts_sdks` (SDKs
+    whose initialisers an androidx.startup provider names in its meta-data)."""
+    out = []
+    for component in components:
+        name = str(component.get("name", ""))
+        sdk = catalogue.sdk_of_component(name) or catalogue.sdk_of_class(name)
+        starts: set[str] = set()
+        if name == STARTUP_PROVIDER:
+            for key in component.get("meta_data") or {}:
+                owner = catalogue.sdk_of_class(str(key))
+                if owner is not None:
+                    starts.add(owner)
+        out.append({**component, "sdk": sdk, "starts_sdks": sorted(starts)})
+    return out
+
+
+CONSENT_KEYS = ("pre_consent", "post_consent", "privacy_api")
+
+
+def _add_consent_calls(
+    sdks: list[dict[str, Any]], facts: Mapping[str, Any], catalogue: SdkCatalogue
+) -> None:
+    """For SDKs whose vendor documents a consent-gated start, record whether the app's code
+    calls the pre-consent init, the post-consent init and the privacy switch (null when the
+    vendor documents none of that kind)."""
+    documented = {s["id"]: catalogue.by_id[s["id"]].raw.get("consent_init") for s in sdks}
+    called: set[str] | None = None
+    for sdk in sdks:
+        consent = documented.get(sdk["id"]) or {}
+        if any(consent.get(key) for key in CONSENT_KEYS) and called is None:
+            called = _called_methods(facts.get("method_refs") or ())
+        for key in CONSENT_KEYS:
+            prefixes = consent.get(key) or []
+            sdk[f"{key}_called"] = (
+                any(p in (called or set()) for p in prefixes) if prefixes else None
+            )
+
+
+def _called_methods(refs: Iterable[Mapping[str, Any]]) -> set[str]:
+    """ "Lcls;->name(" of every method that some code invokes."""
+    out = set()
+    for ref in refs:
+        if ref.get("callers"):
+            text = str(ref["ref"])
+            cut = text.find("(")
+            out.add(text[: cut + 1] if cut >= 0 else text)
+    return out

@@ -172,6 +172,8 @@ class ApiMatcher:
             "pi_type": entry.pi_type,
             "sensitive": entry.sensitive,
             "kind": entry.kind,
+            "category": entry.category,
+            "weak": entry.weak,
             "match": entry.match,
             "refs": sorted(hit.refs),
             "callers": callers,

@@ -28,7 +28,6 @@ from pi_scan.model import (
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CLASS_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$")
 # What XML 1.0 forbids on top of the C0 controls `clean` already replaces.
 _XML_FORBIDDEN = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
@@ -52,7 +51,6 @@ PI_TYPES: Mapping[str, Mapping[str, str]] = {
     "calendar": {"en": "Calendar", "zh": "日历"},
     "sensors": {"en": "Body sensors", "zh": "身体传感器"},
 }
-SDK_TAG = "sdk"  # rules with this tag name third-party SDK classes as evidence callers
 
 
 class Reporter(Protocol):
@@ -223,40 +221,11 @@ def pi_types(result: ApkResult, rules: Mapping[str, Rule]) -> tuple[str, ...]:
 
 
 def sdk_names(result: ApkResult, rules: Mapping[str, Rule], lang: str = "en") -> tuple[str, ...]:
-    """Third-party SDKs seen in an app, sorted.
-
-    Uses the facts' own SDK list once the extractor provides one (`ApkFacts.sdks`: names, or
-    catalogue entries with `name` and optionally `name_zh`); until then, the code packages of
-    the callers named as evidence by rules tagged "sdk" (`com.umeng.commonsdk` for
-    `com.umeng.commonsdk.a.b.C`).
-    """
-    declared = getattr(result.facts, "sdks", None)
-    if declared:
-        return tuple(sorted({_sdk_name(s, lang) for s in declared}))
+    """Names of the third-party SDKs detected in an app (its inventory), sorted."""
+    zh = report_lang(lang) == "zh"
     return tuple(
-        sorted(
-            {
-                _code_package(caller)
-                for o in result.failed
-                if o.rule_id in rules and SDK_TAG in rules[o.rule_id].tags
-                for ev in o.evidence
-                for caller in ev.callers
-                if _CLASS_NAME.match(caller)
-            }
-        )
+        sorted({(s.name_zh if zh and s.name_zh else s.name) for s in result.inventory.sdks})
     )
-
-
-def _sdk_name(sdk: object, lang: str) -> str:
-    if isinstance(sdk, str):
-        return sdk
-    name = getattr(sdk, "name_zh", None) if report_lang(lang) == "zh" else None
-    return str(name or getattr(sdk, "name", None) or getattr(sdk, "id", sdk))
-
-
-def _code_package(class_name: str) -> str:
-    parts = class_name.split(".")
-    return ".".join(parts[: min(3, max(1, len(parts) - 1))])
 
 
 def top(items: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from pi_scan.model import ApkResult, Citation, Outcome, Rule, RuleSet, ScanResult, Status
+from pi_scan.model import ApkResult, Citation, Inventory, Outcome, Rule, RuleSet, ScanResult, Status
 from pi_scan.report.base import (
     fingerprint,
     localized,
@@ -70,6 +70,30 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
         "not_evaluated": {
             o.rule_id: o.reason for o in result.outcomes if o.status is Status.NOT_EVALUATED
         },
+        "inventory": _inventory(result.inventory),
+    }
+
+
+def _inventory(inv: Inventory) -> dict[str, Any]:
+    return {
+        "app_type": inv.app_type,
+        "pi_types": list(inv.pi_types),
+        "api_uses": list(inv.api_uses),
+        "sdks": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "name_zh": s.name_zh,
+                "vendor": s.vendor,
+                "category": s.category,
+                "country": s.country,
+                "confidence": s.confidence,
+                "signals": list(s.signals),
+                "pi": list(s.pi),
+                "reads": list(s.reads),
+            }
+            for s in inv.sdks
+        ],
     }
 
 
