@@ -145,4 +145,7 @@ def inventory(seen: Mapping[str, Any]) -> Inventory:
         sdks=sdks,
         pi_types=tuple(pi_types),
         api_uses=tuple(u["id"] for u in seen["api_uses"]),
+        call_sites=tuple(
+            sorted(f"{u['id']} <- {caller}" for u in seen["api_uses"] for caller in u["callers"])
+        ),
     )

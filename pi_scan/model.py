@@ -7,6 +7,8 @@ pi_scan, so any stage may depend on it without creating cycles.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -235,6 +237,17 @@ class Outcome:
     evidence: tuple[Evidence, ...] = ()
     reason: str | None = None  # why a rule was not evaluated
     justification: str | None = None  # why a failure is suppressed (waiver reason, "baseline")
+    not_rectified: bool = False  # also found in an earlier, notified version of the app
+
+    def fingerprint(self, package: str) -> str:
+        """Identity of a finding that survives rebuilds: package, rule and evidence values only.
+
+        Paths, versions, evidence locations and callers are left out on purpose: a new build of
+        the same app keeps its fingerprints (the key of baselines and SARIF partialFingerprints).
+        """
+        values = sorted({e.value for e in self.evidence})
+        payload = json.dumps([package, self.rule_id, values], ensure_ascii=True)
+        return hashlib.sha256(payload.encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -261,6 +274,7 @@ class Inventory:
     sdks: tuple[SdkUse, ...] = ()
     pi_types: tuple[str, ...] = ()  # read by code or exposed by requested permissions
     api_uses: tuple[str, ...] = ()  # ids of sensitive-API catalogue entries used
+    call_sites: tuple[str, ...] = ()  # "API-ID <- caller class" for each call of those APIs
 
 
 @dataclass(frozen=True)
@@ -284,6 +298,7 @@ class ScanResult:
     ruleset: RuleSet
     tool_version: str
     generated_at: str  # ISO 8601, UTC
+    warnings: tuple[str, ...] = ()  # about the run itself (stale waivers, unreadable store ...)
 
     @property
     def errors(self) -> tuple[ApkResult, ...]:
@@ -307,6 +322,7 @@ class Escalation:
     tags_any: tuple[str, ...] = ()
     rules_all: tuple[str, ...] = ()
     rules_any: tuple[str, ...] = ()
+    not_rectified: bool = False  # some finding persists from an earlier notified version
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ def escalation_applies(
         not esc.tags_any or bool(tags.intersection(esc.tags_any)),
         not esc.rules_all or set(esc.rules_all) <= ids,
         not esc.rules_any or bool(ids.intersection(esc.rules_any)),
+        not esc.not_rectified or any(o.not_rectified for o in failed),
     )
     return all(checks)
 

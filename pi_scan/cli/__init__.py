@@ -14,22 +14,27 @@ from pi_scan.app import AppTypes
 from pi_scan.cli.common import (
     category_map_option,
     category_option,
+    config_option,
     handle_errors,
     lang_option,
     rules_option,
     verbose_requested,
 )
+from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.knowledge import Knowledge, load_knowledge
 from pi_scan.model import ApkResult, ScanResult
+from pi_scan.postprocess import PostProcess
 from pi_scan.report import REPORTERS
 from pi_scan.report.base import clean, summary_counts
 from pi_scan.ruleset import load_rules
 from pi_scan.verdict import FAIL_ON, gate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PI_SCAN"}
+)
 @click.version_option(__version__, prog_name="pi-scan")
 @click.option("-v", "--verbose", is_flag=True, help="Show the APK library's own log messages.")
 @click.pass_context
@@ -75,6 +80,23 @@ def _set_verbose() -> None:
 @category_option
 @category_map_option
 @lang_option
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline file (`pi-scan baseline create`): its findings are suppressed.",
+)
+@click.option(
+    "--waivers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Waivers file (JSON): accepted rules with a reason and an optional expiry date.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Earlier JSON report: findings still present in a later version of a notified app "
+    "are marked not rectified (the policy escalates them).",
+)
+@config_option
 @handle_errors
 def scan(
     paths: tuple[str, ...],
@@ -87,11 +109,15 @@ def scan(
     category: str | None,
     category_map: Path | None,
     lang: str,
+    baseline: Path | None,
+    waivers: Path | None,
+    previous: Path | None,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
     from pi_scan.app import run_scan
 
     targets = parse_outputs(outputs, fmt)
+    post = PostProcess.load(baseline, waivers, previous)
     ruleset = load_rules(rules_dirs, select, ignore)
     knowledge = load_knowledge()
     types = app_types(knowledge, category, category_map)
@@ -101,7 +127,9 @@ def scan(
         if result.error:
             click.echo(f"error: {clean(result.path)}: {clean(result.error)}", err=True)
 
-    result = run_scan(paths, ruleset, knowledge, types, on_result=on_result)
+    result = post.apply(run_scan(paths, ruleset, knowledge, types, on_result=on_result))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     write_outputs(result, targets, lang)
     _summary(result)
     sys.exit(int(gate(result, fail_on)))
@@ -196,3 +224,5 @@ def list_app_types(lang: str) -> None:
 
 
 main.add_command(rules)
+main.add_command(baseline)
+main.add_command(diff)

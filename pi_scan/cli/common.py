@@ -65,3 +65,28 @@ category_map_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV of package,type rows giving each app's type (overrides --category).",
 )
+
+
+def _load_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """Eager: read the project config before the other options and make it their defaults."""
+    from pi_scan.config import find_config, load_config
+
+    path = value if value is not None else find_config(Path.cwd())
+    if path is None:
+        return None
+    try:
+        settings = load_config(path)
+    except PiScanError as exc:
+        raise click.BadParameter(str(exc)) from None
+    ctx.default_map = {**(ctx.default_map or {}), **settings}
+    return path
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    is_eager=True,
+    expose_value=False,
+    callback=_load_config,
+    help="Project config (default: ./pi-scan.toml, or [tool.pi-scan] in ./pyproject.toml).",
+)

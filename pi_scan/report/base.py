@@ -7,8 +7,6 @@ for a terminal, `clean_xml` for XML 1.0; each reporter adds its own format's esc
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -188,14 +186,8 @@ def is_suppressed(outcome: Outcome) -> bool:
 
 
 def fingerprint(package: str, outcome: Outcome) -> str:
-    """Identity of a finding that survives rebuilds: package, rule and evidence values only.
-
-    Paths, versions, evidence locations and callers are left out on purpose: a new build of
-    the same app keeps its fingerprints (the key of baselines and SARIF partialFingerprints).
-    """
-    values = sorted({e.value for e in outcome.evidence})
-    payload = json.dumps([package, outcome.rule_id, values], ensure_ascii=True)
-    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+    """See `Outcome.fingerprint`."""
+    return outcome.fingerprint(package)
 
 
 def evidence_text(ev: Evidence, max_callers: int = 3) -> str:

@@ -38,6 +38,7 @@ class JsonReporter:
             "summary": summary_counts(scan),
             "results": [_result(r, rules, lang) for r in scan.results],
             "errors": [{"path": r.path, "error": r.error} for r in scan.errors],
+            "warnings": list(scan.warnings),
             "rules": [_rule(r, lang) for r in scan.ruleset.rules],
             "documents": _documents(scan.ruleset, lang),
         }
@@ -58,6 +59,7 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
         "sha256": facts.sha256 if facts else None,
         "target_sdk": facts.target_sdk if facts else None,
         "warnings": list(facts.warnings) if facts else [],
+        "permissions": sorted({p.name for p in facts.permissions}) if facts else [],
         "verdict": verdict_label(result),
         "verdict_reasons": list(result.verdict_reasons),
         "findings": [_finding(o, rules.get(o.rule_id), package, lang) for o in result.failed],
@@ -79,6 +81,7 @@ def _inventory(inv: Inventory) -> dict[str, Any]:
         "app_type": inv.app_type,
         "pi_types": list(inv.pi_types),
         "api_uses": list(inv.api_uses),
+        "call_sites": list(inv.call_sites),
         "sdks": [
             {
                 "id": s.id,
@@ -112,6 +115,7 @@ def _finding(outcome: Outcome, rule: Rule | None, package: str, lang: str) -> di
             for e in outcome.evidence
         ],
         "fingerprint": fingerprint(package, outcome),
+        "not_rectified": outcome.not_rectified,
     }
     if outcome.status is Status.SUPPRESSED:
         out["justification"] = outcome.justification

@@ -119,6 +119,7 @@ def _build_policy(data: Mapping[str, Any]) -> Policy:
             tags_any=tuple(e["when"].get("tags_any", ())),
             rules_all=tuple(e["when"].get("rules_all", ())),
             rules_any=tuple(e["when"].get("rules_any", ())),
+            not_rectified=bool(e["when"].get("not_rectified", False)),
         )
         for e in data["escalations"]
     )

@@ -1,0 +1,93 @@
+"""Rectification: was a problem from an earlier, notified version fixed in this one?
+
+Regulators give an app a notice and a deadline; if the next version still has the problem, the
+app is removed (逾期不整改 -> 下架).  `mark_not_rectified` compares a scan with an earlier JSON
+report: a finding of a later version (higher versionCode) of a package whose earlier version
+got a notice or worse, under a rule that already failed then, is marked `not_rectified`.  The
+policy's `not_rectified` escalation turns that into a removal verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pi_scan.errors import ConfigError
+from pi_scan.model import ApkResult, ScanResult, Status
+from pi_scan.suppress import rejudge
+
+NOTIFIED = ("notice", "removal")
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What an earlier report says about one package."""
+
+    version_code: int
+    verdict: str
+    failed_rules: frozenset[str]
+
+
+def load_previous(path: Path) -> dict[str, Earlier]:
+    """package -> the latest version of it in an earlier `--format json` report."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a JSON report: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "results" not in doc:
+        raise ConfigError(f"{path}: not a pi-scan JSON report (schema_version 1)")
+    earlier: dict[str, Earlier] = {}
+    for item in doc["results"]:
+        entry = _earlier(item)
+        if entry is None:
+            continue
+        package, found = entry
+        known = earlier.get(package)
+        if known is None or found.version_code > known.version_code:
+            earlier[package] = found
+    return earlier
+
+
+def _earlier(item: Mapping[str, Any]) -> tuple[str, Earlier] | None:
+    package, code = item.get("package"), item.get("version_code")
+    if not isinstance(package, str) or not isinstance(code, int) or item.get("error"):
+        return None
+    rules = frozenset(
+        str(f["rule_id"]) for f in item.get("findings", []) if f.get("status", "failed") == "failed"
+    )
+    return package, Earlier(code, str(item.get("verdict")), rules)
+
+
+def mark_not_rectified(scan: ScanResult, earlier: Mapping[str, Earlier]) -> ScanResult:
+    """Mark persisting findings of later versions of notified packages; recompute verdicts."""
+    if not earlier:
+        return scan
+    results = tuple(_mark(r, earlier, scan) for r in scan.results)
+    return replace(scan, results=results)
+
+
+def _mark(result: ApkResult, earlier: Mapping[str, Earlier], scan: ScanResult) -> ApkResult:
+    facts = result.facts
+    before = earlier.get(facts.package) if facts is not None else None
+    if (
+        facts is None
+        or before is None
+        or before.verdict not in NOTIFIED
+        or facts.version_code is None
+        or facts.version_code <= before.version_code
+    ):
+        return result
+    outcomes = tuple(
+        replace(o, not_rectified=True)
+        if o.status is Status.FAILED and o.rule_id in before.failed_rules
+        else o
+        for o in result.outcomes
+    )
+    if outcomes == result.outcomes:
+        return result
+    return rejudge(replace(result, outcomes=outcomes), scan.ruleset)
