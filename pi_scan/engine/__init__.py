@@ -103,7 +103,8 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         where = str(item.get("path", where))
     elif fact == "api_uses":
         refs = item.get("refs") or []
-        key = f"{key}: {', '.join(refs[:3])}" + (f" (+{len(refs) - 3})" if len(refs) > 3 else "")
+        key = f"{key}: {_first(refs)}"
+        where = "classes*.dex" + (" strings" if item.get("kind") in ("string", "uri") else "")
     elif fact == "sdks":
         signals = ", ".join(f"{e['kind']} {e['value']}" for e in item.get("evidence", [])[:3])
         key = f"{item.get('name')} [{item.get('confidence')}]"
@@ -118,10 +119,16 @@ def _absence(cond: Condition) -> list[Evidence]:
         return [e for item in cond.items for e in _absence(item)]
     if isinstance(cond, Leaf):
         values = cond.value if isinstance(cond.value, tuple) else (cond.value,)
-        shown = ", ".join(str(v) for v in values if v is not None)
+        shown = _first([str(v) for v in values if v is not None])
         text = f"none found: {cond.fact} {cond.op} {shown}".strip()
         return [Evidence(cond.fact, text, _where(cond.fact))]
     return [Evidence("-", "none found: " + _describe(cond), "app")]
+
+
+def _first(items: list[str], shown: int = 3) -> str:
+    """The first few items, and how many more there are."""
+    more = f" (+{len(items) - shown})" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def _describe(cond: Condition) -> str:

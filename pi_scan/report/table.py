@@ -6,18 +6,24 @@ from typing import ClassVar
 
 from tabulate import tabulate
 
-from pi_scan.model import ApkResult, Rule, ScanResult, Verdict
-from pi_scan.report.base import clean, evidence_text, level_counts, verdict_label
+from pi_scan.model import ApkResult, RuleSet, ScanResult, Verdict
+from pi_scan.report.base import (
+    clean,
+    evidence_text,
+    level_counts,
+    localized,
+    verdict_label,
+    verdict_word,
+)
 
 _HEAD = {
     "en": ("file", "package", "version", "verdict", "removal", "notice", "note"),
     "zh": ("文件", "包名", "版本", "结论", "下架", "通报", "备注"),
 }
 _FINDING_HEAD = {
-    "en": ("rule", "level", "title", "evidence"),
-    "zh": ("规则", "级别", "问题", "证据"),
+    "en": ("problem", "rule", "level", "title", "evidence"),
+    "zh": ("问题类型", "规则", "级别", "问题", "证据"),
 }
-_VERDICT_ZH = {"pass": "通过", "notice": "通报", "removal": "下架", "error": "错误"}
 _MAX_EVIDENCE = 4
 
 
@@ -29,13 +35,14 @@ class TableReporter:
         lang = lang if lang in _HEAD else "en"
         rows = [_app_row(r, lang) for r in scan.results]
         parts = [tabulate(rows, headers=_HEAD[lang], tablefmt="simple")]
-        rules = {r.id: r for r in scan.ruleset.rules}
-        parts += [_findings(r, rules, lang) for r in scan.results if r.failed]
+        parts += [_findings(r, scan.ruleset, lang) for r in scan.results if r.failed]
+        if scan.warnings:
+            parts.append("\n".join(f"warning: {clean(w)}" for w in scan.warnings))
         return "\n\n".join(parts) + "\n"
 
 
 def _word(label: str, lang: str) -> str:
-    return _VERDICT_ZH.get(label, label) if lang == "zh" else label
+    return verdict_word(label, lang)
 
 
 def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
@@ -55,21 +62,29 @@ def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
     )
 
 
-def _findings(result: ApkResult, rules: dict[str, Rule], lang: str) -> str:
+def _findings(result: ApkResult, ruleset: RuleSet, lang: str) -> str:
+    """The app's findings grouped under the problem labels regulators publish."""
+    rules = {r.id: r for r in ruleset.rules}
     rows = []
-    for outcome in result.failed:
+    ordered = sorted(result.failed, key=lambda o: (rules[o.rule_id].category or "", o.rule_id))
+    previous = None
+    for outcome in ordered:
+        rule = rules[outcome.rule_id]
         evidence = [clean(evidence_text(e)) for e in outcome.evidence[:_MAX_EVIDENCE]]
         extra = len(outcome.evidence) - _MAX_EVIDENCE
         if extra > 0:
             evidence.append(f"(+{extra})")
+        label = localized(ruleset.categories.get(rule.category or ""), lang, rule.category or "")
         rows.append(
             (
+                label if rule.category != previous else "",
                 outcome.rule_id,
-                _word(outcome.level.label, lang),
-                rules[outcome.rule_id].text("title", lang),
+                _word(outcome.level.label, lang) + (" *" if outcome.not_rectified else ""),
+                rule.text("title", lang),
                 "\n".join(evidence),
             )
         )
+        previous = rule.category
     title = clean(result.facts.package if result.facts else result.path)
     head = f"{title}: {_word(verdict_label(result), lang)}"
     escalations = [
@@ -78,6 +93,6 @@ def _findings(result: ApkResult, rules: dict[str, Rule], lang: str) -> str:
     if escalations:
         head += f" ({', '.join(escalations)})"
     table = tabulate(
-        rows, headers=_FINDING_HEAD[lang], tablefmt="simple", maxcolwidths=[None, None, 40, 100]
+        rows, headers=_FINDING_HEAD[lang], tablefmt="simple", maxcolwidths=[24, None, None, 36, 90]
     )
     return head + "\n" + table
