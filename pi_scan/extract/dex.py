@@ -1,51 +1,58 @@
 """A focused, fast reader of Dalvik executables (DEX) in pure Python.
 
 It reads only the facts pi-scan's rules need: the classes a DEX defines, every method and
-field it references (in smali form) together with the defining classes whose code invokes or
-accesses each one, and every string of its string table.  Nothing else of the DEX object
-model is built, which is what makes it about an order of magnitude faster and smaller than
-androguard's ``DEX`` for the same facts.
+field it references (in smali form) with the defining classes whose code invokes or accesses
+each one, and every string of its string table.  Nothing else of the DEX object model is
+built: it is about four times faster and smaller than androguard's ``DEX`` object model,
+which does not even attribute call sites (benchmarks/README.md).
 
 Format notes (https://source.android.com/docs/core/runtime/dex-format):
 
-* All tables are fixed-size records at offsets given by the header.  Each table is checked
+* Tables are fixed-size records at offsets given by the header.  Each table is checked
   against the file size *before* anything proportional to its count is allocated, then read
-  in one go with :mod:`array` (little-endian; byte-swapped on a big-endian host).
-* ``class_data_item`` lists each class's methods as ULEB128 triples; only the ``code_off`` of
-  each method is needed.  ULEB128 values are at most 5 bytes.
-* Instructions are 16-bit code units.  The instruction walk is driven by one compiled
-  :mod:`re` pattern: an alternation of opcode byte classes, each followed by the exact byte
-  length of its instruction format, consumes the uninteresting instructions in bulk inside
-  the C regex engine (possessively, so it never backtracks into a misaligned decoding) and
-  captures only the 16-bit index operand of the invoke and field-access instructions
-  (always at byte offset 2 of the instruction).  ``findall`` returns those captures for a
-  whole ``code_item`` at once.  A payload pseudo-instruction (``nop`` with high byte 1, 2
-  or 3: packed-switch, sparse-switch and fill-array-data tables) has a variable size the
-  pattern cannot know, so it is captured too; a ``code_item`` that has one is walked again
-  in Python, resuming the pattern after each payload.  This was measured against a
-  per-instruction Python loop over ``memoryview.cast('H')`` with a width table (see
-  benchmarks/README.md).
-* Strings are MUTF-8: NUL is written ``C0 80`` and a supplementary character as two
-  3-byte-encoded surrogates.  They are decoded in bulk with the C UTF-8 codec (surrogates
-  passed through, then pairs combined through UTF-16); a lone surrogate and any invalid
-  sequence become U+FFFD so that every string can be printed and encoded.
+  in one go with :mod:`array`.
+* Speed comes from doing per-item work in C: :mod:`re`, ``bytes`` methods, and
+  ``map``/``itertools`` chains over builtins.  Python bytecode runs per class or per ref
+  only where unavoidable, and per instruction never.
+* Instructions are 16-bit code units.  One compiled pattern (``_INSTRUCTIONS``) walks them:
+  an alternation of opcode byte classes, each followed by the exact byte length of its
+  instruction format, consumes uninteresting instructions in bulk, and captures a 4-byte
+  record (opcode, A, 16-bit index) of each invoke and field-access instruction (the index
+  operand is always at byte 2).  What follows the loop always matches where it stops, so
+  the engine never backtracks into a misaligned decoding.  ``map(findall)`` runs it over
+  every method's instructions; the records of all methods are joined with a class mark
+  after each class, and splitting at the marks gives each class's records, whose opcode
+  bytes (``[::4]``, translated to masks) select method and field indices with ``compress``.
+* A payload pseudo-instruction (``nop`` with high byte 1, 2 or 3: packed-switch,
+  sparse-switch and fill-array-data tables) has a size the pattern cannot know; it is
+  captured as a record with opcode 0, and a class that has one is walked again method by
+  method, skipping each payload by its size (``_records_past_payloads``).
+* ``class_data_item`` lists each class's methods as ULEB128 triples; one ``findall`` splits
+  the whole class_data section into ULEB128 tokens (at most 5 bytes each).
+* Strings are MUTF-8 (NUL written C0 80, supplementary characters as two 3-byte surrogates).
+  All of a DEX's strings are decoded by one call of the C UTF-8 codec (surrogates passed
+  through, then pairs combined through UTF-16); a lone surrogate and any invalid sequence
+  become U+FFFD, so that every string can be printed and encoded.
+* Anything that does not fit the usual layout (strings or class data not stored back to
+  back, a big-endian host) takes a slower per-item path that reads the same facts.
 """
 
 from __future__ import annotations
 
 import codecs
 import gc
-import operator
 import re
 import struct
 import sys
 from array import array
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from collections import defaultdict
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, contains, getitem, gt, itemgetter, methodcaller, not_, sub
+from typing import TypeAlias, cast
 
 __all__ = ["DexContents", "DexFormatError", "merge_dex", "read_dex"]
 
@@ -71,16 +78,18 @@ class DexContents:
 _HEADER_SIZE = 0x70
 _ENDIAN_CONSTANT = 0x12345678
 _REVERSE_ENDIAN_CONSTANT = 0x78563412
-_HEADER = struct.Struct("<8sI20s20I")  # magic .. data_off
+_HEADER = struct.Struct("<8sI20s20I")  # magic, checksum, signature, file_size .. data_off
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
+_LITTLE = sys.byteorder == "little"
 _EMPTY: frozenset[str] = frozenset()
+_SECTIONS = ("string_ids", "type_ids", "proto_ids", "field_ids", "method_ids", "class_defs")
 
 
 @dataclass(frozen=True)
 class _Header:
     file_size: int
-    tables: dict[str, tuple[int, int]]  # name -> (size, offset) as read
+    tables: dict[str, tuple[int, int]]  # name -> (count or size, offset), as read
 
 
 def _parse_header(data: bytes) -> _Header:
@@ -104,12 +113,10 @@ def _parse_header(data: bytes) -> _Header:
         raise DexFormatError(f"bad header_size 0x{header_size:x}")
     if file_size > len(data):
         raise DexFormatError(f"truncated file ({len(data)} bytes, header says {file_size})")
-    names = ("link", "map", "string_ids", "type_ids", "proto_ids", "field_ids", "method_ids")
     values = fields[6:]
     tables = {"link": (values[0], values[1]), "map": (0, values[2])}
-    for i, table in enumerate(names[2:]):
+    for i, table in enumerate(_SECTIONS):
         tables[table] = (values[3 + 2 * i], values[4 + 2 * i])
-    tables["class_defs"] = (values[13], values[14])
     tables["data"] = (values[15], values[16])
     return _Header(len(data), tables)
 
@@ -117,8 +124,7 @@ def _parse_header(data: bytes) -> _Header:
 def _check_section(name: str, offset: int, size: int, limit: int) -> None:
     if size and (offset < 0 or offset + size > limit):
         raise DexFormatError(
-            f"{name} section outside the file (offset 0x{offset:x}, size {size}, "
-            f"file size {limit})"
+            f"{name} section outside the file (offset 0x{offset:x}, size {size}, file size {limit})"
         )
 
 
@@ -133,9 +139,8 @@ def _table(
 
 def _words(raw: bytes, typecode: str) -> array[int]:
     """Little-endian u16 ("H") or u32 ("I") words of raw."""
-    words = array(typecode)
-    words.frombytes(raw)
-    if sys.byteorder == "big":
+    words = array(typecode, raw)
+    if not _LITTLE:
         words.byteswap()
     return words
 
@@ -166,7 +171,7 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def _mutf8_errors(exc: UnicodeError) -> tuple[str, int]:
-    """Error handler: pass a 3-byte encoded surrogate through, replace anything else."""
+    """Codec error handler: pass a 3-byte encoded surrogate through, replace anything else."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
     raw, start = exc.object, exc.start
@@ -176,12 +181,15 @@ def _mutf8_errors(exc: UnicodeError) -> tuple[str, int]:
         and 0xA0 <= raw[start + 1] <= 0xBF
         and 0x80 <= raw[start + 2] <= 0xBF
     ):
-        code = 0xD000 | (raw[start + 1] & 0x3F) << 6 | (raw[start + 2] & 0x3F)
-        return chr(code), start + 3
+        return chr(0xD000 | (raw[start + 1] & 0x3F) << 6 | (raw[start + 2] & 0x3F)), start + 3
     return "\ufffd", max(exc.end, start + 1)
 
 
 codecs.register_error("pi_scan.mutf8", _mutf8_errors)
+_NUL_STAND_INS = ("\U0010ffff", "\U0010fffe", "\uffff", "\ufffe", "\ue000")
+_NOT_ONE_ASCII_BYTE = bytes(b == 0 or b >= 0x80 for b in range(256))
+_FROM_SECOND = slice(1, None)
+_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # the first two bytes of an encoded surrogate
 
 
 def _fix_surrogates(text: str) -> str:
@@ -190,38 +198,37 @@ def _fix_surrogates(text: str) -> str:
 
 
 def _decode_mutf8(raw: bytes) -> str:
+    """One string, tolerantly: invalid sequences become U+FFFD."""
     text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "pi_scan.mutf8")
-    return _fix_surrogates(text) if b"\xed" in raw else text
+    return _fix_surrogates(text) if _SURROGATE.search(raw) else text
 
 
-def _decode_many(chunks: list[bytes]) -> list[str]:
-    """Decode NUL-terminated MUTF-8 strings, all at once when they are plain UTF-8.
+def _decode_joined(joined: bytes, count: int) -> list[str] | None:
+    """Decode count NUL-terminated MUTF-8 strings joined together, in one codec call.
 
-    The encoded NUL (C0 80) is swapped for U+FFFF (EF BF BF) around the bulk decode so that
-    the NUL terminators can split the result; if U+FFFF occurs itself, or anything does not
-    decode, each string is decoded on its own.
+    The encoded NUL (C0 80) is swapped for a character absent from all the strings, so that
+    the terminators can split the text.  None if that or the strict decoding fails.
     """
-    joined = b"".join(chunks)
-    has_nul = b"\xc0\x80" in joined
-    if not (has_nul and b"\xef\xbf\xbf" in joined):
-        try:
-            text = joined.replace(b"\xc0\x80", b"\xef\xbf\xbf").decode("utf-8", "surrogatepass")
-        except UnicodeDecodeError:
-            pass
-        else:
-            if b"\xed" in joined:
-                text = _fix_surrogates(text)
-            parts = text.split("\x00")
-            if len(parts) == len(chunks) + 1:
-                del parts[-1]
-                if has_nul:
-                    parts = [p.replace("\uffff", "\x00") if "\uffff" in p else p for p in parts]
-                return parts
-    return [_decode_mutf8(chunk[:-1]) for chunk in chunks]
-
-
-# One string_data_item: ULEB128 utf16_size, then the MUTF-8 bytes and their terminating NUL.
-_STRING_ITEM = re.compile(rb"([\x80-\xff]{0,4}[\x00-\x7f])([^\x00]*\x00)", re.DOTALL)
+    stand_in = ""
+    if b"\xc0\x80" in joined:
+        stand_in = next((c for c in _NUL_STAND_INS if c.encode() not in joined), "")
+        if not stand_in:
+            return None
+        joined = joined.replace(b"\xc0\x80", stand_in.encode())
+    try:
+        text = joined.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return None
+    if _SURROGATE.search(joined):
+        text = _fix_surrogates(text)
+    parts = text.split("\x00")
+    if len(parts) != count + 1:
+        return None
+    del parts[-1]
+    if stand_in:
+        for i in compress(range(count), map(contains, parts, repeat(stand_in))):
+            parts[i] = parts[i].replace(stand_in, "\x00")
+    return parts
 
 
 def _read_strings(data: bytes, header: _Header) -> list[str]:
@@ -230,36 +237,49 @@ def _read_strings(data: bytes, header: _Header) -> list[str]:
         return []
     if max(offsets) >= len(data):
         raise DexFormatError(f"string_data_off 0x{max(offsets):x} outside the file")
-    chunks = _string_chunks_in_bulk(data, offsets)
-    if chunks is None:
+    strings = _strings_in_bulk(data, offsets)
+    if strings is None:
         chunks = [_string_chunk(data, off) for off in offsets]
-    return _decode_many(chunks)
+        strings = _decode_joined(b"".join(chunks), len(chunks))
+        if strings is None:
+            strings = [_decode_mutf8(chunk[:-1]) for chunk in chunks]
+    return strings
 
 
-def _string_chunks_in_bulk(data: bytes, offsets: list[int]) -> list[bytes] | None:
-    """The NUL-terminated MUTF-8 bytes of every string, when they are stored back to back.
+def _strings_in_bulk(data: bytes, offsets: list[int]) -> list[str] | None:
+    """All strings, when their string_data_items are stored back to back in id order.
 
-    Writers lay string_data_items out contiguously in string_id order; then one ``findall``
-    splits them all, and the running sum of the item lengths proves each one starts exactly
-    where its string_id says.  Any other layout returns None (read one by one).
+    The checks, all in C: offsets ascend; the byte before each next item is a NUL; and the
+    region holds no other NUL than those and the ULEB128 0 of empty strings.  So each item
+    is its ULEB128, its bytes and one NUL.  Each ULEB128 that is not one ASCII byte is then
+    replaced by b"\\x01", the region decoded at once, split at the NULs, and the first
+    character of each part (the ULEB128) cut off.  None for any other layout.
     """
     if offsets != sorted(offsets):
         return None
+    count, first = len(offsets), offsets[0]
     end = data.find(b"\x00", _uleb(data, offsets[-1])[1]) + 1
     if end <= 0:
         return None
-    pairs = _STRING_ITEM.findall(data, offsets[0], end)
-    if len(pairs) != len(offsets):
+    ends = offsets[1:]
+    ends.append(end)
+    if bytes(map(data.__getitem__, map(sub, ends, repeat(1)))) != bytes(count):
         return None
-    ulebs, chunks = zip(*pairs, strict=True)
-    lengths = map(operator.add, map(len, ulebs), map(len, chunks))
-    starts = list(accumulate(lengths, initial=offsets[0]))
-    if starts[:-1] != offsets:
+    lead = bytes(map(data.__getitem__, offsets))
+    if data.count(b"\x00", first, end) != count + lead.count(0):
         return None
-    return list(chunks)
+    pieces: list[bytes] = []
+    pos = first
+    for index in compress(range(count), lead.translate(_NOT_ONE_ASCII_BYTE)):
+        pieces += (data[pos : offsets[index]], b"\x01")
+        pos = _uleb(data, offsets[index])[1]
+    pieces.append(data[pos:end])
+    parts = _decode_joined(b"".join(pieces), count)
+    return None if parts is None else list(map(itemgetter(_FROM_SECOND), parts))
 
 
 def _string_chunk(data: bytes, offset: int) -> bytes:
+    """One string_data_item's MUTF-8 bytes with their NUL."""
     start = _uleb(data, offset)[1]
     end = data.find(b"\x00", start)
     if end < 0:
@@ -275,65 +295,59 @@ def _string_chunk(data: bytes, offset: int) -> bytes:
 def _read_types(data: bytes, header: _Header, strings: list[str]) -> list[str]:
     descriptor_idx = _table(data, header, "type_ids", 4)
     _check_indices("type_ids descriptor string", descriptor_idx, len(strings))
-    return [strings[i] for i in descriptor_idx]
+    return list(map(strings.__getitem__, descriptor_idx))
 
 
-def _type_list(data: bytes, offset: int, types: list[str]) -> str:
-    if offset == 0:
-        return ""
-    if offset + 4 > len(data):
-        raise DexFormatError(f"type_list at 0x{offset:x} outside the file")
-    (size,) = _U32.unpack_from(data, offset)
-    _check_section("type_list", offset + 4, 2 * size, len(data))
-    indices = _words(data[offset + 4 : offset + 4 + 2 * size], "H")
-    _check_indices("type_list type", indices, len(types))
-    return "".join([types[i] for i in indices])
+def _type_lists(data: bytes, offsets: list[int], types: list[str]) -> list[str]:
+    """type_lists (a proto's parameters) at offsets, each as "(" descriptors ")", in C."""
+    if max(offsets, default=0) + 4 > len(data):
+        raise DexFormatError(f"type_list at 0x{max(offsets):x} outside the file")
+    sizes = list(map(itemgetter(0), map(_U32.unpack_from, repeat(data), offsets)))
+    starts = list(map(add, offsets, repeat(4)))
+    ends = list(map(add, starts, map(add, sizes, sizes)))
+    if max(ends, default=0) > len(data):
+        raise DexFormatError("a type_list overruns the file")
+    indices = map(_words, map(data.__getitem__, map(slice, starts, ends)), repeat("H"))
+    try:
+        joined = list(map("".join, map(map, repeat(types.__getitem__), indices)))
+    except IndexError:
+        raise DexFormatError(f"type_list type index out of range ({len(types)} types)") from None
+    return list(map("".join, zip(repeat("("), joined, repeat(")"))))
 
 
-def _read_protos(data: bytes, header: _Header, strings: list[str], types: list[str]) -> list[str]:
+def _read_protos(data: bytes, header: _Header, types: list[str]) -> list[str]:
     """Each proto_id as its smali descriptor "(params)return"."""
     words = _table(data, header, "proto_ids", 12)
-    returns = words[1::3]
+    returns, params_offs = words[1::3], words[2::3]
     _check_indices("proto_ids return type", returns, len(types))
-    cache: dict[int, str] = {}
-    protos = []
-    for ret, params_off in zip(returns, words[2::3], strict=True):
-        params = cache.get(params_off)
-        if params is None:
-            params = cache[params_off] = _type_list(data, params_off, types)
-        protos.append(f"({params}){types[ret]}")
-    return protos
+    offsets = sorted(set(params_offs) - {0})
+    params = dict(zip(offsets, _type_lists(data, offsets, types), strict=True))
+    params[0] = "()"
+    return list(map(add, map(params.__getitem__, params_offs), map(types.__getitem__, returns)))
 
 
-def _member_ids(data: bytes, header: _Header, name: str) -> tuple[list[int], list[int], list[int]]:
-    """(class_idx, proto_or_type_idx, name_idx) columns of field_ids or method_ids."""
-    halves = _table(data, header, name, 8, "H")
-    words = _table(data, header, name, 8)
-    return halves[0::4].tolist(), halves[1::4].tolist(), words[1::2].tolist()
-
-
-def _method_names(
-    data: bytes, header: _Header, strings: list[str], types: list[str], protos: list[str]
+def _member_names(
+    data: bytes, header: _Header, table: str, parts: tuple[list[str], list[str], list[str]]
 ) -> list[str]:
-    classes, proto_idx, names = _member_ids(data, header, "method_ids")
-    _check_indices("method_ids class", classes, len(types))
-    _check_indices("method_ids proto", proto_idx, len(protos))
-    _check_indices("method_ids name", names, len(strings))
-    return [
-        f"{types[c]}->{strings[n]}{protos[p]}"
-        for c, p, n in zip(classes, proto_idx, names, strict=True)
-    ]
+    """field_ids or method_ids in smali form: class "->" name, then the type or the proto.
 
-
-def _field_names(data: bytes, header: _Header, strings: list[str], types: list[str]) -> list[str]:
-    classes, type_idx, names = _member_ids(data, header, "field_ids")
-    _check_indices("field_ids class", classes, len(types))
-    _check_indices("field_ids type", type_idx, len(types))
-    _check_indices("field_ids name", names, len(strings))
-    return [
-        f"{types[c]}->{strings[n]}:{types[t]}"
-        for c, t, n in zip(classes, type_idx, names, strict=True)
-    ]
+    parts: the class, name and type-or-proto lists the three columns index.
+    """
+    halves = _table(data, header, table, 8, "H")
+    classes, kinds, names = halves[0::4], halves[1::4], _table(data, header, table, 8)[1::2]
+    owners, labels, signatures = parts
+    _check_indices(f"{table} class", classes, len(owners))
+    _check_indices(f"{table} type or proto", kinds, len(signatures))
+    _check_indices(f"{table} name", names, len(labels))
+    separator = ":" if table == "field_ids" else ""
+    joined = zip(
+        map(owners.__getitem__, classes),
+        repeat("->"),
+        map(labels.__getitem__, names),
+        repeat(separator),
+        map(signatures.__getitem__, kinds),
+    )
+    return list(map("".join, joined))
 
 
 def _dotted(descriptor: str) -> str:
@@ -350,11 +364,13 @@ def _dotted(descriptor: str) -> str:
 # Width in 16-bit code units of every opcode that is neither an invoke nor a field access
 # (nop 0x00 is handled apart); unused opcodes count as one unit.
 _WIDTHS: dict[int, tuple[int, ...]] = {
-    2: (0x02, 0x05, 0x08, 0x13, 0x15, 0x16, 0x19, 0x1A, 0x1C, 0x1F, 0x20, 0x22, 0x23, 0x29)
-    + tuple(range(0x2D, 0x52))
-    + tuple(range(0x90, 0xB0))
-    + tuple(range(0xD0, 0xE3))
-    + (0xFE, 0xFF),
+    2: (
+        *(0x02, 0x05, 0x08, 0x13, 0x15, 0x16, 0x19, 0x1A, 0x1C, 0x1F, 0x20, 0x22, 0x23, 0x29),
+        *range(0x2D, 0x52),
+        *range(0x90, 0xB0),
+        *range(0xD0, 0xE3),
+        *(0xFE, 0xFF),
+    ),
     3: (0x03, 0x06, 0x09, 0x14, 0x17, 0x1B, 0x24, 0x25, 0x26, 0x2A, 0x2B, 0x2C, 0xFC, 0xFD),
     5: (0x18,),
 }
@@ -369,6 +385,14 @@ _WIDTHS[1] = tuple(
     and op not in _POLYMORPHIC_OPS
     and all(op not in ops for ops in _WIDTHS.values())
 )
+# Joined after each class's records, then split at.  No run of records can contain it: no
+# record starts with 0xff or 0x05, and a record starting with 0 has 1, 2 or 3 next.
+_CLASS_MARK = b"\x00\x05\xff\xff"
+
+
+# Possessive repetition (Python 3.11+) saves the regex engine its backtracking bookkeeping.
+# It is an optimisation only: what follows the loop always matches where the loop stops.
+_STAR = b"*+" if sys.version_info >= (3, 11) else b"*"
 
 
 def _byte_class(ops: Iterable[int]) -> bytes:
@@ -377,21 +401,21 @@ def _byte_class(ops: Iterable[int]) -> bytes:
 
 def _instruction_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """(the record pattern, the pattern that consumes instructions up to a payload)."""
-    boring = [_byte_class(_WIDTHS[1]) + b".", b"\\x00[\\x00\\x04-\\xff]"]
+    nop = rb"\x00[\x00\x04-\xff]"  # high byte 1, 2, 3: a payload
+    boring = [_byte_class(_WIDTHS[1]) + b".", nop]
     boring += [_byte_class(_WIDTHS[w]) + b"." * (2 * w - 1) for w in (2, 3, 5)]
     invoke, polymorphic = _byte_class(_INVOKE_OPS), _byte_class(_POLYMORPHIC_OPS)
     field = _byte_class(_FIELD_OPS)
-    wanted = b"(?:" + invoke + b"|" + polymorphic + b"|" + field + b"|\\x00(?=[\\x01-\\x03]))..."
+    wanted = b"(?:" + invoke + b"|" + polymorphic + b"|" + field + b")..."
+    wanted += rb"|\x00[\x01-\x03].."  # or the start of a payload
     rest = b"(?:(?<=" + invoke + b"...)..|(?<=" + polymorphic + b"...)....|(?<=" + field
-    rest += b"...)|(?<=\\x00...))"
-    records = re.compile(
-        b"(?:" + b"|".join(boring) + b")*+"  # uninteresting instructions, never given back
-        b"(?:(" + wanted + b")" + rest  # the record: opcode, A, 16-bit index; then the rest
-        + b"|\\Z|..?)",  # end of the code, or a truncated instruction (skip one unit)
-        re.DOTALL,
-    )
-    any_insn = boring + [invoke + b".{5}", polymorphic + b".{7}", field + b"..."]
-    until_payload = re.compile(b"(?:" + b"|".join(any_insn) + b")*+", re.DOTALL)
+    rest += rb"...)|(?<=\x00...))"
+    loop = b"(?:" + b"|".join(boring) + b")" + _STAR  # the uninteresting instructions
+    record = b"(" + wanted + b")" + rest  # opcode, A, 16-bit index; then the rest of the insn
+    # \Z: the end of the code; ..?: a truncated instruction (skipped one unit at a time)
+    records = re.compile(loop + b"(?:" + record + rb"|\Z|..?)", re.DOTALL)
+    any_insn = [*boring, invoke + b".{5}", polymorphic + b".{7}", field + b"..."]
+    until_payload = re.compile(b"(?:" + b"|".join(any_insn) + b")" + _STAR, re.DOTALL)
     return records, until_payload
 
 
@@ -402,26 +426,27 @@ _IS_FIELD = bytes(op in _FIELD_OPS for op in range(256))
 
 def _payload_end(data: bytes, pos: int, end: int) -> int:
     """End of the payload pseudo-instruction at pos (a packed/sparse switch or array data)."""
-    if pos + 8 > end:
-        raise DexFormatError(f"truncated payload at 0x{pos:x}")
     kind = data[pos + 1]
-    (size,) = _U16.unpack_from(data, pos + 2)
-    if kind == 1:
+    if pos + (4 if kind == 2 else 8) > end:
+        raise DexFormatError(f"truncated payload at 0x{pos:x}")
+    size: int = _U16.unpack_from(data, pos + 2)[0]
+    if kind == 1:  # ident, size, first_key, size targets
         units = 4 + 2 * size
-    elif kind == 2:
+    elif kind == 2:  # ident, size, size keys, size targets
         units = 2 + 4 * size
-    else:
-        (count,) = _U32.unpack_from(data, pos + 4)
+    else:  # ident, element_width, size (u4), the data padded to a unit
+        count: int = _U32.unpack_from(data, pos + 4)[0]
         units = 4 + (size * count + 1) // 2
     if pos + 2 * units > end:
         raise DexFormatError(f"payload at 0x{pos:x} overruns its code_item")
     return pos + 2 * units
 
 
-def _records_past_payloads(data: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
-    """Like _records, but skipping each payload by its size and resuming after it."""
+def _records_past_payloads(data: bytes, ranges: Iterable[tuple[int, int]]) -> list[bytes]:
+    """The records of the code in the ranges, skipping each payload by its size."""
     records: list[bytes] = []
-    for pos, end in ranges:
+    for start, end in ranges:
+        pos = start
         while pos < end:
             stop = _UNTIL_PAYLOAD.match(data, pos, end).end()  # type: ignore[union-attr]
             records += _INSTRUCTIONS.findall(data, pos, stop)
@@ -431,10 +456,11 @@ def _records_past_payloads(data: bytes, ranges: list[tuple[int, int]]) -> list[b
                 pos = _payload_end(data, stop, end)
             else:  # a truncated instruction: skip one unit, as _INSTRUCTIONS does
                 pos = stop + 2
-    return records
+    return [record for record in records if record[:1] != b"\x00"]
 
 
-# Classes
+# --------------------------------------------------------------------------------------------
+# Class data
 # --------------------------------------------------------------------------------------------
 
 _ULEB = rb"(?:[\x80-\xff]{0,4}[\x00-\x7f])"
@@ -445,24 +471,13 @@ _CLASS_DATA_HEADER = re.compile(rb"(%s)(%s)(%s)(%s)" % ((_ULEB,) * 4), re.DOTALL
 _ENCODED_METHOD = re.compile(rb"%s%s(%s)" % ((_ULEB,) * 3), re.DOTALL)
 _ULEB_RUNS = {n: re.compile(rb"%s{%d}" % (_ULEB, n), re.DOTALL) for n in (64, 32, 16, 8, 4, 2, 1)}
 _SMALL_ULEB = {bytes([value]): value for value in range(0x80)}
+_ZERO = b"\x00"
 _TYPE_CLASS_DATA_ITEM = 0x2000
 _from_le = partial(int.from_bytes, byteorder="little")
 
 
-def _uleb_value(token: bytes) -> int:
-    """The value of one ULEB128 token of 1 to 5 bytes."""
-    raw = int.from_bytes(token, "little")
-    return (
-        raw & 0x7F
-        | raw >> 1 & 0x3F80
-        | raw >> 2 & 0x1FC000
-        | raw >> 3 & 0xFE00000
-        | raw >> 4 & 0xF0000000
-    )
-
-
 def _uleb_values(tokens: Iterable[bytes]) -> list[int]:
-    """_uleb_value of many tokens (inlined: this runs once per method)."""
+    """The values of ULEB128 tokens of 1 to 5 bytes (each 7-bit group moved into place)."""
     return [
         r & 0x7F | r >> 1 & 0x3F80 | r >> 2 & 0x1FC000 | r >> 3 & 0xFE00000 | r >> 4 & 0xF0000000
         for r in map(_from_le, tokens)
@@ -486,7 +501,7 @@ def _code_offsets(data: bytes, offset: int) -> list[int]:
     header = _CLASS_DATA_HEADER.match(data, offset)
     if header is None:
         raise DexFormatError(f"bad or truncated class_data at 0x{offset:x}")
-    static_fields, instance_fields, direct, virtual = map(_uleb_value, header.groups())
+    static_fields, instance_fields, direct, virtual = _uleb_values(header.groups())
     pos = header.end()
     if 2 * (static_fields + instance_fields) + 3 * (direct + virtual) > len(data) - pos:
         raise DexFormatError(f"class_data at 0x{offset:x}: member counts exceed the file")
@@ -502,20 +517,20 @@ def _class_data_section(data: bytes, header: _Header) -> tuple[int, int, int] | 
         return None
     (count,) = _U32.unpack_from(data, map_off)
     items = _words(data[map_off + 4 : map_off + 4 + 12 * count], "I")
-    types, sizes, offsets = items[0::3], items[1::3], items[2::3]
-    for kind, size, start in zip(types, sizes, offsets, strict=True):
+    offsets = items[2::3]
+    for kind, size, start in zip(items[0::3], items[1::3], offsets, strict=True):
         if kind & 0xFFFF == _TYPE_CLASS_DATA_ITEM:
             end = min((o for o in offsets if o > start), default=len(data))
             return start, min(end, len(data)), size
     return None
 
 
-def _code_offsets_in_bulk(data: bytes, header: _Header) -> dict[int, list[bytes]]:
+def _code_tokens_in_bulk(data: bytes, header: _Header) -> dict[int, list[bytes]]:
     """code_off tokens of every class_data_item, keyed by the item's offset.
 
-    Writers store the items back to back; one findall splits the whole section into ULEB128
-    tokens and a walk over their counts finds the items.  Offsets that are not found here
-    (an unusual layout) are read one by one by _code_offsets.
+    Writers store the items back to back: one findall splits the whole section into ULEB128
+    tokens, and a walk over the member counts finds the items.  An item not found here (an
+    unusual layout) is read on its own by _code_offsets.
     """
     section = _class_data_section(data, header)
     if section is None:
@@ -528,10 +543,10 @@ def _code_offsets_in_bulk(data: bytes, header: _Header) -> dict[int, list[bytes]
     for _ in range(count):
         if pos + 4 > total:
             break
-        counts = [small.get(t) for t in tokens[pos : pos + 4]]
-        if None in counts:
-            counts = [_uleb_value(t) for t in tokens[pos : pos + 4]]
-        static_fields, instance_fields, direct, virtual = counts  # type: ignore[misc]
+        head = tokens[pos : pos + 4]
+        small_counts = list(map(small.get, head))
+        counts = _uleb_values(head) if None in small_counts else cast(list[int], small_counts)
+        static_fields, instance_fields, direct, virtual = counts
         methods = pos + 4 + 2 * (static_fields + instance_fields)
         after = methods + 3 * (direct + virtual)
         if after > total:
@@ -542,61 +557,114 @@ def _code_offsets_in_bulk(data: bytes, header: _Header) -> dict[int, list[bytes]
 
 
 def _class_code(data: bytes, header: _Header, data_offs: Iterable[int]) -> list[list[int]]:
-    """Per class_def, the code_off of each of its methods that has code."""
-    bulk = _code_offsets_in_bulk(data, header)
-    result = []
-    for offset in data_offs:
-        if not offset:
-            result.append([])
-            continue
-        tokens = bulk.get(offset)
-        code_offs = _code_offsets(data, offset) if tokens is None else _uleb_values(tokens)
-        result.append([o for o in code_offs if o])
-    return result
+    """Per class_def, the code_off of each of its methods that has code (abstract and
+    native methods have code_off 0)."""
+    bulk = _code_tokens_in_bulk(data, header)
+    tokens = [bulk.get(offset, None) if offset else [] for offset in data_offs]
+    nonzero = filter(_ZERO.__ne__, chain.from_iterable(filter(None, tokens)))
+    values = iter(_uleb_values(nonzero))
+    return [
+        [o for o in _code_offsets(data, offset) if o]
+        if found is None
+        else list(islice(values, len(found) - found.count(_ZERO)))
+        for offset, found in zip(data_offs, tokens, strict=True)
+    ]
 
 
-_Usage = list[tuple[str, set[int], set[int]]]
-_SEPARATOR = b"\x00" * 8  # four nops between code_items: a truncated insn cannot swallow more
+# --------------------------------------------------------------------------------------------
+# Code: which refs each class uses
+# --------------------------------------------------------------------------------------------
+
+_Usage: TypeAlias = list[tuple[str, set[int], set[int]]]  # class, methods used, fields used
+_IndexSets: TypeAlias = list[tuple[str, set[int]]]  # class name, distinct ref indices
+_u16s = partial(array, "H")
+_EVERY_4TH = slice(None, None, 4)
+_ODD_WORDS = slice(1, None, 2)
+_method_mask = methodcaller("translate", _IS_METHOD)
+_field_mask = methodcaller("translate", _IS_FIELD)
 
 
-def _class_usage(
-    data: bytes, header: _Header, types: list[str], n_methods: int, n_fields: int
-) -> tuple[list[str], _Usage]:
-    """Defined class names, and per class with code: (name, methods invoked, fields used).
+def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[list[int], list[int]]:
+    """(starts, ends) byte offsets of the instructions of each code_item."""
+    size = len(data)
+    if max(code_offs, default=0) + 16 > size:
+        raise DexFormatError(f"code_item at 0x{max(code_offs):x} outside the file")
+    insns_size = map(_U32.unpack_from, repeat(data), map(add, code_offs, repeat(12)))
+    units = list(map(itemgetter(0), insns_size))
+    starts = list(map(add, code_offs, repeat(16)))
+    ends = list(map(add, starts, map(add, units, units)))  # 2 bytes a unit
+    if max(ends, default=0) > size:
+        offset = code_offs[list(map(gt, ends, repeat(size))).index(True)]
+        raise DexFormatError(f"code_item at 0x{offset:x} overruns the file")
+    return starts, ends
 
-    The instructions of a class's methods are joined (with nop padding between them) and
-    scanned by one findall; records of all its instructions then become two index sets.
-    """
+
+def _class_usage(data: bytes, header: _Header, types: list[str]) -> tuple[list[str], _Usage]:
+    """Defined class names, and per class with code: (name, methods invoked, fields used)."""
     words = _table(data, header, "class_defs", 32)
     class_idx, data_offs = words[0::8], words[6::8]
     _check_indices("class_defs class", class_idx, len(types))
     names = [_dotted(types[i]) for i in class_idx]
     if max(data_offs, default=0) >= len(data):
         raise DexFormatError(f"class_data_off 0x{max(data_offs):x} outside the file")
-    view, size, unpack = memoryview(data), len(data), _U32.unpack_from
-    findall, usage = _INSTRUCTIONS.findall, []
-    for name, code_offs in zip(names, _class_code(data, header, data_offs), strict=True):
-        if not code_offs:
-            continue
-        if max(code_offs) + 16 > size:
-            raise DexFormatError(f"code_item at 0x{max(code_offs):x} outside the file")
-        ranges = [(o + 16, o + 16 + 2 * unpack(data, o + 12)[0]) for o in code_offs]
-        if max(end for _, end in ranges) > size:
-            raise DexFormatError(f"a code_item of {name} overruns the file")
-        blob = b"".join(findall(_SEPARATOR.join([view[s:e] for s, e in ranges])))
-        opcodes = blob[::4]
-        if b"\x00" in opcodes:  # a payload: walk again, skipping payloads by their size
-            blob = b"".join(_records_past_payloads(data, ranges))
-            opcodes = blob[::4]
-        indices = _words(blob, "H")[1::2]
-        methods = set(compress(indices, opcodes.translate(_IS_METHOD)))
-        fields = set(compress(indices, opcodes.translate(_IS_FIELD)))
-        if methods and max(methods) >= n_methods:
-            raise DexFormatError(f"{name} invokes method index {max(methods)} of {n_methods}")
-        if fields and max(fields) >= n_fields:
-            raise DexFormatError(f"{name} uses field index {max(fields)} of {n_fields}")
-        usage.append((name, methods, fields))
-    return names, usage
+    class_code = _class_code(data, header, data_offs)
+    with_code = [(name, code) for name, code in zip(names, class_code, strict=True) if code]
+    usage = _usage_in_bulk(data, with_code) if _LITTLE else None
+    if usage is None:
+        usage = [(name, *_index_sets(data, code_offs)) for name, code_offs in with_code]
+    return names, usage  # indices are checked against the tables by _callers
+
+
+def _usage_in_bulk(data: bytes, with_code: list[tuple[str, list[int]]]) -> _Usage | None:
+    """Scan the code of all classes (see the module docstring), all in C but for payloads.
+
+    None (use the per-class path) if the class marks do not split the records into one
+    part per class, which _CLASS_MARK's choice rules out: a guard, not a code path.
+    """
+    code_offs = list(chain.from_iterable(map(itemgetter(1), with_code)))
+    starts, ends = _insns_ranges(data, code_offs)
+    per_method = list(map(_INSTRUCTIONS.findall, repeat(data), starts, ends))
+    marks = [b""] * len(code_offs)
+    bounds = list(accumulate(map(len, map(itemgetter(1), with_code)), initial=0))
+    for last in bounds[1:]:
+        marks[last - 1] = _CLASS_MARK
+    records = chain.from_iterable(zip(map(b"".join, per_method), marks, strict=True))
+    parts = b"".join(records).split(_CLASS_MARK)
+    if len(parts) != len(with_code) + 1:
+        return None
+    del parts[-1]
+    opcodes = list(map(getitem, parts, repeat(_EVERY_4TH)))
+    for i in compress(range(len(parts)), map(contains, opcodes, repeat(b"\x00"))):
+        parts[i] = _without_payloads(
+            data, per_method, starts, ends, range(bounds[i], bounds[i + 1])
+        )
+        opcodes[i] = parts[i][::4]
+    indices = list(map(getitem, map(_u16s, parts), repeat(_ODD_WORDS)))
+    methods = map(set, map(compress, indices, map(_method_mask, opcodes)))
+    fields = map(set, map(compress, indices, map(_field_mask, opcodes)))
+    return list(zip(map(itemgetter(0), with_code), methods, fields, strict=True))
+
+
+def _without_payloads(
+    data: bytes, per_method: list[list[bytes]], starts: list[int], ends: list[int], which: range
+) -> bytes:
+    """A class's records, its methods that have a payload walked again past the payloads."""
+    records = []
+    for j in which:
+        found = b"".join(per_method[j])
+        if b"\x00" in found[::4]:
+            found = b"".join(_records_past_payloads(data, ((starts[j], ends[j]),)))
+        records.append(found)
+    return b"".join(records)
+
+
+def _index_sets(data: bytes, code_offs: list[int]) -> tuple[set[int], set[int]]:
+    """(distinct method indices, distinct field indices) used by some code_items."""
+    starts, ends = _insns_ranges(data, code_offs)
+    blob = b"".join(_records_past_payloads(data, zip(starts, ends, strict=True)))
+    opcodes, indices = blob[::4], _words(blob, "H")[1::2]
+    methods = set(compress(indices, opcodes.translate(_IS_METHOD)))
+    return methods, set(compress(indices, opcodes.translate(_IS_FIELD)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,58 +672,52 @@ def _class_usage(
 # --------------------------------------------------------------------------------------------
 
 
-class _Refs(Mapping[str, frozenset[str]]):
-    """ref (smali form) -> names of the classes whose code uses it; built on first use.
+def _callers(refs: list[str], usage: _IndexSets, what: str) -> dict[str, frozenset[str]]:
+    """Map every ref (smali form) to the names of the classes whose code uses it.
 
-    Holds one DEX's ref names and per-class index sets; merge_dex inverts those of all the
-    DEX files at once instead of building (and then re-uniting) a map per DEX.
+    Inverted in C: users[i].append(name) for every (class, index) pair, by map/deque over
+    list.append.  Caller sets are interned, so the many refs with the same single caller
+    share one frozenset (a frozenset costs ~200 bytes; there are 500k refs in a big app).
     """
-
-    __slots__ = ("_refs", "_usage", "_map")
-
-    def __init__(self, refs: list[str], usage: list[tuple[str, set[int]]]) -> None:
-        self._refs = refs
-        self._usage = usage
-        self._map: dict[str, frozenset[str]] | None = None
-
-    def _built(self) -> dict[str, frozenset[str]]:
-        if self._map is None:
-            self._map = _invert([(self._refs, self._usage)])
-        return self._map
-
-    def __getitem__(self, ref: str) -> frozenset[str]:
-        return self._built()[ref]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._built())
-
-    def __len__(self) -> int:
-        return len(self._built())
-
-    def __contains__(self, ref: object) -> bool:
-        return ref in self._built()
-
-    def __repr__(self) -> str:
-        return f"_Refs({self._built()!r})"
-
-
-def _invert(sources: list[tuple[list[str], list[tuple[str, set[int]]]]]) -> dict[str, frozenset[str]]:
-    """Union over DEX files of: every ref -> the classes whose code uses it.
-
-    Caller sets are interned (one frozenset per distinct set, one per class for the usual
-    single caller): a frozenset per ref would cost ~200 bytes for each of 500k refs.
-    """
-    users: defaultdict[str, list[str]] = defaultdict(list)
-    for refs, usage in sources:
-        for name, indices in usage:
-            for ref in map(refs.__getitem__, indices):
-                users[ref].append(name)
-    result = dict.fromkeys(chain.from_iterable(refs for refs, _ in sources), _EMPTY)
+    users: defaultdict[int, list[str]] = defaultdict(list)
+    indices = chain.from_iterable(map(itemgetter(1), usage))
+    counts = map(len, map(itemgetter(1), usage))
+    callers = chain.from_iterable(map(repeat, map(itemgetter(0), usage), counts))
+    deque(map(list.append, map(users.__getitem__, indices), callers), 0)
+    if max(users, default=-1) >= len(refs):
+        top = max(users)
+        raise DexFormatError(f"{users[top][0]} uses {what} index {top} of {len(refs)}")
+    sets = list(map(frozenset, users.values()))
     interned: dict[frozenset[str], frozenset[str]] = {}
-    for ref, names in users.items():
-        callers = frozenset(names)
-        result[ref] = interned.setdefault(callers, callers)
+    sets = list(map(interned.setdefault, sets, sets))
+    result = dict.fromkeys(refs, _EMPTY)
+    result.update(zip(map(refs.__getitem__, users), sets, strict=True))
+    if len(result) < len(refs):  # duplicated ids (a malformed file): unite their callers
+        values = [_EMPTY] * len(refs)
+        for index, found in zip(users, sets, strict=True):
+            values[index] = found
+        result = {}
+        for ref, found in zip(refs, values, strict=True):
+            result[ref] = result.get(ref, _EMPTY) | found
     return result
+
+
+def _merge_into(merged: dict[str, frozenset[str]], refs: Mapping[str, frozenset[str]]) -> None:
+    """Add a ref map to merged; a ref in both gets the union of its caller sets.
+
+    In C but for the refs that have callers in both: refs without callers are only added
+    where missing (setdefault), the others are united with what merged has, then stored.
+    """
+    if not merged:
+        merged.update(refs)
+        return
+    keys, values = list(refs), list(refs.values())
+    deque(map(merged.setdefault, compress(keys, map(not_, values)), repeat(_EMPTY)), 0)
+    used, callers = list(compress(keys, values)), list(compress(values, values))
+    known = list(map(merged.get, used))
+    for i in compress(range(len(known)), known):
+        callers[i] = known[i] | callers[i]  # type: ignore[operator]
+    merged.update(zip(used, callers, strict=True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,45 +764,50 @@ def _gc_paused() -> Iterator[None]:
 def _read(data: bytes) -> DexContents:
     header = _parse_header(data)
     size = header.file_size
-    for table, item in (("link", 1), ("data", 1)):
-        count, offset = header.tables[table]
-        _check_section(table, offset, count * item, size)
+    for table in ("link", "data"):
+        _check_section(table, header.tables[table][1], header.tables[table][0], size)
     map_off = header.tables["map"][1]
     if map_off:
         _check_section("map", map_off, 4, size)
         _check_section("map", map_off, 4 + 12 * _U32.unpack_from(data, map_off)[0], size)
     strings = _read_strings(data, header)
     types = _read_types(data, header, strings)
-    protos = _read_protos(data, header, strings, types)
-    methods = _method_names(data, header, strings, types, protos)
-    fields = _field_names(data, header, strings, types)
-    names, usage = _class_usage(data, header, types, len(methods), len(fields))
+    protos = _read_protos(data, header, types)
+    methods = _member_names(data, header, "method_ids", (types, strings, protos))
+    fields = _member_names(data, header, "field_ids", (types, strings, types))
+    names, usage = _class_usage(data, header, types)
+    users = [name for name, _, _ in usage]
     return DexContents(
         classes=frozenset(names),
-        method_refs=_Refs(methods, [(name, m) for name, m, _ in usage]),
-        field_refs=_Refs(fields, [(name, f) for name, _, f in usage]),
+        method_refs=_callers(
+            methods, list(zip(users, map(itemgetter(1), usage), strict=True)), "method"
+        ),
+        field_refs=_callers(
+            fields, list(zip(users, map(itemgetter(2), usage), strict=True)), "field"
+        ),
         strings=frozenset(strings),
     )
 
 
-def _merge_refs(maps: list[Mapping[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
-    if all(isinstance(m, _Refs) and m._map is None for m in maps):
-        return _invert([(m._refs, m._usage) for m in maps])  # type: ignore[union-attr]
-    merged: dict[str, frozenset[str]] = {}
-    for refs in maps:
-        for ref, callers in refs.items():
-            known = merged.get(ref)
-            merged[ref] = callers if known is None else known | callers
-    return merged
-
-
 def merge_dex(parts: Iterable[DexContents]) -> DexContents:
-    """The union of several DEX files' contents (classes.dex, classes2.dex, ...)."""
-    parts = list(parts)
+    """The union of several DEX files' contents (classes.dex, classes2.dex, ...).
+
+    The parts are read once, in order: given a generator of read_dex results, each DEX's
+    ref maps can be freed as soon as they are merged.
+    """
+    classes: list[frozenset[str]] = []
+    strings: list[frozenset[str]] = []
+    methods: dict[str, frozenset[str]] = {}
+    fields: dict[str, frozenset[str]] = {}
     with _gc_paused():
+        for part in parts:
+            classes.append(part.classes)
+            strings.append(part.strings)
+            _merge_into(methods, part.method_refs)
+            _merge_into(fields, part.field_refs)
         return DexContents(
-            classes=frozenset().union(*(p.classes for p in parts)),
-            method_refs=_merge_refs([p.method_refs for p in parts]),
-            field_refs=_merge_refs([p.field_refs for p in parts]),
-            strings=frozenset().union(*(p.strings for p in parts)),
+            classes=frozenset().union(*classes),
+            method_refs=methods,
+            field_refs=fields,
+            strings=frozenset().union(*strings),
         )

@@ -1,0 +1,164 @@
+"""Benchmark of fact extraction from a large APK: wall time and peak RSS of each step.
+
+Every step runs in a fresh Python subprocess, so that each peak RSS is its own (measured
+with os.wait4's rusage: ru_maxrss, and user + system CPU time; interpreter start-up, about
+10 MB and 0.05-0.3 s, is included in every line).  Steps:
+
+1. zip      read the DEX bytes out of the APK, nothing else
+2. ours     pi_scan.extract.dex: read_dex on each DEX + merge_dex (the module loaded on its
+            own, without the pi_scan.extract package and its androguard imports)
+3. facts    `python -m pi_scan facts APK` (the whole extraction; output to /dev/null)
+4. ag-dex   androguard.core.dex.DEX on each DEX (the baseline object model)
+5. ag-apk   androguard.misc.AnalyzeAPK (the full baseline; slow, GBs: --skip-analyze)
+
+Usage: python benchmarks/bench_extract.py [APK] [--skip-analyze] [--repeat N]
+With --repeat N, steps 1-4 run N times and the line shows the fastest run (this machine's
+speed varies by up to 30% from run to run) and the largest peak RSS.
+APK defaults to benchmarks/.cache/large.apk (built by benchmarks/make_large_apk.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_APK = HERE / ".cache" / "large.apk"
+
+READ_ZIP = """
+import sys, zipfile
+zf = zipfile.ZipFile(sys.argv[1])
+names = sorted(n for n in zf.namelist() if n.startswith("classes") and n.endswith(".dex"))
+"""
+
+ZIP_ONLY = (
+    READ_ZIP
+    + """
+total = sum(len(zf.read(n)) for n in names)
+"""
+)
+
+OURS = (
+    READ_ZIP
+    + """
+import importlib.util, json
+spec = importlib.util.spec_from_file_location("dex", sys.argv[2])
+dex = importlib.util.module_from_spec(spec)
+sys.modules["dex"] = dex
+spec.loader.exec_module(dex)
+sizes = []
+def parts():
+    for n in names:
+        data = zf.read(n)
+        sizes.append(len(data))
+        yield dex.read_dex(data, n)
+merged = dex.merge_dex(parts())
+print(json.dumps({"dex": len(names), "dex_mb": sum(sizes) / 2**20,
+                  "method_refs": len(merged.method_refs), "field_refs": len(merged.field_refs),
+                  "classes": len(merged.classes), "strings": len(merged.strings)}))
+"""
+)
+
+ANDROGUARD_DEX = (
+    READ_ZIP
+    + """
+from loguru import logger
+logger.disable("androguard")
+from androguard.core.dex import DEX
+kept = [DEX(zf.read(n)) for n in names]
+"""
+)
+
+ANDROGUARD_APK = """
+import sys
+from loguru import logger
+logger.disable("androguard")
+from androguard.misc import AnalyzeAPK
+a, d, dx = AnalyzeAPK(sys.argv[1])
+"""
+
+
+def run(args: list[str], stdout: int | None = None) -> tuple[float, float, int, bytes, float]:
+    """(wall seconds, peak RSS MB, exit status, stdout, CPU seconds) of one child process."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out if stdout is None else stdout, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, usage.ru_maxrss / 1024, proc.returncode, out.read(), cpu
+
+
+def python(code: str, *argv: str) -> list[str]:
+    return [sys.executable, "-c", code, *argv]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("apk", nargs="?", type=Path, default=DEFAULT_APK)
+    parser.add_argument("--skip-analyze", action="store_true", help="skip AnalyzeAPK")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of steps 1-4 (best kept)")
+    args = parser.parse_args(argv)
+    apk: Path = args.apk.resolve()
+    if not apk.exists():
+        print(f"{apk} not found: build it with python benchmarks/make_large_apk.py")
+        return 2
+    dex_py = str(ROOT / "pi_scan" / "extract" / "dex.py")
+    rows: list[tuple[str, str, str, str]] = []
+    info: dict[str, float] = {}
+
+    def step(label: str, cmd: list[str], quiet: bool = False, runs: int = args.repeat) -> None:
+        results = [run(cmd, subprocess.DEVNULL if quiet else None) for _ in range(runs)]
+        wall, code = min(r[0] for r in results), max(r[2] for r in results)
+        rss, cpu = max(r[1] for r in results), min(r[4] for r in results)
+        if code != 0:
+            rows.append((label, "failed", f"exit {code}", ""))
+        else:
+            rows.append((label, f"{wall:.2f}", f"{rss:.0f}", f"{cpu:.2f}"))
+        out = results[-1][3]
+        if out.strip().startswith(b"{"):
+            info.update(json.loads(out))
+        print(f"  {label}: {rows[-1][1]} s, {rows[-1][2]} MB", file=sys.stderr)
+
+    step("1 zip: read the DEX bytes only", python(ZIP_ONLY, str(apk)))
+    step("2 ours: read_dex + merge_dex", python(OURS, str(apk), dex_py))
+    if importlib.util.find_spec("pi_scan.__main__") is None:
+        rows.append(("3 pi-scan facts APK", "skipped: pi-scan facts not available", "", ""))
+    else:
+        step(
+            "3 pi-scan facts APK (all facts)",
+            [sys.executable, "-m", "pi_scan", "facts", str(apk)],
+            quiet=True,
+        )
+    step("4 androguard DEX (each DEX)", python(ANDROGUARD_DEX, str(apk)))
+    if args.skip_analyze:
+        rows.append(("5 androguard AnalyzeAPK", "skipped (--skip-analyze)", "", ""))
+    else:
+        step("5 androguard AnalyzeAPK", python(ANDROGUARD_APK, str(apk)), runs=1)
+
+    print(f"APK: {apk}")
+    if info:
+        print(
+            f"{int(info['dex'])} DEX files, {info['dex_mb']:.1f} MB of DEX, "
+            f"{int(info['method_refs'])} method refs, {int(info['field_refs'])} field refs, "
+            f"{int(info['classes'])} classes, {int(info['strings'])} strings"
+        )
+    width = max(len(r[0]) for r in rows)
+    print(f"{'step':<{width}}  {'wall s':>8}  {'peak RSS MB':>11}  {'CPU s':>6}")
+    for label, wall, rss, cpu in rows:
+        print(f"{label:<{width}}  {wall:>8}  {rss:>11}  {cpu:>6}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
