@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pi_scan import __version__
 from pi_scan.discover import Target, discover
@@ -17,6 +17,9 @@ from pi_scan.factview import fact_dict
 from pi_scan.knowledge import Knowledge, derive
 from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, ScanResult, SdkUse
 from pi_scan.verdict import aggregate
+
+if TYPE_CHECKING:
+    from pi_scan.runner import Batch, Event, Observer
 
 Extractor = Callable[[Path], ApkFacts]
 
@@ -60,25 +63,47 @@ def run_scan(
     app_types: AppTypes | None = None,
     extractor: Extractor | None = None,
     on_result: Callable[[ApkResult], None] | None = None,
+    batch: Batch | None = None,
+    observer: Observer | None = None,
 ) -> ScanResult:
-    """Scan every app under `paths` with `ruleset`; unreadable apps become error results."""
-    if extractor is None:
-        from pi_scan.extract import extract_facts
+    """Scan every app under `paths` with `ruleset`; unreadable apps become error results.
 
-        extractor = extract_facts
-    types = app_types or AppTypes()
-    results = []
-    for target in discover(paths):
-        result = scan_target(target, ruleset, knowledge, types, extractor)
-        if on_result is not None:
-            on_result(result)
-        results.append(result)
+    Without `batch`, apps are scanned one by one in this process and results keep every fact.
+    With it, `pi_scan.runner` runs the scan (worker processes or a Dask cluster, time and
+    memory limits, the results store) and results leave out the code-level fact lists that no
+    report reads.  Results are in discover order either way; `extractor` must be picklable
+    (a module-level function) when workers run it.
+    """
+    from pi_scan.runner import Batch, ScanSetup, execute
+
+    setup = ScanSetup(ruleset, knowledge, app_types or AppTypes(), extractor, batch is not None)
+    watcher = _Watcher(on_result, observer)
+    results, warnings = execute(discover(paths), setup, batch or Batch(), watcher)
     return ScanResult(
         results=tuple(results),
         ruleset=ruleset,
         tool_version=__version__,
         generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        warnings=tuple(warnings),
     )
+
+
+@dataclass(frozen=True)
+class _Watcher:
+    """Passes each finished app to the caller's callback and observer."""
+
+    on_result: Callable[[ApkResult], None] | None
+    observer: Observer | None
+
+    def started(self, total: int) -> None:
+        if self.observer is not None:
+            self.observer.started(total)
+
+    def finished(self, event: Event) -> None:
+        if self.on_result is not None:
+            self.on_result(event.result)
+        if self.observer is not None:
+            self.observer.finished(event)
 
 
 def scan_target(

@@ -39,6 +39,14 @@ SCAN_KEYS = {
     "baseline": "baseline",
     "waivers": "waivers",
     "previous": "previous",
+    "jobs": "jobs",
+    "timeout": "timeout",
+    "max_memory": "max_memory",
+    "store": "store",
+    "no_store": "no_store",
+    "quiet": "quiet",
+    "scheduler": "scheduler",
+    "stream": "stream",
 }
 
 
@@ -69,7 +77,7 @@ def load_config(path: Path) -> dict[str, Any]:
             value = str(value)
         elif key == "rules":
             value = [str(base / v) for v in value]
-        elif key in ("category_map", "baseline", "waivers", "previous"):
+        elif key in ("category_map", "baseline", "waivers", "previous", "store"):
             value = str(base / value)
         elif key == "outputs":
             value = [_relative_output(v, base) for v in value]

@@ -9,7 +9,7 @@ the other, and `FACTS` describes every name: its shape, the field that list oper
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pi_scan.model import ApkFacts
@@ -114,6 +114,12 @@ FACTS: Mapping[str, FactSpec] = {
     "nested_apks": FactSpec("strings", "zip entries", "APK files inside the APK"),
     "splits": FactSpec("strings", "bundle", "APKs merged into this app (bundles only)"),
     "warnings": FactSpec("strings", "scan", "parts of the app that could not be read"),
+    "tamper_indicators": FactSpec(
+        "strings",
+        "zip structure, AndroidManifest.xml",
+        "signs the package was manipulated to hide content from analysis (duplicate or "
+        "mismatched zip entries, extra end records, tampered binary XML, a prepended DEX, ...)",
+    ),
 }
 
 CATALOG = "rules/catalog"
@@ -166,33 +172,72 @@ ALL_FACTS: Mapping[str, FactSpec] = {**FACTS, **DERIVED_FACTS}
 
 
 def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
-    """Return the facts as rules see them: flat names, JSON-compatible values."""
-    raw = asdict(facts)
+    """Return the facts as rules see them: flat names, JSON-compatible values.
+
+    Built field by field rather than with dataclasses.asdict(), which deep-copies recursively
+    and is the slowest step for apps with hundreds of thousands of DEX references.
+    """
+    app = facts.application
     out: dict[str, FactValue] = {
-        name: raw[name] for name in FACTS if name in raw and not name.startswith("application.")
+        "path": facts.path,
+        "sha256": facts.sha256,
+        "size": facts.size,
+        "package": facts.package,
+        "version_code": facts.version_code,
+        "version_name": facts.version_name,
+        "label": facts.label,
+        "label_zh": facts.label_zh,
+        "min_sdk": facts.min_sdk,
+        "target_sdk": facts.target_sdk,
+        "compile_sdk": facts.compile_sdk,
+        "certificates": [_plain(c) for c in facts.certificates],
+        "signing_schemes": sorted({c.scheme for c in facts.certificates}),
+        "permissions": sorted({p.name for p in facts.permissions}),
+        "permission_uses": [_plain(p) for p in facts.permissions],
+        "custom_permissions": [_plain(p) for p in facts.custom_permissions],
+        "components": [_plain(c) for c in facts.components],
+        "launcher_activity": facts.launcher_activity,
+        "app_meta_data": [{"name": k, "value": v} for k, v in sorted(facts.app_meta_data.items())],
+        "queries.packages": list(facts.queries_packages),
+        "queries.actions": list(facts.queries_actions),
+        "queries.providers": list(facts.queries_providers),
+        "features": [_plain(f) for f in facts.features],
+        "dex_files": list(facts.dex_files),
+        "classes": list(facts.classes),
+        "method_refs": [{"ref": r.ref, "callers": list(r.callers)} for r in facts.method_refs],
+        "field_refs": [{"ref": r.ref, "callers": list(r.callers)} for r in facts.field_refs],
+        "strings": list(facts.strings),
+        "resource_strings": list(facts.resource_strings),
+        "native_libs": [_plain(n) for n in facts.native_libs],
+        "assets": list(facts.assets),
+        "raw_resources": list(facts.raw_resources),
+        "nested_apks": list(facts.nested_apks),
+        "splits": list(facts.splits),
+        "warnings": list(facts.warnings),
     }
-    out["permissions"] = sorted({p.name for p in facts.permissions})
-    out["permission_uses"] = raw["permissions"]
-    out["signing_schemes"] = sorted({c.scheme for c in facts.certificates})
-    for key in (
-        "class",
-        "allow_backup",
-        "debuggable",
-        "uses_cleartext_traffic",
-        "network_security_config",
-        "request_legacy_external_storage",
-        "full_backup_content",
-        "data_extraction_rules",
-    ):
-        out[f"application.{key}"] = facts.application.get(key)
-    out["app_meta_data"] = [{"name": k, "value": v} for k, v in sorted(facts.app_meta_data.items())]
-    out["queries.packages"] = list(facts.queries_packages)
-    out["queries.actions"] = list(facts.queries_actions)
-    out["queries.providers"] = list(facts.queries_providers)
-    for name, value in out.items():
-        if isinstance(value, tuple):
-            out[name] = _listify(value)
+    for key in APPLICATION_KEYS:
+        out[f"application.{key}"] = app.get(key)
+    for name in FACTS:  # facts added to ApkFacts later are carried over generically
+        if name not in out and hasattr(facts, name):
+            out[name] = _listify(getattr(facts, name))
     return {name: out[name] for name in FACTS}
+
+
+APPLICATION_KEYS = (
+    "class",
+    "allow_backup",
+    "debuggable",
+    "uses_cleartext_traffic",
+    "network_security_config",
+    "request_legacy_external_storage",
+    "full_backup_content",
+    "data_extraction_rules",
+)
+
+
+def _plain(item: Any) -> dict[str, Any]:
+    """A small dataclass as a JSON-ready dict (tuples become lists)."""
+    return {f.name: _listify(getattr(item, f.name)) for f in fields(item)}
 
 
 def _listify(value: Any) -> Any:

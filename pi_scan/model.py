@@ -130,6 +130,9 @@ class ApkFacts:
     nested_apks: tuple[str, ...] = ()
     splits: tuple[str, ...] = ()  # names of the APKs merged into this app (bundles only)
     warnings: tuple[str, ...] = ()  # parts of the app that could not be read
+    # signs that the container was manipulated to hide content from analysis, e.g.
+    # "duplicate_entry:classes.dex" (pi_scan.extract.archive and .tolerant list them all)
+    tamper_indicators: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

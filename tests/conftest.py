@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from pi_scan.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 RULES = ROOT / "rules"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_results_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`pi-scan scan` keeps results in $XDG_CACHE_HOME by default: never the user's own."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
 
 
 def sample(name: str) -> Path:

@@ -216,3 +216,12 @@ def test_bad_config_is_a_usage_error(
     (tmp_path / "pi-scan.toml").write_text(text, encoding="utf-8")
     result = invoke(["scan", str(sample("clean.apk"))], 2)
     assert message in result.stderr and "pi-scan.toml" in result.stderr
+
+
+def test_config_sets_large_scan_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pi-scan.toml").write_text(
+        'jobs = 1\nstore = "results.sqlite"\nquiet = true\nfail_on = "never"\n', encoding="utf-8"
+    )
+    invoke(["scan", str(sample("clean.apk"))], 0)
+    assert (tmp_path / "results.sqlite").is_file()  # relative to the config file

@@ -11,6 +11,7 @@ from tabulate import tabulate
 
 from pi_scan import __version__
 from pi_scan.app import AppTypes
+from pi_scan.cli.batch import batch_options, progress
 from pi_scan.cli.common import (
     category_map_option,
     category_option,
@@ -21,14 +22,16 @@ from pi_scan.cli.common import (
     verbose_requested,
 )
 from pi_scan.cli.compare import baseline, diff
+from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.knowledge import Knowledge, load_knowledge
-from pi_scan.model import ApkResult, ScanResult
+from pi_scan.model import ScanResult
 from pi_scan.postprocess import PostProcess
 from pi_scan.report import REPORTERS
 from pi_scan.report.base import clean, summary_counts
 from pi_scan.ruleset import load_rules
+from pi_scan.runner import Batch
 from pi_scan.verdict import FAIL_ON, gate
 
 
@@ -98,6 +101,7 @@ def _set_verbose() -> None:
 )
 @config_option
 @handle_errors
+@batch_options
 def scan(
     paths: tuple[str, ...],
     rules_dirs: tuple[Path, ...],
@@ -112,6 +116,8 @@ def scan(
     baseline: Path | None,
     waivers: Path | None,
     previous: Path | None,
+    quiet: bool,
+    batch: Batch,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
     from pi_scan.app import run_scan
@@ -123,11 +129,12 @@ def scan(
     types = app_types(knowledge, category, category_map)
     _set_verbose()
 
-    def on_result(result: ApkResult) -> None:
-        if result.error:
-            click.echo(f"error: {clean(result.path)}: {clean(result.error)}", err=True)
-
-    result = post.apply(run_scan(paths, ruleset, knowledge, types, on_result=on_result))
+    watch = progress(quiet)
+    try:
+        scanned = run_scan(paths, ruleset, knowledge, types, batch=batch, observer=watch)
+    finally:
+        watch.close()
+    result = post.apply(scanned)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     write_outputs(result, targets, lang)
@@ -226,3 +233,4 @@ def list_app_types(lang: str) -> None:
 main.add_command(rules)
 main.add_command(baseline)
 main.add_command(diff)
+main.add_command(history)

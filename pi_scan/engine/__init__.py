@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pi_scan.engine.ops import OPS, SCALAR_OPS
+from pi_scan.engine.ops import OPS, PER_ITEM_OPS, SCALAR_OPS
 from pi_scan.factview import ALL_FACTS, FactValue
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Not, Outcome, Rule, Status
 
@@ -56,11 +56,21 @@ def _eval_leaf(leaf: Leaf, scope: Scope, top: bool) -> tuple[bool, list[Evidence
         hits = op(fact, leaf.value, _identity)
         return bool(hits), [_scalar_evidence(leaf, fact)] if hits and top else []
     items = list(fact or [])
-    if leaf.where is not None:
-        where = leaf.where
-        items = [item for item in items if _eval(where, _item_scope(item), top=False)[0]]
-    hits = op(items, leaf.value, _key_of(leaf.fact, top))
+    key = _key_of(leaf.fact, top)
+    if leaf.op in PER_ITEM_OPS:
+        # A per-item test commutes with the `where` filter: test the cheap key first, so the
+        # filter only sees the few matching items (DEX facts hold hundreds of thousands).
+        hits = _filter(leaf, op(items, leaf.value, key))
+    else:
+        hits = op(_filter(leaf, items), leaf.value, key)
     return bool(hits), [_item_evidence(leaf.fact, item) for item in hits] if top else []
+
+
+def _filter(leaf: Leaf, items: list[Any]) -> list[Any]:
+    if leaf.where is None:
+        return items
+    where = leaf.where
+    return [item for item in items if _eval(where, _item_scope(item), top=False)[0]]
 
 
 def _identity(item: Any) -> Any:

@@ -113,3 +113,5 @@ OPS: dict[str, Op] = {
 
 SCALAR_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "exists"})
 LIST_OPS = frozenset(OPS) - SCALAR_OPS
+# List operators that keep or drop each item on its own (not on the whole list).
+PER_ITEM_OPS = frozenset({"contains_any", "prefix_any", "matches_any"})

@@ -14,7 +14,6 @@ import gc
 import hashlib
 import io
 import stat
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +26,16 @@ from pi_scan.extract import container
 from pi_scan.extract.archive import (
     MANIFEST,
     RESOURCES,
+    Archive,
     ArchiveListing,
+    BudgetExceeded,
+    InflateBudget,
     describe,
     dex_names,
-    has_entry,
     list_archive,
     merge_listings,
     open_zip,
-    read_entry,
+    prepended_dex,
 )
 from pi_scan.extract.dex import DexContents, merge_dex, read_dex
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
@@ -146,16 +147,14 @@ def _extract(path: Path) -> ApkFacts:
         with _file_errors():
             sha256, size = _hash(handle)
         identity = _Identity(str(path), sha256, size)
-        zf = open_zip(handle)
-        if container.is_container(path, zf):
-            return _bundle_facts(identity, zf, path.suffix.lower())
-        if not has_entry(zf, MANIFEST):
-            raise ApkAnalysisError("no AndroidManifest.xml (not an APK)")
-        part = _read_part(zf, prefix="")
         with _file_errors():
-            handle.seek(0)
-            data = handle.read()  # androguard's signature parser needs the whole APK in memory
-        certificates, cert_warnings = read_certificates(data, zf)
+            zf = open_zip(handle)
+            if container.is_container(path, zf):
+                return _bundle_facts(identity, zf, path.suffix.lower())
+            if not zf.has(MANIFEST):
+                raise ApkAnalysisError("no AndroidManifest.xml (not an APK)")
+            part = _read_part(zf, prefix="")
+            certificates, cert_warnings = read_certificates(zf)
     return _facts(identity, part, [part], certificates, cert_warnings, splits=())
 
 
@@ -173,53 +172,78 @@ class _Part:
     dex: DexContents
     listing: ArchiveListing
     warnings: tuple[str, ...]
+    tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
 
 
-def _read_part(zf: zipfile.ZipFile, prefix: str, inherited_sdk: int | None = None) -> _Part:
+PREPENDED_DEX = "<prepended dex>"
+
+
+def _read_part(zf: Archive, prefix: str, inherited_sdk: int | None = None) -> _Part:
     """Manifest, DEX and listing of one APK.  `prefix` ("split.apk!") names bundle members in
-    dex_files and warnings."""
-    if not has_entry(zf, MANIFEST):
+    dex_files, warnings and tamper indicators."""
+    if not zf.has(MANIFEST):
         raise ApkAnalysisError("no AndroidManifest.xml (not an APK)")
     resources, res_warnings = _read_resources(zf)
-    manifest = parse_manifest(read_entry(zf, MANIFEST), resources, inherited_sdk)
+    manifest = parse_manifest(zf.read(MANIFEST), resources, inherited_sdk)
     names = dex_names(zf.namelist())
-    dex, dex_warnings = _read_dex_files(zf, names, prefix)
+    dex, dex_warnings, loaded = _read_dex_files(zf, names, prefix)
     return _Part(
         manifest=manifest,
-        dex_files=tuple(prefix + name for name in names),
+        dex_files=tuple(prefix + name for name in loaded),
         dex=dex,
         listing=list_archive(zf.namelist()),
         warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex_warnings,
+        tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
     )
 
 
-def _read_resources(zf: zipfile.ZipFile) -> tuple[bytes | None, tuple[str, ...]]:
+def _prefixed(prefix: str, indicators: Iterable[str]) -> tuple[str, ...]:
+    """Indicators of a bundle member name it: "duplicate_entry:base.apk!classes.dex", and
+    "multiple_eocd:base.apk" for one about the member as a whole."""
+    if not prefix:
+        return tuple(indicators)
+    member = prefix.rstrip("!")
+    return tuple(
+        f"{kind}:{prefix}{name}" if name else f"{kind}:{member}"
+        for kind, _, name in (item.partition(":") for item in indicators)
+    )
+
+
+def _read_resources(zf: Archive) -> tuple[bytes | None, tuple[str, ...]]:
     """resources.arsc, which only serves to resolve labels and resource names: when it cannot
     be read, the manifest facts are still right, so this is a warning."""
-    if not has_entry(zf, RESOURCES):
+    if not zf.has(RESOURCES):
         return None, ()
     try:
-        return read_entry(zf, RESOURCES), ()
+        return zf.read(RESOURCES), ()
+    except BudgetExceeded:
+        raise
     except ApkAnalysisError as exc:
         return None, (f"{exc}; resource references left unresolved",)
 
 
 def _read_dex_files(
-    zf: zipfile.ZipFile, names: list[str], prefix: str
-) -> tuple[DexContents, tuple[str, ...]]:
-    """Read each DEX straight from the zip; a DEX that cannot be parsed is a warning and the
-    others are still read (packers often plant a broken classes.dex next to real code)."""
+    zf: Archive, names: list[str], prefix: str
+) -> tuple[DexContents, tuple[str, ...], tuple[str, ...]]:
+    """Read each DEX straight from the zip: (contents, warnings, names read).  A DEX that
+    cannot be parsed is a warning and the others are still read (packers often plant a broken
+    classes.dex next to real code); a DEX glued in front of the zip (Janus) is read first."""
     contents: list[DexContents] = []
     warnings: list[str] = []
-    for name in names:
-        data = read_entry(zf, name)  # the zip-bomb guard refuses the whole app, by design
+    loaded: list[str] = []
+    janus = prepended_dex(zf)
+    blobs: list[tuple[str, bytes | None]] = [(PREPENDED_DEX, janus)] if janus else []
+    blobs += [(name, None) for name in names]
+    for name, blob in blobs:
+        data = blob if blob is not None else zf.read(name)  # the zip-bomb guard refuses all
+        loaded.append(name)
         try:
             contents.append(read_dex(data, name))
         except Exception as exc:  # DexFormatError, or a parser slip on a hostile file
             reason = describe(exc)
             named = reason if reason.startswith(f"{name}: ") else f"{name}: {reason}"
             warnings.append(prefix + named)
-    return merge_dex(contents), tuple(warnings)
+    return merge_dex(contents), tuple(warnings), tuple(loaded)
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,15 +251,16 @@ def _read_dex_files(
 # --------------------------------------------------------------------------------------------
 
 
-def _bundle_facts(identity: _Identity, zf: zipfile.ZipFile, suffix: str) -> ApkFacts:
+def _bundle_facts(identity: _Identity, zf: Archive, suffix: str) -> ApkFacts:
     """Scan a bundle as the one app it installs as; identity and signatures from the base."""
     members = container.apk_members(zf)
     if not members:
         raise ApkAnalysisError(f"no APK inside the {suffix or 'bundle'} file")
     blobs = {name: container.read_member(zf, name, suffix) for name in members}
-    base_name = container.base_hint(zf, members) or _first_unsplit(blobs)
+    budget = zf.budget
+    base_name = container.base_hint(zf, members) or _first_unsplit(blobs, budget)
     try:
-        base_zip = open_zip(io.BytesIO(blobs[base_name]))
+        base_zip = open_zip(io.BytesIO(blobs[base_name]), budget)
         base_part = _read_part(base_zip, f"{base_name}!")
     except ApkAnalysisError as exc:
         raise ApkAnalysisError(f"{base_name}: {exc}") from exc
@@ -245,23 +270,31 @@ def _bundle_facts(identity: _Identity, zf: zipfile.ZipFile, suffix: str) -> ApkF
     warnings: list[str] = []
     for name in container.order_members(members, base_name)[1:]:
         try:
-            parts.append(_read_part(open_zip(io.BytesIO(blobs[name])), f"{name}!", sdk))
+            parts.append(_read_part(open_zip(io.BytesIO(blobs[name]), budget), f"{name}!", sdk))
             splits.append(name)
+        except BudgetExceeded:
+            raise
         except ApkAnalysisError as exc:  # a broken feature split should not hide the rest
             warnings.append(f"{name}: {exc}")
-    certificates, cert_warnings = read_certificates(blobs[base_name], base_zip)
+    certificates, cert_warnings = read_certificates(base_zip)
     return _facts(
-        identity, base_part, parts, certificates, cert_warnings + tuple(warnings), tuple(splits)
+        identity,
+        base_part,
+        parts,
+        certificates,
+        cert_warnings + tuple(warnings),
+        tuple(splits),
+        tuple(zf.indicators),
     )
 
 
-def _first_unsplit(blobs: Mapping[str, bytes]) -> str:
+def _first_unsplit(blobs: Mapping[str, bytes], budget: InflateBudget) -> str:
     """The base of a bundle that does not name it: the first member whose manifest has no
     split="..." attribute.  Only manifests are parsed here; DEX is read once, later."""
     for name in sorted(blobs):
         try:
-            zf = open_zip(io.BytesIO(blobs[name]))
-            if parse_manifest(read_entry(zf, MANIFEST), None).split is None:
+            zf = open_zip(io.BytesIO(blobs[name]), budget)
+            if parse_manifest(zf.read(MANIFEST), None).split is None:
                 return name
         except (ApkAnalysisError, KeyError):
             continue
@@ -280,6 +313,7 @@ def _facts(
     certificates: tuple[Certificate, ...],
     extra_warnings: tuple[str, ...],
     splits: tuple[str, ...],
+    container_tamper: tuple[str, ...] = (),
 ) -> ApkFacts:
     """ApkFacts from the base part (identity, application, launcher) and the union of all."""
     m = base.manifest
@@ -322,6 +356,10 @@ def _facts(
         nested_apks=listing.nested_apks,
         splits=splits,
         warnings=tuple(_one_line(w) for w in warnings),
+        tamper_indicators=tuple(
+            _one_line(t)
+            for t in dict.fromkeys([*container_tamper, *(x for p in parts for x in p.tamper)])
+        ),
     )
 
 

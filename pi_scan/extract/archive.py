@@ -1,37 +1,70 @@
-"""Zip-level access to an APK: guarded entry reads and the listing of what the archive holds.
+"""Zip-level access to an APK, read the way Android's installer reads it.
 
-Everything here goes through Python's zipfile on a seekable stream (the file itself, or the
-bytes of a bundle member), so nothing is ever extracted to disk, and every entry that is
-decompressed passes the zip-bomb guard first.
+Python's zipfile is lenient where Android is strict and strict where Android is lenient (it
+takes the *last* of two entries with the same name, refuses an entry whose local header names
+another file, and gives up on the "encrypted" flag that Android ignores), so a tampered APK that
+installs fine could hide its manifest or code from a zipfile-based scan.  This module therefore
+reads the central directory itself, with Android's rules:
+
+* the end-of-central-directory record is the last one in the file (libziparchive scans
+  backwards for it, as zipfile does);
+* the central directory is trusted for sizes, method and offsets; a local header that
+  disagrees is only a tamper indicator;
+* of two entries with the same name the first one is read.  Android itself refuses such an
+  archive since the "master key" fix (bug 8219321, Android 4.4); before it, the first entry is
+  what ran.  Reading the first and flagging the duplicate keeps the scan consistent and tells
+  the reviewer;
+* an entry with a compression method Android does not know is read as stored when its sizes
+  agree, else as deflate (what the platform's tolerant reader accepts), and flagged;
+* the "encrypted" flag is ignored (Android does) and flagged.
+
+Everything is read from a seekable stream (the file itself, or the bytes of a bundle member):
+nothing is ever extracted to disk, and every entry that is decompressed passes the zip-bomb
+guard first and is inflated with a hard cap at its declared size.  What looks tampered is
+collected in `Archive.indicators`, the `tamper_indicators` fact.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
+import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from pi_scan.errors import ApkAnalysisError
+from pi_scan.extract.limits import (
+    MAX_ENTRIES,
+    MAX_ENTRY_SIZE,
+    MAX_RATIO,
+    MAX_TOTAL_INFLATED,
+    MIB,
+    RATIO_FLOOR,
+)
 from pi_scan.model import NativeLib
 
 MANIFEST = "AndroidManifest.xml"
 RESOURCES = "resources.arsc"
 
-# Zip-bomb guard.  Entries we decompress (DEX, manifest, resources, nested APKs of a bundle)
-# must not declare more than MAX_ENTRY_SIZE, nor expand more than MAX_RATIO times.  The ratio
-# only counts above RATIO_FLOOR: a small entry cannot exhaust memory however well it compresses,
-# and padded or highly repetitive small manifests are common in obfuscated apps.
-MAX_ENTRY_SIZE = 512 * 1024 * 1024
-MAX_RATIO = 200
-RATIO_FLOOR = 1024 * 1024
-
 # Exceptions whose message reads well on its own (ours, and the parsers' ValueErrors).
-_SELF_EXPLAINING = (ApkAnalysisError, ValueError, OSError, zipfile.BadZipFile)
+_SELF_EXPLAINING = (ApkAnalysisError, ValueError, OSError)
 _DEX_NAME = re.compile(r"classes(\d*)\.dex")
-_EOCD_MISSING = "File is not a zip file"
+
+_EOCD_SIG = b"PK\x05\x06"
+_CD_SIG = b"PK\x01\x02"
+_LOCAL_SIG = b"PK\x03\x04"
+_EOCD = struct.Struct("<4sHHHHIIH")  # signature .. comment length: 22 bytes
+_CD = struct.Struct("<4sHHHHHHIIIHHHHHII")  # central directory record: 46 bytes
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")  # local file header: 30 bytes
+_ZIP64_LOCATOR = struct.Struct("<4sIQI")  # 20 bytes
+_ZIP64_EOCD = struct.Struct("<4sQHHIIQQQQ")  # 56 bytes
+_MAX_COMMENT = 0xFFFF
+_FLAG_ENCRYPTED = 0x1
+_FLAG_DESCRIPTOR = 0x8
+_FLAG_UTF8 = 0x800
+_STORED, _DEFLATED = 0, 8
+_DEX_MAGIC = b"dex\n"
 
 
 def describe(exc: BaseException, limit: int = 160) -> str:
@@ -49,67 +82,424 @@ def describe(exc: BaseException, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def open_zip(stream: BinaryIO) -> zipfile.ZipFile:
-    """Open a seekable stream as a zip, turning every zipfile complaint into a one-line
-    ApkAnalysisError.
+# --------------------------------------------------------------------------------------------
+# the budget of bytes one scan may inflate
+# --------------------------------------------------------------------------------------------
 
-    A file that starts like a zip but has no end-of-central-directory record was almost
-    certainly cut short (an interrupted download), which is worth telling apart from a file
-    that was never a zip.
-    """
-    head = stream.read(4)
-    stream.seek(0)
-    if not head:
-        raise ApkAnalysisError("empty file")
+
+class BudgetExceeded(ApkAnalysisError):
+    """The whole file's decompression budget is spent: the app is refused, not degraded."""
+
+
+class InflateBudget:
+    """Bytes decompressed so far for one scanned file, shared by a bundle and its members, so
+    that many entries just under the per-entry limit cannot add up to exhausting memory."""
+
+    def __init__(self, limit: int = MAX_TOTAL_INFLATED) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, name: str, size: int) -> None:
+        if self.used + size > self.limit:
+            raise BudgetExceeded(
+                f"{name}: refusing to decompress more than {self.limit // MIB} MiB in all "
+                "(zip-bomb guard)"
+            )
+        self.used += size
+
+
+# --------------------------------------------------------------------------------------------
+# the central directory
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One central-directory record: what Android believes about an entry."""
+
+    name: str
+    offset: int  # of the local header, in the stream
+    method: int
+    flags: int
+    crc: int
+    compressed_size: int
+    size: int
+    raw_name: bytes = b""
+
+    @property
+    def filename(self) -> str:  # zipfile's spelling, for messages
+        return self.name
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """Where the central directory is, and the shift applied to every offset it states."""
+
+    eocd: int
+    offset: int
+    size: int
+    count: int  # records the end record claims
+    shift: int
+
+
+@dataclass(frozen=True)
+class _Local:
+    """The parts of a local file header that locate the data."""
+
+    data_offset: int
+
+
+class _Source:
+    """Positional reads from a seekable stream of known size."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.size = stream.seek(0, 2)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0 or offset >= self.size:
+            return b""
+        self.stream.seek(offset)
+        return self.stream.read(min(length, self.size - offset))
+
+
+class Archive:
+    """A zip as Android reads it: entries by name (the first of duplicates), guarded reads,
+    and the tamper indicators seen on the way."""
+
+    def __init__(self, stream: BinaryIO, budget: InflateBudget | None = None) -> None:
+        self._source = _Source(stream)
+        self.budget = budget if budget is not None else InflateBudget()
+        self.indicators: list[str] = []
+        self._locals: dict[str, _Local | None] = {}
+        head = self._source.read_at(0, 4)
+        if not head:
+            raise ApkAnalysisError("empty file")
+        directory = self._find_directory(head)
+        self.cd_offset = directory.offset
+        self.entries: dict[str, Entry] = {}
+        self.order: list[Entry] = []  # every record, duplicates included
+        self._read_directory(directory)
+        if head == _DEX_MAGIC:
+            self._flag("dex_prepended")
+
+    # --- public ---------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self._source.size
+
+    def namelist(self) -> list[str]:
+        """Unique entry names in central-directory order."""
+        return list(self.entries)
+
+    def has(self, name: str) -> bool:
+        return name in self.entries
+
+    def entry(self, name: str) -> Entry:
+        return self.entries[name]
+
+    def read_raw(self, offset: int, length: int) -> bytes:
+        """Bytes of the container itself (the signing block, a prepended DEX)."""
+        return self._source.read_at(offset, length)
+
+    def read(self, name: str) -> bytes:
+        """One entry's bytes, after the zip-bomb guard; inflation stops at the declared size."""
+        entry = self.entries[name]
+        check_entry(entry)
+        local = self._local(entry)
+        if local is None:
+            raise ApkAnalysisError(f"{name}: no local file header at offset {entry.offset}")
+        raw = self._source.read_at(local.data_offset, entry.compressed_size)
+        if len(raw) < entry.compressed_size:
+            raise ApkAnalysisError(f"{name}: entry data runs past the end of the file")
+        data = self._decompress(entry, raw)
+        self.budget.charge(name, len(data))
+        if zlib.crc32(data) != entry.crc:
+            self._flag(f"crc_mismatch:{name}")
+        return data
+
+    # --- end of central directory -----------------------------------------------------------
+
+    def _find_directory(self, head: bytes) -> _Directory:
+        """The central directory as Android finds it: through the last EOCD signature in the
+        file's tail (the last one that leads to a central directory, to be lenient)."""
+        tail_start = max(0, self.size - _EOCD.size - _MAX_COMMENT)
+        tail = self._source.read_at(tail_start, self.size - tail_start)
+        candidates = [tail_start + pos for pos in _all_positions(tail, _EOCD_SIG)]
+        for eocd in reversed(candidates):
+            found = self._directory_at(eocd)
+            if found is not None:
+                self._check_extra_eocds(found, candidates)
+                return found
+        if not head.startswith(b"PK") and head != _DEX_MAGIC:
+            raise ApkAnalysisError("not a zip file")
+        if not candidates:
+            raise ApkAnalysisError("truncated zip (End-of-central-directory signature not found)")
+        raise ApkAnalysisError("corrupt zip (no central directory where the end record points)")
+
+    def _directory_at(self, eocd: int) -> _Directory | None:
+        record = self._source.read_at(eocd, _EOCD.size)
+        if len(record) < _EOCD.size:
+            return None
+        _sig, _disk, _cd_disk, _here, count, cd_size, cd_offset, comment = _EOCD.unpack(record)
+        if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+            zip64 = self._zip64(eocd)
+            if zip64 is None:
+                return None
+            count, cd_size, cd_offset = zip64
+        found = self._locate(eocd, cd_offset, cd_size, count)
+        if found is not None and eocd + _EOCD.size + comment != self.size:
+            self._flag("eocd_comment_mismatch")
+        return found
+
+    def _zip64(self, eocd: int) -> tuple[int, int, int] | None:
+        locator = self._source.read_at(eocd - _ZIP64_LOCATOR.size, _ZIP64_LOCATOR.size)
+        if len(locator) < _ZIP64_LOCATOR.size or not locator.startswith(b"PK\x06\x07"):
+            return None
+        record_at = _ZIP64_LOCATOR.unpack(locator)[2]
+        record = self._source.read_at(record_at, _ZIP64_EOCD.size)
+        if len(record) < _ZIP64_EOCD.size or not record.startswith(b"PK\x06\x06"):
+            return None
+        fields = _ZIP64_EOCD.unpack(record)
+        return fields[7], fields[8], fields[9]  # total entries, size, offset
+
+    def _locate(self, eocd: int, offset: int, size: int, count: int) -> _Directory | None:
+        """Android reads the central directory exactly where the EOCD says.  zipfile also
+        accepts it shifted by data prepended to the archive (offsets then shift too), and a
+        directory whose stated size overruns the end record is read up to it; both are
+        flagged."""
+        if offset + size <= eocd and self._is_directory(offset, count):
+            return _Directory(eocd, offset, size, count, 0)
+        shifted = eocd - size
+        if 0 <= shifted != offset and self._is_directory(shifted, count):
+            self._flag("zip_offsets_shifted")
+            return _Directory(eocd, shifted, size, count, shifted - offset)
+        if offset < eocd and self._is_directory(offset, count):
+            self._flag("central_directory_size_mismatch")
+            return _Directory(eocd, offset, eocd - offset, count, 0)
+        return None
+
+    def _is_directory(self, offset: int, count: int) -> bool:
+        return count == 0 or self._source.read_at(offset, 4) == _CD_SIG
+
+    def _check_extra_eocds(self, found: _Directory, candidates: list[int]) -> None:
+        """Another end record after the start of the central directory (in the comment,
+        appended, or a broken last one) is how two zip readers are made to disagree.  Earlier
+        ones are left alone: a stored nested APK near the end carries its own."""
+        if any(p != found.eocd and p >= min(found.offset, found.eocd) for p in candidates):
+            self._flag("multiple_eocd")
+
+    # --- central directory records ----------------------------------------------------------
+
+    def _read_directory(self, directory: _Directory) -> None:
+        data = self._source.read_at(directory.offset, directory.size)
+        pos = count = 0
+        while pos + _CD.size <= len(data) and data[pos : pos + 4] == _CD_SIG:
+            count += 1
+            if count > MAX_ENTRIES:
+                raise ApkAnalysisError(
+                    f"more than {MAX_ENTRIES} entries in the central directory (limit)"
+                )
+            pos = self._record(data, pos, directory.shift)
+        if pos < len(data):
+            self._flag("central_directory_junk")
+        if directory.count not in (count, 0xFFFF):
+            self._flag("eocd_entry_count_mismatch")
+
+    def _record(self, data: bytes, pos: int, shift: int) -> int:
+        fields: tuple[int, ...] = _CD.unpack_from(data, pos)[1:]
+        flags, method, crc, packed, size = fields[2], fields[3], fields[6], fields[7], fields[8]
+        name_len, extra_len, comment_len, offset = fields[9], fields[10], fields[11], fields[15]
+        end = pos + _CD.size + name_len + extra_len + comment_len
+        if end > len(data):
+            self._flag("central_directory_junk")
+            return len(data)
+        raw_name = data[pos + _CD.size : pos + _CD.size + name_len]
+        extra = data[pos + _CD.size + name_len : pos + _CD.size + name_len + extra_len]
+        size, packed, offset = _zip64_sizes(extra, size, packed, offset)
+        name = self._name(raw_name, flags)
+        entry = Entry(name, offset + shift, method, flags, crc, packed, size, raw_name)
+        self.order.append(entry)
+        self._note_entry(entry)
+        return end
+
+    def _name(self, raw: bytes, flags: int) -> str:
+        """Android takes names as UTF-8 and refuses NUL bytes or invalid UTF-8; such a name is
+        kept (decoded as zipfile would) and flagged."""
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self._flag("invalid_entry_name")
+            return raw.decode("utf-8" if flags & _FLAG_UTF8 else "cp437", "replace")
+        if "\x00" in name:
+            self._flag("invalid_entry_name")
+        return name
+
+    def _note_entry(self, entry: Entry) -> None:
+        name = entry.name
+        if name in self.entries:
+            self._flag(f"duplicate_entry:{name}")
+            return
+        self.entries[name] = entry
+        if entry.method not in (_STORED, _DEFLATED):
+            self._flag(f"unknown_compression:{name}")
+        if entry.flags & _FLAG_ENCRYPTED:
+            self._flag(f"encrypted_flag:{name}")
+        self._local(entry)
+
+    # --- local headers ----------------------------------------------------------------------
+
+    def _local(self, entry: Entry) -> _Local | None:
+        """The local header of an entry, checked against the central directory once."""
+        if entry.name in self._locals:
+            return self._locals[entry.name]
+        header = self._source.read_at(entry.offset, _LOCAL.size)
+        local: _Local | None = None
+        if len(header) == _LOCAL.size and header.startswith(_LOCAL_SIG):
+            fields: tuple[int, ...] = _LOCAL.unpack(header)[1:]
+            name_len, extra_len = fields[8], fields[9]
+            raw_name = self._source.read_at(entry.offset + _LOCAL.size, name_len)
+            local = _Local(entry.offset + _LOCAL.size + name_len + extra_len)
+            if _disagrees(entry, fields, raw_name):
+                self._flag(f"local_central_mismatch:{entry.name}")
+        else:
+            self._flag(f"local_central_mismatch:{entry.name}")
+        self._locals[entry.name] = local
+        return local
+
+    # --- data -------------------------------------------------------------------------------
+
+    def _decompress(self, entry: Entry, raw: bytes) -> bytes:
+        if entry.method == _STORED:
+            return _stored(entry, raw)
+        if entry.method == _DEFLATED:
+            return _inflate(entry, raw)
+        # An unknown method: what the platform's lenient path accepts (equal sizes: stored).
+        if entry.compressed_size == entry.size:
+            return _stored(entry, raw)
+        return _inflate(entry, raw)
+
+    def _flag(self, indicator: str) -> None:
+        if indicator not in self.indicators:
+            self.indicators.append(indicator)
+
+
+def _all_positions(data: bytes, needle: bytes) -> list[int]:
+    found: list[int] = []
+    start = data.find(needle)
+    while start != -1:
+        found.append(start)
+        start = data.find(needle, start + 1)
+    return found
+
+
+def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int, int, int]:
+    """Sizes and offset from the zip64 extra field, for the values the record marks 0xFFFFFFFF."""
+    if 0xFFFFFFFF not in (size, packed, offset):
+        return size, packed, offset
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        if tag == 0x0001:
+            values = list(struct.unpack_from(f"<{length // 8}Q", extra, pos + 4))
+            if size == 0xFFFFFFFF and values:
+                size = values.pop(0)
+            if packed == 0xFFFFFFFF and values:
+                packed = values.pop(0)
+            if offset == 0xFFFFFFFF and values:
+                offset = values.pop(0)
+            break
+        pos += 4 + length
+    return size, packed, offset
+
+
+def _disagrees(entry: Entry, fields: tuple[int, ...], raw_name: bytes) -> bool:
+    """Whether a local header names another file, another method, or (when it carries them
+    and no data descriptor follows) other sizes or CRC than the central directory."""
+    flags, method, crc, packed, size = fields[1], fields[2], fields[5], fields[6], fields[7]
+    if raw_name != entry.raw_name or method != entry.method:
+        return True
+    if (flags | entry.flags) & _FLAG_DESCRIPTOR or 0xFFFFFFFF in (packed, size):
+        return False
+    return (crc, packed, size) != (entry.crc, entry.compressed_size, entry.size) and any(
+        (crc, packed, size)
+    )
+
+
+def _stored(entry: Entry, raw: bytes) -> bytes:
+    if len(raw) < entry.size:
+        raise ApkAnalysisError(f"{entry.name}: stored entry shorter than its declared size")
+    return raw[: entry.size]
+
+
+def _inflate(entry: Entry, raw: bytes) -> bytes:
+    """Raw deflate, never producing more than one byte past the declared size."""
+    inflater = zlib.decompressobj(-15)
     try:
-        return zipfile.ZipFile(stream)
-    except zipfile.BadZipFile as exc:
-        reason = str(exc)
-        if not head.startswith(b"PK"):
-            raise ApkAnalysisError("not a zip file") from exc
-        if reason == _EOCD_MISSING:
-            raise ApkAnalysisError(
-                "truncated zip (End-of-central-directory signature not found)"
-            ) from exc
-        raise ApkAnalysisError(f"corrupt zip ({reason})") from exc
-    except (OSError, ValueError, EOFError, NotImplementedError) as exc:
+        data = inflater.decompress(raw, entry.size + 1)
+    except zlib.error as exc:
+        raise ApkAnalysisError(
+            f"{entry.name}: unreadable zip entry ({describe(exc)})"
+            + (" (encrypted?)" if entry.flags & _FLAG_ENCRYPTED else "")
+        ) from exc
+    if len(data) > entry.size:
+        raise ApkAnalysisError(
+            f"{entry.name}: inflates past its declared {entry.size} bytes (zip-bomb guard)"
+        )
+    if len(data) < entry.size:
+        raise ApkAnalysisError(f"{entry.name}: unreadable zip entry (truncated deflate data)")
+    return data
+
+
+def open_zip(stream: BinaryIO, budget: InflateBudget | None = None) -> Archive:
+    """Open a seekable stream as an Archive; every complaint is a one-line ApkAnalysisError."""
+    try:
+        return Archive(stream, budget)
+    except ApkAnalysisError:
+        raise
+    except (OSError, ValueError, struct.error, OverflowError) as exc:
         raise ApkAnalysisError(f"corrupt zip ({describe(exc)})") from exc
 
 
-def check_entry(info: zipfile.ZipInfo) -> None:
+def check_entry(info: Entry) -> None:
     """Refuse an entry whose declared sizes make it a likely zip bomb."""
-    size, packed = info.file_size, info.compress_size
+    size, packed = info.size, info.compressed_size
     if size > MAX_ENTRY_SIZE:
         raise ApkAnalysisError(
-            f"{info.filename}: refusing to read entry of {size} bytes "
-            f"(more than {MAX_ENTRY_SIZE // (1024 * 1024)} MiB, zip-bomb guard)"
+            f"{info.name}: refusing to read entry of {size} bytes "
+            f"(more than {MAX_ENTRY_SIZE // MIB} MiB, zip-bomb guard)"
         )
     if size > RATIO_FLOOR and (packed == 0 or size / packed > MAX_RATIO):
         raise ApkAnalysisError(
-            f"{info.filename}: refusing to read entry with compression ratio over "
+            f"{info.name}: refusing to read entry with compression ratio over "
             f"{MAX_RATIO}:1 (zip-bomb guard)"
         )
 
 
-def read_entry(zf: zipfile.ZipFile, name: str) -> bytes:
-    """Read one entry after the zip-bomb guard; zipfile itself stops at the declared size."""
-    info = zf.getinfo(name)
-    check_entry(info)
-    try:
-        with zf.open(info) as handle:
-            return handle.read(info.file_size)
-    except RuntimeError as exc:  # zipfile's way of saying "encrypted, password required"
-        raise ApkAnalysisError(f"{name}: encrypted zip entry") from exc
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise ApkAnalysisError(f"{name}: unreadable zip entry ({describe(exc)})") from exc
+def read_entry(zf: Archive, name: str) -> bytes:
+    """Read one entry after the zip-bomb guard."""
+    return zf.read(name)
 
 
-def has_entry(zf: zipfile.ZipFile, name: str) -> bool:
-    try:
-        zf.getinfo(name)
-    except KeyError:
-        return False
-    return True
+def has_entry(zf: Archive, name: str) -> bool:
+    return zf.has(name)
+
+
+def prepended_dex(zf: Archive) -> bytes | None:
+    """A DEX file glued in front of the zip (the Janus trick, CVE-2017-13156): on devices that
+    accept v1-only signatures the runtime executes it, so its code is part of the app."""
+    if zf.read_raw(0, 4) != _DEX_MAGIC:
+        return None
+    header = zf.read_raw(0, 0x70)
+    if len(header) < 0x24:
+        return None
+    declared = struct.unpack_from("<I", header, 0x20)[0]
+    first = min((e.offset for e in zf.order), default=zf.cd_offset)
+    length = min(declared, first, MAX_ENTRY_SIZE)
+    data = zf.read_raw(0, length)
+    zf.budget.charge("prepended DEX", len(data))
+    return data
 
 
 def dex_names(names: Iterable[str]) -> list[str]:

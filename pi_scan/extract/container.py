@@ -8,11 +8,11 @@ only decides what is a bundle and which member is the base.
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 from pi_scan.errors import ApkAnalysisError
-from pi_scan.extract.archive import MANIFEST, has_entry, read_entry
+from pi_scan.extract.archive import MANIFEST, Archive
+from pi_scan.extract.limits import MAX_BUNDLE_MEMBERS
 
 CONTAINER_SUFFIXES = (".apks", ".xapk", ".apkm")
 ENCRYPTED_APKM = "encrypted .apkm not supported"
@@ -20,7 +20,7 @@ _BASE_NAMES = ("base.apk", "base-master.apk")
 _STANDALONES = "standalones/"
 
 
-def is_container(path: Path, zf: zipfile.ZipFile) -> bool:
+def is_container(path: Path, zf: Archive) -> bool:
     """A bundle by extension, or by content: no root manifest, but APKs at the top level or a
     base APK anywhere (bundletool puts splits/base-master.apk in a folder).
 
@@ -28,7 +28,7 @@ def is_container(path: Path, zf: zipfile.ZipFile) -> bool:
     APK is still scanned; and a broken APK that merely carries a plugin in assets/ is not
     mistaken for a bundle of that plugin.
     """
-    if has_entry(zf, MANIFEST):
+    if zf.has(MANIFEST):
         return False
     if path.suffix.lower() in CONTAINER_SUFFIXES:
         return True
@@ -37,22 +37,21 @@ def is_container(path: Path, zf: zipfile.ZipFile) -> bool:
     )
 
 
-def apk_members(zf: zipfile.ZipFile) -> list[str]:
+def apk_members(zf: Archive) -> list[str]:
     """The APK entries of a bundle.
 
     bundletool's .apks may carry both splits/ and standalones/ (whole APKs for pre-Lollipop
     devices); the standalones duplicate the splits, so they are only used when alone.
     """
-    names = [
-        info.filename
-        for info in zf.infolist()
-        if not info.is_dir() and info.filename.lower().endswith(".apk")
-    ]
+    names = [name for name in zf.namelist() if name.lower().endswith(".apk")]
     preferred = [name for name in names if not name.startswith(_STANDALONES)]
-    return sorted(preferred or names)
+    members = sorted(preferred or names)
+    if len(members) > MAX_BUNDLE_MEMBERS:
+        raise ApkAnalysisError(f"more than {MAX_BUNDLE_MEMBERS} APKs in the bundle (limit)")
+    return members
 
 
-def base_hint(zf: zipfile.ZipFile, members: list[str]) -> str | None:
+def base_hint(zf: Archive, members: list[str]) -> str | None:
     """The member the bundle itself names as base: by file name, else by an XAPK's manifest.json
     ("split_apks" with id "base", or the classic single "<package_name>.apk")."""
     for member in members:
@@ -70,24 +69,24 @@ def base_hint(zf: zipfile.ZipFile, members: list[str]) -> str | None:
     return None
 
 
-def _xapk_manifest(zf: zipfile.ZipFile) -> dict[str, object]:
+def _xapk_manifest(zf: Archive) -> dict[str, object]:
     """manifest.json of an XAPK, or {} when absent or unreadable (it is only a hint)."""
-    if not has_entry(zf, "manifest.json"):
+    if not zf.has("manifest.json"):
         return {}
     try:
-        loaded = json.loads(read_entry(zf, "manifest.json").decode("utf-8-sig"))
-    except (ApkAnalysisError, ValueError):
+        loaded = json.loads(zf.read("manifest.json").decode("utf-8-sig"))
+    except (ApkAnalysisError, ValueError, RecursionError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
 
-def read_member(zf: zipfile.ZipFile, name: str, suffix: str) -> bytes:
+def read_member(zf: Archive, name: str, suffix: str) -> bytes:
     """Bytes of one member APK.  For .apkm, members that are not zips mean the encrypted
     APKMirror format, which cannot be read without the vendor's keys."""
     encrypted_apkm = ApkAnalysisError(ENCRYPTED_APKM)
-    if suffix == ".apkm" and zf.getinfo(name).flag_bits & 0x1:
+    if suffix == ".apkm" and zf.entry(name).flags & 0x1:
         raise encrypted_apkm
-    data = read_entry(zf, name)
+    data = zf.read(name)
     if suffix == ".apkm" and not data.startswith(b"PK"):
         raise encrypted_apkm
     return data

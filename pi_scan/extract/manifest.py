@@ -23,6 +23,7 @@ from androguard.core.axml import (  # type: ignore[import-untyped]
 
 from pi_scan.errors import ApkAnalysisError
 from pi_scan.extract.archive import describe
+from pi_scan.extract.tolerant import Document, read_axml, survey_axml
 from pi_scan.model import Component, CustomPermission, Feature, PermissionUse
 
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
@@ -103,6 +104,7 @@ class ManifestInfo:
     features: tuple[Feature, ...] = ()
     resource_strings: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    tamper_indicators: tuple[str, ...] = ()
 
     @property
     def effective_target_sdk(self) -> int:
@@ -115,17 +117,36 @@ class ManifestInfo:
 # --------------------------------------------------------------------------------------------
 
 
-def parse_binary_xml(data: bytes) -> _Element:
+def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str, ...]]:
     """Decode binary XML into an element tree, or say in one line why it cannot be read.
 
-    androguard does not raise on a broken file: it logs, marks the parser invalid and hands
-    back no root or a partial one, so each of those outcomes is checked here.
+    Returns (root, tamper indicators, warnings).  The bytes are surveyed first with Android's
+    own rules (`tolerant.survey_axml`), which enforces the size, string-count and nesting
+    limits and collects tamper indicators.  androguard then decodes them, unless the survey
+    found a layout it would misread; when androguard gives up (it does not raise on a broken
+    file: it logs and hands back no root, a partial one, or an invalid parser), the tolerant
+    reader takes over, and that is recorded as the "axml_fallback" indicator.
     """
     prefix = "malformed binary AndroidManifest.xml"
     if len(data) < 8:
         raise ApkAnalysisError(f"{prefix}: only {len(data)} bytes")
     if data.lstrip()[:1] == b"<":
         raise ApkAnalysisError(f"{prefix}: plain-text XML, not compiled binary XML")
+    doc = survey_axml(data)
+    if doc.androguard_misreads:
+        return _tolerant(doc, "its layout is one androguard misreads")
+    try:
+        root = _androguard_tree(data)
+    except ApkAnalysisError as failure:
+        try:
+            return _tolerant(doc, str(failure).removeprefix(f"{prefix}: "))
+        except ApkAnalysisError:
+            raise failure from None
+    return root, tuple(sorted(doc.indicators)), ()
+
+
+def _androguard_tree(data: bytes) -> _Element:
+    prefix = "malformed binary AndroidManifest.xml"
     try:
         printer: Any = AXMLPrinter(data)
         root: Any = printer.get_xml_obj()
@@ -137,6 +158,13 @@ def parse_binary_xml(data: bytes) -> _Element:
         # The tree stops where parsing failed: facts from it would silently miss permissions.
         raise ApkAnalysisError(f"{prefix}: invalid chunk structure, decoding stopped early")
     return cast(_Element, root)
+
+
+def _tolerant(doc: Document, why: str) -> tuple[_Element, tuple[str, ...], tuple[str, ...]]:
+    root = read_axml(doc)
+    indicators = tuple(sorted(doc.indicators | {"axml_fallback"}))
+    warning = f"AndroidManifest.xml: read as Android reads it, not by androguard ({why})"
+    return root, indicators, (warning,)
 
 
 def _quiet_stdout() -> contextlib.AbstractContextManager[object]:
@@ -550,7 +578,7 @@ def parse_manifest(
     `inherited_sdk` is the base APK's effective targetSdk, used when this manifest (a split)
     declares none, so the implicit-export rule is applied as the installed app would see it.
     """
-    root = parse_binary_xml(manifest)
+    root, indicators, xml_warnings = parse_binary_xml(manifest)
     if root.tag != "manifest":
         raise ApkAnalysisError(
             f"malformed binary AndroidManifest.xml: root element is <{root.tag}>, not <manifest>"
@@ -600,7 +628,8 @@ def parse_manifest(
         queries_providers=providers,
         features=_features(root, reader),
         resource_strings=res.all_strings(),
-        warnings=tuple(dict.fromkeys(res.warnings)),
+        warnings=xml_warnings + tuple(dict.fromkeys(res.warnings)),
+        tamper_indicators=indicators,
     )
 
 

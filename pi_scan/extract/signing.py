@@ -1,30 +1,39 @@
-"""Signing certificates (v1 JAR signatures, v2 and v3 APK Signature Scheme blocks).
+"""Signing certificates (v1 JAR signatures, v2, v3 and v3.1 APK Signature Scheme blocks).
 
-androguard's APK object is used only for this, created with skip_analysis so it does not parse
-the manifest a second time.  A signature that cannot be read is a warning, not a failure: the
-rest of the app can still be judged.
+Only *who signed* is read; nothing is verified (a scan judges what the app does, and a
+tampered signature is still the signer the package claims).  The structures are parsed here
+rather than through androguard's APK object: that object re-parses the whole zip with its own
+reader (which inflates entries without limit and picks another duplicate than Android does),
+and its signing-block and signature-file lookups are quadratic in hostile counts.  Every
+length here is checked against the bytes that hold it, and every loop advances by at least
+four bytes, so no input can make this slow.  A signature that cannot be read is a warning, not
+a failure: the rest of the app can still be judged.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+import re
+import struct
+from collections.abc import Callable, Iterator
 
-from androguard.core.apk import APK  # type: ignore[import-untyped]
 from androguard.util import get_certificate_name_string  # type: ignore[import-untyped]
 from asn1crypto import cms  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 
 from pi_scan.errors import ApkAnalysisError
-from pi_scan.extract.archive import check_entry, describe
+from pi_scan.extract.archive import Archive, describe
+from pi_scan.extract.limits import MAX_SIGNING_BLOCK_PAIRS, MAX_V1_SIGNERS
 from pi_scan.model import Certificate
 
-_SCHEMES = ("v1", "v2", "v3")
+_SIGNATURE_FILE = re.compile(r"\AMETA-INF/(?s:.)*\.(DSA|EC|RSA)\Z")
+_BLOCK_MAGIC = b"APK Sig Block 42"
+_V2, _V3, _V31 = 0x7109871A, 0xF05368C0, 0x1B93AD61
+
+
+class SignatureFormatError(ValueError):
+    """A signature structure that does not hold together; the message says where."""
 
 
 def subject_of(der: bytes) -> str:
@@ -43,98 +52,166 @@ def _certificate(scheme: str, der: bytes) -> Certificate:
     )
 
 
-def _v1_ders(apk: Any, zf: zipfile.ZipFile) -> list[bytes]:
-    """Signer certificates of the JAR signature files, checked with the zip-bomb guard first
-    because androguard inflates them itself."""
+# --------------------------------------------------------------------------------------------
+# v1: META-INF/*.RSA|DSA|EC next to a .SF file
+# --------------------------------------------------------------------------------------------
+
+
+def _v1_names(zf: Archive) -> list[str]:
+    names = zf.namelist()
+    present = set(names)
+    return [
+        name
+        for name in names
+        if _SIGNATURE_FILE.search(name) and name.rsplit(".", 1)[0] + ".SF" in present
+    ]
+
+
+def _v1_ders(zf: Archive, warnings: list[str]) -> list[bytes]:
+    """The certificate of the first SignerInfo of each signature file (the one a platform
+    before Android 7 checks, and the one every real APK has alone)."""
+    names = _v1_names(zf)
+    if len(names) > MAX_V1_SIGNERS:
+        warnings.append(
+            f"v1 signature: {len(names)} signature files, only the first {MAX_V1_SIGNERS} read"
+        )
     ders: list[bytes] = []
-    for name in apk.get_signature_names():
-        sf_name = name.rsplit(".", 1)[0] + ".SF"
-        for entry in (name, sf_name):
-            check_entry(zf.getinfo(entry))
-        der = apk.get_certificate_der(name)
-        if der is None:
-            der = _unverified_signer(apk, name)
+    for name in names[:MAX_V1_SIGNERS]:
+        der = _signer_certificate(zf.read(name))
         if der is not None:
-            ders.append(bytes(der))
+            ders.append(der)
     return ders
 
 
-def _unverified_signer(apk: Any, name: str) -> bytes | None:
-    """The certificate the first SignerInfo names, for signatures androguard cannot verify
-    (unusual algorithms): who signed is still a fact worth reporting."""
-    signed = cms.ContentInfo.load(apk.get_file(name))["content"]
+def _signer_certificate(pkcs7: bytes) -> bytes | None:
+    signed = cms.ContentInfo.load(pkcs7)["content"]
     infos = signed["signer_infos"]
     if not infos:
         return None
-    cert = apk.find_certificate(signed["certificates"], infos[0])
-    return None if cert is None else bytes(cert.dump())
+    sid = infos[0]["sid"]
+    if sid.name != "issuer_and_serial_number":
+        return None
+    issuer = sid.chosen["issuer"]
+    serial = sid.chosen["serial_number"].native
+    for cert in signed["certificates"] or ():
+        if cert.name != "certificate":
+            continue
+        tbs = cert.chosen["tbs_certificate"]
+        if tbs["serial_number"].native == serial and tbs["issuer"] == issuer:
+            return bytes(cert.chosen.dump())
+    return None
 
 
-def _block_ders(getter: Callable[[], Iterable[Any]]) -> list[bytes]:
-    return [bytes(der) for der in getter()]
+# --------------------------------------------------------------------------------------------
+# v2, v3, v3.1: the APK Signing Block before the central directory
+# --------------------------------------------------------------------------------------------
 
 
-class _FromApkInspector(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "apkInspector" not in record.pathname
+def _u32(data: bytes, pos: int, what: str) -> int:
+    if pos + 4 > len(data):
+        raise SignatureFormatError(f"{what} runs past its block")
+    value: int = struct.unpack_from("<I", data, pos)[0]
+    return value
 
 
-@contextlib.contextmanager
-def _mute_apkinspector() -> Iterator[None]:
-    """Keep androguard's zip reader (apkInspector) quiet.
-
-    It logs through the module-level `logging.warning()`, which on an unconfigured root logger
-    calls basicConfig() and so would change the whole process's logging, and would print to
-    stderr.  A NullHandler prevents the former for the duration, a filter drops its records.
-    """
-    root = logging.getLogger()
-    handler, muted = logging.NullHandler(), _FromApkInspector()
-    root.addHandler(handler)
-    root.addFilter(muted)
-    try:
-        yield
-    finally:
-        root.removeFilter(muted)
-        root.removeHandler(handler)
+def _prefixed(data: bytes, pos: int, what: str) -> tuple[bytes, int]:
+    """A uint32-length-prefixed slice at `pos`, and the position after it."""
+    length = _u32(data, pos, what)
+    end = pos + 4 + length
+    if end > len(data):
+        raise SignatureFormatError(f"{what} of {length} bytes runs past its block")
+    return data[pos + 4 : end], end
 
 
-def read_certificates(
-    data: bytes, zf: zipfile.ZipFile
-) -> tuple[tuple[Certificate, ...], tuple[str, ...]]:
+def _sequence(data: bytes, what: str) -> Iterator[bytes]:
+    """The items of a sequence of length-prefixed items."""
+    pos = 0
+    while pos < len(data):
+        item, pos = _prefixed(data, pos, what)
+        yield item
+
+
+def signing_block(zf: Archive, warnings: list[str]) -> dict[int, bytes]:
+    """ID -> value of the APK Signing Block's pairs (the first of duplicate IDs, as apksig
+    reads them); {} when there is no block."""
+    end = zf.cd_offset
+    footer = zf.read_raw(end - 24, 24) if end >= 24 else b""
+    if len(footer) < 24 or footer[8:] != _BLOCK_MAGIC:
+        return {}
+    size = struct.unpack_from("<Q", footer)[0]
+    start = end - size - 8
+    if size < 24 or start < 0:
+        warnings.append("signatures: APK Signing Block size does not fit the file")
+        return {}
+    block = zf.read_raw(start, size + 8)
+    if struct.unpack_from("<Q", block)[0] != size:
+        warnings.append("signatures: APK Signing Block sizes at its start and end differ")
+        return {}
+    return _pairs(block[8:-24], warnings)
+
+
+def _pairs(data: bytes, warnings: list[str]) -> dict[int, bytes]:
+    pairs: dict[int, bytes] = {}
+    pos = count = 0
+    while pos + 12 <= len(data):
+        count += 1
+        if count > MAX_SIGNING_BLOCK_PAIRS:
+            warnings.append(
+                f"signatures: APK Signing Block has more than {MAX_SIGNING_BLOCK_PAIRS} "
+                "entries, the rest not read"
+            )
+            break
+        length, key = struct.unpack_from("<QI", data, pos)
+        if length < 4 or pos + 8 + length > len(data):
+            warnings.append("signatures: malformed APK Signing Block entry")
+            break
+        pairs.setdefault(key, data[pos + 12 : pos + 8 + length])
+        pos += 8 + length
+    return pairs
+
+
+def _scheme_ders(value: bytes) -> list[bytes]:
+    """Certificates of every signer of a v2/v3/v3.1 block value: signers > signer > signed
+    data > (digests, certificates, ...)."""
+    signers, end = _prefixed(value, 0, "signer sequence")
+    if end != len(value):
+        raise SignatureFormatError("size of signer sequence and block differ")
+    ders: list[bytes] = []
+    for signer in _sequence(signers, "signer"):
+        signed_data, _ = _prefixed(signer, 0, "signed data")
+        _digests, pos = _prefixed(signed_data, 0, "digests")
+        certificates, _ = _prefixed(signed_data, pos, "certificates")
+        ders.extend(_sequence(certificates, "certificate"))
+    return ders
+
+
+# --------------------------------------------------------------------------------------------
+# all schemes
+# --------------------------------------------------------------------------------------------
+
+
+def read_certificates(zf: Archive) -> tuple[tuple[Certificate, ...], tuple[str, ...]]:
     """(certificates, warnings): unique per scheme, sorted by scheme then fingerprint.
 
     v3.1 blocks (the rotated key for newer platforms) are reported under "v3", the scheme they
     extend.
     """
-    with _mute_apkinspector():
-        return _read_certificates(data, zf)
-
-
-def _read_certificates(
-    data: bytes, zf: zipfile.ZipFile
-) -> tuple[tuple[Certificate, ...], tuple[str, ...]]:
     warnings: list[str] = []
-    try:
-        apk: Any = APK(data, raw=True, skip_analysis=True)
-    except Exception as exc:
-        return (), (f"signatures: cannot parse the archive ({describe(exc)})",)
-    readers: dict[str, list[Callable[[], list[bytes]]]] = {
-        "v1": [lambda: _v1_ders(apk, zf)],
-        "v2": [lambda: _block_ders(apk.get_certificates_der_v2)],
-        "v3": [
-            lambda: _block_ders(apk.get_certificates_der_v3),
-            lambda: _block_ders(apk.get_certificates_der_v31),
-        ],
-    }
+    block = signing_block(zf, warnings)
+    readers: list[tuple[str, Callable[[], list[bytes]]]] = [
+        ("v1", lambda: _v1_ders(zf, warnings)),
+        ("v2", lambda: _scheme_ders(block[_V2]) if _V2 in block else []),
+        ("v3", lambda: _scheme_ders(block[_V3]) if _V3 in block else []),
+        ("v3", lambda: _scheme_ders(block[_V31]) if _V31 in block else []),
+    ]
     found: dict[tuple[str, str], Certificate] = {}
-    for scheme in _SCHEMES:
-        for read in readers[scheme]:
-            try:
-                for der in read():
-                    cert = _certificate(scheme, der)
-                    found.setdefault((scheme, cert.sha256), cert)
-            except ApkAnalysisError as exc:
-                warnings.append(f"{scheme} signature: {exc}")
-            except Exception as exc:
-                warnings.append(f"{scheme} signature: unreadable ({describe(exc)})")
+    for scheme, read in readers:
+        try:
+            for der in read():
+                cert = _certificate(scheme, der)
+                found.setdefault((scheme, cert.sha256), cert)
+        except ApkAnalysisError as exc:
+            warnings.append(f"{scheme} signature: {exc}")
+        except Exception as exc:  # asn1crypto and cryptography raise anything on bad DER
+            warnings.append(f"{scheme} signature: unreadable ({describe(exc)})")
     return tuple(found[key] for key in sorted(found)), tuple(warnings)
