@@ -128,3 +128,23 @@ def test_passing_rule_has_no_evidence() -> None:
     outcome = evaluate_rule(base, make_rule(Leaf("permissions", "contains_any", ("x",))))
     assert outcome.status is Status.PASSED
     assert outcome.evidence == ()
+
+
+def test_matches_any_on_many_strings_agrees_with_one_by_one() -> None:
+    """Large string lists are searched joined; results must equal a per-item search, including
+    patterns that could match across the joins."""
+    import re
+
+    from pi_scan.engine.ops import op_matches_any
+
+    texts = [f"item {i}" for i in range(5000)]
+    texts[10] = "see our Privacy Policy"
+    texts[11] = "policy"  # "privacy\npolicy" across a join must not count as a match
+    texts[4999] = "隐私政策"
+    texts[20] = "privacy"
+    patterns = ("(?i)privacy[ _\\s-]?policy", "隐私政策", "^item 3$", "y\\npo", "\\Aitem 7\\Z")
+    got = op_matches_any(texts, patterns, texts)
+    want = [t for t in texts if any(re.search(p, t) for p in patterns)]
+    assert got == want
+    assert "see our Privacy Policy" in got and "item 3" in got and "item 7" in got
+    assert "policy" not in got

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Mapping
+from operator import methodcaller
 from typing import Any
 
-from pi_scan.engine.ops import OPS, PER_ITEM_OPS, SCALAR_OPS
+from pi_scan.engine.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
 from pi_scan.factview import ALL_FACTS, FactValue
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Not, Outcome, Rule, Status
 
 Scope = Mapping[str, Any]
 
 
+_local = threading.local()  # per-thread cache of the texts of big fact lists, per evaluate()
+
+
 def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Outcome, ...]:
     """Run every rule on one app's facts; one outcome per rule, passes included."""
-    return tuple(evaluate_rule(facts, rule) for rule in rules)
+    _local.texts = {}
+    try:
+        return tuple(evaluate_rule(facts, rule) for rule in rules)
+    finally:
+        _local.texts = None
+        clear_caches()
 
 
 def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:
@@ -53,17 +63,39 @@ def _eval_leaf(leaf: Leaf, scope: Scope, top: bool) -> tuple[bool, list[Evidence
     fact = scope.get(leaf.fact)
     op = OPS[leaf.op]
     if leaf.op in SCALAR_OPS:
-        hits = op(fact, leaf.value, _identity)
+        hits = op(fact, leaf.value, ())
         return bool(hits), [_scalar_evidence(leaf, fact)] if hits and top else []
-    items = list(fact or [])
-    key = _key_of(leaf.fact, top)
+    items: list[Any] = fact if isinstance(fact, list) else list(fact or [])
     if leaf.op in PER_ITEM_OPS:
         # A per-item test commutes with the `where` filter: test the cheap key first, so the
         # filter only sees the few matching items (DEX facts hold hundreds of thousands).
-        hits = _filter(leaf, op(items, leaf.value, key))
+        hits = _filter(leaf, op(items, leaf.value, _texts(leaf.fact, items, top)))
     else:
-        hits = op(_filter(leaf, items), leaf.value, key)
+        kept = _filter(leaf, items)
+        hits = op(kept, leaf.value, _texts(leaf.fact, kept, top))
     return bool(hits), [_item_evidence(leaf.fact, item) for item in hits] if top else []
+
+
+def _texts(fact: str, items: list[Any], top: bool) -> list[Any]:
+    """The keys string operators compare, computed once per fact list and evaluate() call."""
+    cache: dict[tuple[int, str], tuple[list[Any], list[Any]]] | None = getattr(
+        _local, "texts", None
+    )
+    slot = (id(items), fact)
+    if cache is not None and slot in cache and cache[slot][0] is items:
+        return cache[slot][1]
+    spec = ALL_FACTS.get(fact) if top else None
+    if spec is not None and spec.kind == "strings":
+        texts = items
+    else:
+        field = (spec.key if spec is not None else None) or "name"
+        try:
+            texts = list(map(methodcaller("get", field), items))
+        except AttributeError:  # not all items are mappings
+            texts = [item.get(field) if isinstance(item, Mapping) else item for item in items]
+    if cache is not None:
+        cache[slot] = (items, texts)  # keeps `items` alive, so its id stays unique
+    return texts
 
 
 def _filter(leaf: Leaf, items: list[Any]) -> list[Any]:
@@ -71,22 +103,6 @@ def _filter(leaf: Leaf, items: list[Any]) -> list[Any]:
         return items
     where = leaf.where
     return [item for item in items if _eval(where, _item_scope(item), top=False)[0]]
-
-
-def _identity(item: Any) -> Any:
-    return item
-
-
-def _key_of(fact: str, top: bool) -> Any:
-    spec = ALL_FACTS.get(fact) if top else None
-    field = spec.key if spec is not None else None
-
-    def key(item: Any) -> Any:
-        if isinstance(item, Mapping):
-            return item.get(field or "name")
-        return item
-
-    return key
 
 
 def _item_scope(item: Any) -> Scope:
@@ -105,7 +121,7 @@ def _scalar_evidence(leaf: Leaf, fact: Any) -> Evidence:
 def _item_evidence(fact: str, item: Any) -> Evidence:
     if not isinstance(item, Mapping):
         return Evidence(fact, str(item), _where(fact))
-    key = _key_of(fact, top=True)(item)
+    key = _texts(fact, [item], top=True)[0]
     where = _where(fact)
     if fact == "components":
         where = f"AndroidManifest.xml <{item.get('kind')}>"

@@ -1,30 +1,34 @@
 """Operators of rule leaves: one small function each.
 
-An operator receives the fact's value (already filtered by the leaf's `where`, for lists) and
-the leaf's `value`, and returns the items that satisfied it.  An empty result means the leaf
-did not match; scalar operators return a one-element list holding the scalar.
+An operator receives the fact's value, the leaf's `value` and, for lists, the texts its string
+tests compare (`texts[i]` is the key of item i: the item itself for lists of strings, a field
+such as "name" or "ref" for lists of objects), and returns the items that satisfied it.  An
+empty result means the leaf did not match; scalar operators return a one-element list holding
+the scalar.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import accumulate, compress
 from typing import Any
 
 Items = list[Any]
-Op = Callable[[Any, Any, Callable[[Any], Any]], Items]
+Op = Callable[[Any, Any, Sequence[Any]], Items]
 
 
 def _scalar(ok: bool, fact: Any) -> Items:
     return [fact] if ok else []
 
 
-def op_eq(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_eq(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(fact == value, fact)
 
 
-def op_ne(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_ne(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(fact != value, fact)
 
 
@@ -32,44 +36,50 @@ def _numeric(fact: Any) -> bool:
     return isinstance(fact, int | float) and not isinstance(fact, bool)
 
 
-def op_lt(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_lt(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(_numeric(fact) and fact < value, fact)
 
 
-def op_le(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_le(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(_numeric(fact) and fact <= value, fact)
 
 
-def op_gt(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_gt(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(_numeric(fact) and fact > value, fact)
 
 
-def op_ge(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_ge(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(_numeric(fact) and fact >= value, fact)
 
 
-def op_in(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_in(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(fact in value, fact)
 
 
-def op_exists(fact: Any, value: Any, key: Callable[[Any], Any]) -> Items:
+def op_exists(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     present = fact not in (None, "", [], {})
     return _scalar(present == bool(value), fact)
 
 
-def op_contains_any(fact: Sequence[Any], value: Any, key: Callable[[Any], Any]) -> Items:
-    wanted = set(value)
-    return [item for item in fact if key(item) in wanted]
+def op_contains_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
+    wanted = frozenset(value)
+    return list(compress(fact, map(wanted.__contains__, texts)))
 
 
-def op_contains_all(fact: Sequence[Any], value: Any, key: Callable[[Any], Any]) -> Items:
-    matched = op_contains_any(fact, value, key)
-    return matched if {key(item) for item in matched} >= set(value) else []
+def op_contains_all(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
+    wanted = frozenset(value)
+    mask = list(map(wanted.__contains__, texts))
+    found = set(compress(texts, mask))
+    return list(compress(fact, mask)) if found >= wanted else []
 
 
-def op_prefix_any(fact: Sequence[Any], value: Any, key: Callable[[Any], Any]) -> Items:
+def op_prefix_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     prefixes = tuple(value)
-    return [item for item in fact if isinstance(key(item), str) and key(item).startswith(prefixes)]
+
+    def starts(text: Any) -> bool:
+        return type(text) is str and text.startswith(prefixes)
+
+    return list(compress(fact, map(starts, texts)))
 
 
 @lru_cache(maxsize=512)
@@ -77,20 +87,77 @@ def _regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-def op_matches_any(fact: Sequence[Any], value: Any, key: Callable[[Any], Any]) -> Items:
+def op_matches_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     regexes = _regexes(tuple(value))
+    if len(texts) >= _BULK and set(map(type, texts)) == {str}:
+        hit = _bulk_search(texts, regexes)
+        return [item for item, found in zip(fact, hit, strict=True) if found]
     return [
         item
-        for item in fact
-        if isinstance(key(item), str) and any(r.search(key(item)) for r in regexes)
+        for item, text in zip(fact, texts, strict=True)
+        if isinstance(text, str) and any(r.search(text) for r in regexes)
     ]
 
 
-def op_any(fact: Sequence[Any], value: Any, key: Callable[[Any], Any]) -> Items:
+_BULK = 2000  # from this many strings on, search them joined (DEX string tables: ~500k)
+
+
+@lru_cache(maxsize=512)
+def _multiline(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.MULTILINE)
+
+
+_JOINED: list[tuple[Sequence[str], str, list[int]]] = []  # the last few joined lists
+
+
+def _joined(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """The texts joined by newlines and where each starts; several rules search the same big
+    list (the DEX string table) in one evaluation, so the last few are kept."""
+    for seen, joined, starts in _JOINED:
+        if seen is texts:
+            return joined, starts
+    joined = "\n".join(texts)
+    starts = list(accumulate(map((1).__add__, map(len, texts[:-1])), initial=0))
+    _JOINED.insert(0, (texts, joined, starts))
+    del _JOINED[3:]
+    return joined, starts
+
+
+def clear_caches() -> None:
+    """Forget the joined texts (evaluate() calls this when it is done with an app)."""
+    _JOINED.clear()
+
+
+def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> list[bool]:
+    """Which texts some regex matches, searching one joined text so the loop runs in C.
+
+    Each candidate match is checked again on its own text, and the search resumes at the next
+    text, so a match spanning two texts can neither add a false hit nor hide a real one.
+    """
+    joined, starts = _joined(texts)
+    hit = [False] * len(texts)
+    for regex in regexes:
+        if "\\A" in regex.pattern or "\\Z" in regex.pattern:  # anchored to the whole text
+            hit = [h or bool(regex.search(t)) for h, t in zip(hit, texts, strict=True)]
+            continue
+        # ^ and $ must also match at the joins; the per-text check below keeps them honest
+        bulk = _multiline(regex.pattern)
+        pos = 0
+        while (match := bulk.search(joined, pos)) is not None:
+            index = bisect_right(starts, match.start()) - 1
+            if not hit[index] and regex.search(texts[index]):
+                hit[index] = True
+            if index + 1 >= len(texts):
+                break
+            pos = starts[index + 1]
+    return hit
+
+
+def op_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     return list(fact)
 
 
-def op_count_ge(fact: Sequence[Any], value: Any, key: Callable[[Any], Any]) -> Items:
+def op_count_ge(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     return list(fact) if len(fact) >= value else []
 
 
