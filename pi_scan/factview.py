@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pi_scan.model import ApkFacts
+from pi_scan.model import ApkFacts, MemberRef
 
 FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
 
@@ -204,8 +204,8 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "features": [_plain(f) for f in facts.features],
         "dex_files": list(facts.dex_files),
         "classes": list(facts.classes),
-        "method_refs": [{"ref": r.ref, "callers": list(r.callers)} for r in facts.method_refs],
-        "field_refs": [{"ref": r.ref, "callers": list(r.callers)} for r in facts.field_refs],
+        "method_refs": list(facts.method_refs),  # MemberRef answers get()/[] like a dict
+        "field_refs": list(facts.field_refs),
         "strings": list(facts.strings),
         "resource_strings": list(facts.resource_strings),
         "native_libs": [_plain(n) for n in facts.native_libs],
@@ -233,6 +233,13 @@ APPLICATION_KEYS = (
     "full_backup_content",
     "data_extraction_rules",
 )
+
+
+def to_json(value: Any) -> Any:
+    """json.dumps(default=...) hook for the fact values that are not plain JSON."""
+    if isinstance(value, MemberRef):
+        return {"ref": value.ref, "callers": list(value.callers)}
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _plain(item: Any) -> dict[str, Any]:

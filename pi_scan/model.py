@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
+from typing import Any
 
 # --------------------------------------------------------------------------------------------
 # Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
@@ -85,6 +86,16 @@ class MemberRef:
 
     ref: str  # smali form: "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
     callers: tuple[str, ...] = ()  # dotted names of classes whose code invokes/reads it, sorted
+
+    # Rules read facts as mappings; a DEX holds hundreds of thousands of references, so they
+    # are served as they are instead of being copied into dicts.
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default) if key in ("ref", "callers") else default
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in ("ref", "callers"):
+            raise KeyError(key)
+        return getattr(self, key)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
+from pi_scan.factview import to_json
 from pi_scan.knowledge import Knowledge, load_knowledge
 from pi_scan.model import ScanResult
 from pi_scan.postprocess import PostProcess
@@ -205,7 +206,7 @@ def facts(apk: Path, category: str | None, category_map: Path | None) -> None:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
     data = rule_facts(extracted, knowledge, types.of(extracted.package))
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=to_json))
 
 
 @main.command("app-types")

@@ -10,9 +10,20 @@ from typing import Any
 
 from pi_scan.engine.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
 from pi_scan.factview import ALL_FACTS, FactValue
-from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Not, Outcome, Rule, Status
+from pi_scan.model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Evidence,
+    Leaf,
+    MemberRef,
+    Not,
+    Outcome,
+    Rule,
+    Status,
+)
 
-Scope = Mapping[str, Any]
+Scope = Mapping[str, Any] | MemberRef  # anything with get(name)
 
 
 _local = threading.local()  # per-thread cache of the texts of big fact lists, per evaluate()
@@ -92,7 +103,7 @@ def _texts(fact: str, items: list[Any], top: bool) -> list[Any]:
         try:
             texts = list(map(methodcaller("get", field), items))
         except AttributeError:  # not all items are mappings
-            texts = [item.get(field) if isinstance(item, Mapping) else item for item in items]
+            texts = [item.get(field) if hasattr(item, "get") else item for item in items]
     if cache is not None:
         cache[slot] = (items, texts)  # keeps `items` alive, so its id stays unique
     return texts
@@ -106,7 +117,7 @@ def _filter(leaf: Leaf, items: list[Any]) -> list[Any]:
 
 
 def _item_scope(item: Any) -> Scope:
-    return item if isinstance(item, Mapping) else {"value": item}
+    return item if isinstance(item, Mapping | MemberRef) else {"value": item}
 
 
 def _where(fact: str) -> str:
@@ -119,7 +130,7 @@ def _scalar_evidence(leaf: Leaf, fact: Any) -> Evidence:
 
 
 def _item_evidence(fact: str, item: Any) -> Evidence:
-    if not isinstance(item, Mapping):
+    if not isinstance(item, Mapping | MemberRef):
         return Evidence(fact, str(item), _where(fact))
     key = _texts(fact, [item], top=True)[0]
     where = _where(fact)
