@@ -9,13 +9,13 @@ policy's `not_rectified` escalation turns that into a removal verdict.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pi_scan.errors import ConfigError
+from pi_scan.jsonfile import read_user_json
 from pi_scan.model import ApkResult, ScanResult, Status
 from pi_scan.suppress import rejudge
 
@@ -33,12 +33,7 @@ class Earlier:
 
 def load_previous(path: Path) -> dict[str, Earlier]:
     """package -> the latest version of it in an earlier `--format json` report."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not a JSON report: {exc}") from None
+    doc = read_user_json(path)
     if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "results" not in doc:
         raise ConfigError(f"{path}: not a pi-scan JSON report (schema_version 1)")
     earlier: dict[str, Earlier] = {}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pi_scan.errors import ConfigError
+from pi_scan.jsonfile import read_user_json
 from pi_scan.model import ApkResult, Outcome, RuleSet, ScanResult, Status
 from pi_scan.ruleset.schema import validate
 from pi_scan.verdict import aggregate
@@ -62,12 +63,7 @@ class Suppressions:
 
 
 def _read(path: Path, schema: str) -> Any:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    data = read_user_json(path)
     try:
         validate(data, schema, str(path))
     except Exception as exc:
