@@ -15,6 +15,7 @@ from pi_scan.engine import evaluate
 from pi_scan.errors import ApkAnalysisError, ConfigError
 from pi_scan.factview import fact_dict
 from pi_scan.knowledge import Knowledge, derive
+from pi_scan.knowledge.coverage import apply_coverage, coverage_of
 from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, ScanResult, SdkUse
 from pi_scan.verdict import aggregate
 
@@ -130,7 +131,9 @@ def judge(
 ) -> ApkResult:
     """Evaluate the rules on one app's facts and decide its verdict."""
     seen = rule_facts(facts, knowledge, app_type)
-    outcomes = evaluate(seen, ruleset.rules)
+    outcomes, coverage = apply_coverage(  # partial coverage: never a silent pass
+        evaluate(seen, ruleset.rules), coverage_of(seen, ruleset.rules)
+    )
     rules = {r.id: r for r in ruleset.rules}
     verdict, reasons = aggregate(outcomes, rules, ruleset.policy)
     return ApkResult(
@@ -140,6 +143,7 @@ def judge(
         verdict=verdict,
         verdict_reasons=reasons,
         inventory=inventory(seen),
+        coverage=coverage,
     )
 
 
@@ -161,6 +165,7 @@ def inventory(seen: Mapping[str, Any]) -> Inventory:
             signals=tuple(f"{e['kind']} {e['value']}" for e in s["evidence"]),
             pi=tuple(s.get("pi") or ()),
             reads=tuple(sorted(reads.get(s["id"], ()))),
+            status=s.get("status") or "present",
         )
         for s in seen["sdks"]
     )

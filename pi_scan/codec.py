@@ -24,7 +24,15 @@ _SCALARS = (str, int, float, bool, type(None))
 # The code-level fact lists: large (hundreds of thousands of entries for a big app), read by
 # the rules but by no report.  Results kept in the store or sent back by a worker leave them
 # out; `pi-scan facts APK` prints them.
-BULK_FACTS = ("classes", "method_refs", "field_refs", "strings", "resource_strings")
+BULK_FACTS = (
+    "classes",
+    "method_refs",
+    "field_refs",
+    "strings",
+    "resource_strings",
+    "code_graph",
+    "reflection_code",
+)
 
 
 class CodecError(ValueError):
@@ -170,7 +178,14 @@ def slim(result: ApkResult) -> ApkResult:
     if result.facts is None:
         return result
     facts = dataclasses.replace(
-        result.facts, classes=(), method_refs=(), field_refs=(), strings=(), resource_strings=()
+        result.facts,
+        classes=(),
+        method_refs=(),
+        field_refs=(),
+        strings=(),
+        resource_strings=(),
+        code_graph=(),
+        reflection_code=(),
     )
     return dataclasses.replace(result, facts=facts)
 

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # usage, configuration or rule-pack error
     INCOMPLETE = 3  # some APK could not be analysed
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE, as for other commands whose reader stopped early
 
 
 class PiScanError(Exception):

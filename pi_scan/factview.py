@@ -8,11 +8,12 @@ the other, and `FACTS` describes every name: its shape, the field that list oper
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pi_scan.model import ApkFacts, MemberRef
+from pi_scan.model import ApkFacts, CodeNode, MemberRef
 
 FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
 
@@ -120,6 +121,24 @@ FACTS: Mapping[str, FactSpec] = {
         "signs the package was manipulated to hide content from analysis (duplicate or "
         "mismatched zip entries, extra end records, tampered binary XML, a prepended DEX, ...)",
     ),
+    # code evidence (pi_scan.extract.callgraph)
+    "entry_points": FactSpec(
+        "objects",
+        f"{MANIFEST}, classes*.dex",
+        "methods Android runs before any consent is possible (method, kind: application, "
+        "provider, startup, receiver or launcher; component)",
+        "method",
+    ),
+    "code_graph": FactSpec(
+        "objects",
+        "classes*.dex",
+        "methods reached from the entry points: operations in code order and resolved calls",
+        "method",
+    ),
+    "code_graph_limits": FactSpec("strings", "classes*.dex", "limits the call graph ran into"),
+    "reflection_code": FactSpec(
+        "objects", "classes*.dex", "methods that look members up by reflection", "method"
+    ),
 }
 
 CATALOG = "rules/catalog"
@@ -135,7 +154,8 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
     "sdks": FactSpec(
         "objects",
         f"{CATALOG}/sdks.json",
-        "third-party SDKs detected (id, name, vendor, category, country, confidence, evidence)",
+        "third-party SDKs detected (id, name, vendor, category, country, confidence, evidence, "
+        "status: present, initialised or collects)",
         "id",
     ),
     "sdk_categories": FactSpec("strings", f"{CATALOG}/sdks.json", "categories of detected SDKs"),
@@ -165,6 +185,55 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         f"{MANIFEST} <uses-permission>",
         "requested PI permissions not necessary for the app's type; null when the type is not "
         "known",
+    ),
+    # code evidence (pi_scan.knowledge.consent, pi_scan.knowledge.coverage)
+    "pre_consent": FactSpec(
+        "objects",
+        "classes*.dex call graph",
+        "sensitive APIs and SDK initialisations reachable from the entry points before consent "
+        "(entry, kind api/sdk_init, target, ref, chain, attributed_to, gated, gate, confidence, "
+        "summary)",
+        "summary",
+    ),
+    "reflection": FactSpec(
+        "objects",
+        "classes*.dex",
+        "catalogue APIs looked up by reflection with constant names (id, pi_type, target, "
+        "method, callers, sdk, summary)",
+        "summary",
+    ),
+    "policy_files": FactSpec(
+        "strings", "assets/, res/raw/", "bundled files named like a privacy policy or agreement"
+    ),
+    "policy_urls": FactSpec(
+        "strings",
+        "classes*.dex, resources.arsc",
+        "http(s) links to a privacy policy or user agreement",
+    ),
+    "consent_flag_keys": FactSpec(
+        "strings",
+        "classes*.dex",
+        "keys of a stored consent flag: read as one in code, or named like one",
+    ),
+    "consent_texts": FactSpec(
+        "strings",
+        "resources.arsc, classes*.dex",
+        "texts asking to agree to a privacy policy or agreement (a consent dialog)",
+    ),
+    "account_deletion_texts": FactSpec(
+        "strings", "resources.arsc, classes*.dex", "texts and identifiers of account deletion"
+    ),
+    "packers": FactSpec(
+        "objects",
+        "lib/, assets/, classes*.dex, <application>",
+        "packers and protectors that hide the app's code (id, name, signals, summary)",
+        "summary",
+    ),
+    "coverage_limits": FactSpec(
+        "strings",
+        "scan",
+        "why the code read is not all the code that runs (packers, unreadable DEX, ...); empty "
+        "when the scan saw all of it",
     ),
 }
 
@@ -214,6 +283,10 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "nested_apks": list(facts.nested_apks),
         "splits": list(facts.splits),
         "warnings": list(facts.warnings),
+        "entry_points": [_plain(e) for e in facts.entry_points],
+        "code_graph": list(facts.code_graph),  # CodeNode: see to_json
+        "code_graph_limits": list(facts.code_graph_limits),
+        "reflection_code": list(facts.reflection_code),
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)
@@ -239,7 +312,25 @@ def to_json(value: Any) -> Any:
     """json.dumps(default=...) hook for the fact values that are not plain JSON."""
     if isinstance(value, MemberRef):
         return {"ref": value.ref, "callers": list(value.callers)}
+    if isinstance(value, CodeNode):
+        edges = [[e.at, e.target, e.how] for e in value.edges]
+        return {"method": value.method, "ops": list(value.ops), "edges": edges}
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
+    """The facts as a JSON object with one fact per line, sorted by name.
+
+    Each value is encoded compactly by the C JSON encoder (an indented dump goes through the
+    pure-Python encoder and takes seconds for a big app's DEX facts), and the text is produced
+    piece by piece rather than as one huge string.
+    """
+    names = sorted(facts)
+    yield "{\n"
+    for i, name in enumerate(names):
+        value = json.dumps(facts[name], sort_keys=True, ensure_ascii=False, default=to_json)
+        yield f"  {json.dumps(name)}: {value}{',' if i < len(names) - 1 else ''}\n"
+    yield "}\n"
 
 
 def _plain(item: Any) -> dict[str, Any]:

@@ -99,6 +99,38 @@ class MemberRef:
 
 
 @dataclass(frozen=True)
+class CodeEntry:
+    """A method Android runs before any screen can ask for consent (pi_scan.extract.callgraph)."""
+
+    method: str  # smali: "Lcom/example/App;->onCreate()V"
+    kind: str  # "application", "provider", "startup", "receiver" or "launcher"
+    component: str  # the manifest class it belongs to (dotted)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEdge:
+    """A call from a reached method: where (index in its ops), to which app method, and how it
+    was resolved: "call", "dispatch", "async" or "clinit" (pi_scan.extract.callgraph)."""
+
+    at: int
+    target: str
+    how: str = "call"
+
+
+@dataclass(frozen=True)
+class CodeNode:
+    """A method reached from the entry points, as read from its code.
+
+    ops: its operations in code order: invoked methods and accessed fields (smali), const
+    strings prefixed with '"', const-class with '@', new-instance with '+'.
+    """
+
+    method: str
+    ops: tuple[str, ...] = ()
+    edges: tuple[CodeEdge, ...] = ()
+
+
+@dataclass(frozen=True)
 class ApkFacts:
     """Everything the rules may look at for one app (one APK or one split bundle)."""
 
@@ -144,6 +176,11 @@ class ApkFacts:
     # signs that the container was manipulated to hide content from analysis, e.g.
     # "duplicate_entry:classes.dex" (pi_scan.extract.archive and .tolerant list them all)
     tamper_indicators: tuple[str, ...] = ()
+    # code evidence (pi_scan.extract.callgraph): what runs before consent is possible
+    entry_points: tuple[CodeEntry, ...] = ()
+    code_graph: tuple[CodeNode, ...] = ()  # methods reached from entry_points
+    code_graph_limits: tuple[str, ...] = ()  # budgets the graph ran into, if any
+    reflection_code: tuple[CodeNode, ...] = ()  # methods anywhere doing reflective lookups
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,6 +315,20 @@ class SdkUse:
     signals: tuple[str, ...] = ()  # e.g. "class com.umeng.commonsdk.UMConfigure"
     pi: tuple[str, ...] = ()  # PI types its vendor documents it collects
     reads: tuple[str, ...] = ()  # PI types its code was seen reading (sensitive APIs)
+    # "present" (its code is only there), "initialised" (app code calls into it, or its
+    # auto-init provider is declared) or "collects" (its code reads PI: see `reads`)
+    status: str = "present"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of an app the scan could see.  Incomplete when the code that runs is not the
+    code that was read: a packer or protector hides it, or a DEX file could not be parsed."""
+
+    complete: bool = True
+    packers: tuple[str, ...] = ()  # names of the packers/protectors detected
+    limits: tuple[str, ...] = ()  # what could not be seen, one line each
+    rules: tuple[str, ...] = ()  # code-level rules that found nothing: not evaluated, not passed
 
 
 @dataclass(frozen=True)
@@ -300,6 +351,7 @@ class ApkResult:
     verdict_reasons: tuple[str, ...] = ()
     error: str | None = None  # set when the app could not be analysed
     inventory: Inventory = field(default_factory=Inventory)
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

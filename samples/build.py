@@ -5,8 +5,9 @@
     python samples/build.py --no-check # build only
 
 Outputs (next to this file): clean.apk, overperm.apk, sdk-collector.apk,
-legacy.apk, multidex.apk, split.apks, split.xapk, corrupt.apk,
-not-an-apk.apk, bad-manifest.apk.  Scratch files go to samples/.build/
+legacy.apk, multidex.apk, consent-gated.apk, provider-init.apk,
+async-init.apk, reflection.apk, packed.apk, split.apks, split.xapk,
+corrupt.apk, not-an-apk.apk, bad-manifest.apk.  Scratch files go to samples/.build/
 (git-ignored).
 
 Tools:
@@ -412,6 +413,7 @@ class Sample:
     dex2_packages: tuple[str, ...] = ()  # Java packages moved to classes2.dex
     assets: bool = False
     libs: dict[str, str] = field(default_factory=dict)  # zip path -> arch
+    noise: tuple[str, ...] = ()  # zip paths filled with seeded pseudo-random bytes
 
 
 def assemble(entries: dict[str, bytes], out: Path, min_sdk: int, work: Path) -> Path:
@@ -491,7 +493,19 @@ def build_app(tools: Tools, s: Sample, out: Path, extra_classpath: list[Path] = 
                 entries["assets/" + p.relative_to(src / "assets").as_posix()] = p.read_bytes()
     for path, arch in s.libs.items():
         entries[path] = dummy_elf(path.rsplit("/", 1)[1], arch)
+    for path in s.noise:
+        entries[path] = noise(path)
     return assemble(entries, out, s.min_sdk, work)
+
+
+def noise(path: str, size: int = 4096) -> bytes:
+    """Bytes that look encrypted (a sha256 chain seeded by the path): always the same."""
+    out = b""
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(b"pi-scan noise %s %d" % (path.encode(), counter)).digest()
+        counter += 1
+    return out[:size]
 
 
 # --------------------------------------------------------------------------
@@ -511,6 +525,20 @@ APPS = [
     ),
     Sample("legacy", "legacy", min_sdk=15),
     Sample("multidex", "multidex", dex2_packages=("org.piscan.sample.multidex.tracking",)),
+    Sample("consent-gated", "consent-gated"),
+    Sample("provider-init", "provider-init", assets=True),
+    Sample("async-init", "async-init"),
+    Sample("reflection", "reflection"),
+    Sample(
+        "packed",
+        "packed",
+        libs={
+            "lib/arm64-v8a/libjiagu_a64.so": "arm64-v8a",
+            "assets/libjiagu.so": "armeabi-v7a",
+            "assets/libjiagu_a64.so": "arm64-v8a",
+        },
+        noise=("assets/payload.bin",),
+    ),
 ]
 
 
@@ -655,6 +683,33 @@ EXPECTED_DEX = {
         "Class descriptor  : 'Lorg/piscan/sample/multidex/tracking/DeviceInfo;'",
         "Landroid/telephony/TelephonyManager;.getImei:",
         "Landroid/net/wifi/WifiManager;.getScanResults:",
+    ],
+    ("consent-gated.apk", "", "classes.dex"): [
+        "Class descriptor  : 'Lorg/piscan/sample/consentgated/GatedApp;'",
+        "Class descriptor  : 'Lcn/jiguang/api/utils/JCollectionAuth;'",
+        "Landroid/content/SharedPreferences;.getBoolean:",
+        "Lcom/umeng/commonsdk/UMConfigure;.preInit:",
+    ],
+    ("provider-init.apk", "", "classes.dex"): [
+        "Class descriptor  : 'Lcom/tencent/mid/api/MidProvider;'",
+        "Lcom/tencent/mid/core/MidStore;.load:",
+        "Landroid/telephony/TelephonyManager;.getDeviceId:",
+    ],
+    ("async-init.apk", "", "classes.dex"): [
+        "Class descriptor  : 'Lorg/piscan/sample/asyncinit/TrackerApp$1;'",
+        "Class descriptor  : 'Lkotlin/jvm/functions/Function0;'",
+        "Landroid/os/Handler;.post:",
+        "Ljava/util/concurrent/ExecutorService;.execute:",
+        "Landroid/location/LocationManager;.getLastKnownLocation:",
+    ],
+    ("reflection.apk", "", "classes.dex"): [
+        "Class descriptor  : 'Lorg/piscan/sample/reflection/DeviceIds;'",
+        "Ljava/lang/Class;.forName:",
+        "Ljava/lang/Class;.getMethod:",
+    ],
+    ("packed.apk", "", "classes.dex"): [
+        "Class descriptor  : 'Lcom/stub/StubApp;'",
+        "Ljava/lang/System;.loadLibrary:",
     ],
     ("split.apks", "split_feature_scan.apk", "classes.dex"): [
         "Class descriptor  : 'Lorg/piscan/sample/split/scan/ContactScanner;'",

@@ -14,6 +14,10 @@ from pi_scan.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 RULES = ROOT / "rules"
+# What `pi-scan scan samples/` gives (samples/README.md): the number of files and the summary.
+SAMPLE_COUNT = 15
+SAMPLE_SUMMARY = "15 apps: 1 pass, 6 notice, 5 removal, 3 errors"
+SAMPLE_REMOVALS = 5
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -23,7 +23,7 @@ from pi_scan.ruleset import load_rules
 from pi_scan.runner import Batch
 
 from . import faults
-from .conftest import ROOT, SAMPLES, invoke, sample
+from .conftest import ROOT, SAMPLE_COUNT, SAMPLE_REMOVALS, SAMPLE_SUMMARY, SAMPLES, invoke, sample
 
 distributed = pytest.importorskip(
     "distributed", reason="cluster mode needs dask[distributed] (pip install '.[test]')"
@@ -117,16 +117,16 @@ def test_cluster_scan_equals_local_scan(cluster: str, folder: Path, tmp_path: Pa
     assert errors["pipe.apk"] == "not a regular file"
     assert "truncated zip" in str(errors["corrupt.apk"])
     with sqlite3.connect(store) as db:  # every result that depends on the bytes alone
-        assert db.execute("SELECT count(*) FROM results").fetchone() == (10,)
+        assert db.execute("SELECT count(*) FROM results").fetchone() == (SAMPLE_COUNT,)
 
 
 def test_cluster_from_the_command_line(cluster: str, tmp_path: Path) -> None:
     store = str(tmp_path / "store.sqlite")
     args = ["scan", "--scheduler", cluster, "--stream", "--store", store, str(SAMPLES)]
     first = invoke(args, 3)
-    assert "10 apps: 1 pass, 3 notice, 3 removal, 3 errors" in first.stderr
+    assert SAMPLE_SUMMARY in first.stderr
     again = invoke([*args, "--format", "json"], 3)
-    assert again.stdout.count('"verdict": "removal"') == 3
+    assert again.stdout.count('"verdict": "removal"') == SAMPLE_REMOVALS
 
 
 def test_stream_needs_a_scheduler() -> None:

@@ -86,6 +86,7 @@ def test_waiver_with_reason_and_expiry(tmp_path: Path) -> None:
         },
         {"rule": "PI-API-008", "reason": "Wi-Fi scan for store locator"},
         {"rule": "PI-PP-002", "reason": "consent dialog is server-driven"},
+        {"rule": "PI-CONS-001", "reason": "IMEI read only after the server-driven consent"},
         {"rule": "PI-PERM-001", "reason": "never matches here"},
         {"rule": "PI-PERM-002", "reason": "old waiver", "expires": "2020-01-01"},
     )
@@ -184,7 +185,7 @@ def test_diff_with_sdk_changes(tmp_path: Path) -> None:
 def test_config_file_and_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pi-scan.toml").write_text('fail_on = "never"\nlang = "zh"\n', encoding="utf-8")
-    app = str(sample("multidex.apk"))
+    app = str(sample("split.apks"))  # a notice
     assert "通报" in invoke(["scan", app], 0).stdout  # file: never, zh
     monkeypatch.setenv("PI_SCAN_SCAN_FAIL_ON", "notice")
     invoke(["scan", app], 1)  # env beats file

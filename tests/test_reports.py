@@ -39,6 +39,7 @@ from pi_scan.model import (
     ApkResult,
     Certificate,
     Citation,
+    Coverage,
     Escalation,
     Evidence,
     Inventory,
@@ -232,9 +233,15 @@ NOTICE_APP = ApkResult(
     inventory=Inventory(
         sdks=(
             SdkUse("jpush", "JPush", "JIGUANG", "push", "high", name_zh="极光推送", country="CN",
-                   signals=("class cn.jpush.android.helper.DeviceInfo", "native_lib libjcore.so"), reads=("device_id",)),
+                   signals=("class cn.jpush.android.helper.DeviceInfo", "native_lib libjcore.so"), reads=("device_id",),
+                   status="collects"),
             SdkUse("umeng-analytics", "Umeng Analytics", "Umeng", "analytics", "medium", name_zh="友盟统计",
-                   country="CN", signals=("class com.umeng.commonsdk.statistics.idtracking.ImeiTracker",), reads=("device_id",)),
+                   country="CN", signals=("class com.umeng.commonsdk.statistics.idtracking.ImeiTracker",), reads=("device_id",),
+                   status="collects"),
+            SdkUse("tencent-bugly", "Tencent Bugly", "Tencent", "crash-apm", "medium", name_zh="腾讯 Bugly", country="CN",
+                   signals=("class com.tencent.bugly.crashreport.CrashReport",), status="initialised"),
+            SdkUse("alipay", "Alipay SDK", "Ant Group", "payment", "high", name_zh="支付宝 SDK", country="CN",
+                   signals=("class com.alipay.sdk.app.PayTask",)),
         ),
         pi_types=("device_id", "sms"),
         api_uses=("API-TEL-DEVICEID", "API-WIFI-MAC"),
@@ -265,9 +272,17 @@ REMOVAL_APP = ApkResult(
                 (Evidence("strings", 'none found: strings matches_any ["隐私政策"]', "classes*.dex"),)),
         Outcome("PI-API-002", Status.FAILED, Verdict.NOTICE,
                 (Evidence("method_refs", HOSTILE_EVIDENCE, "classes*.dex", (HOSTILE_CALLER, "com.qq.e.comm.DeviceStatus")),)),
+        Outcome("PI-PERM-001", Status.NOT_EVALUATED, Verdict.NOTICE,
+                reason="the app's code could not all be read, so finding nothing proves nothing"),
     ),
     verdict=Verdict.REMOVAL,
     verdict_reasons=("PI-PERM-005:removal", "PI-PP-001:notice", "PI-API-002:notice", "escalation:no-policy-with-sensitive-pi"),
+    coverage=Coverage(
+        complete=False, packers=("360 Jiagu packer",),
+        limits=("packed or protected by 360 Jiagu packer (native_lib libjiagu.so): <b>the code</b> that runs is loaded at run time",
+                "DEX file not read: classes2.dex: not a DEX file \x1b[0m"),
+        rules=("PI-PERM-001",),
+    ),
 )  # fmt: skip
 
 ERROR_APP = ApkResult(
@@ -525,7 +540,11 @@ def test_junit_parses_and_counts_match(lang: str) -> None:
         for key, value in counted.items():
             totals[key] += value
     assert {k: int(root.get(k, "-1")) for k in totals} == totals
-    assert totals == {"tests": 19, "failures": 5, "errors": 1, "skipped": 2}
+    # skipped: the suppressed and the not-evaluated rule of the notice app, and the removal
+    # app's rule not evaluated for partial coverage and its "coverage" case
+    assert totals == {"tests": 20, "failures": 5, "errors": 1, "skipped": 4}
+    [coverage] = [c for c in root.iter("testcase") if c.get("name") == "coverage"]
+    assert "360 Jiagu" in str(coverage.find("skipped").get("message"))  # type: ignore[union-attr]
 
 
 def test_clean_xml() -> None:
@@ -603,7 +622,7 @@ def test_markdown_escapes_hostile_strings(lang: str) -> None:
         assert not line or line.startswith(starts), line  # no line starts with an APK string
         if line.startswith("|"):
             cells = re.split(r"(?<!\\)\|", line)[1:-1]
-            assert len(cells) in (5, 6), line
+            assert len(cells) in (5, 7), line  # findings table, apps table
 
 
 def test_markdown_escape() -> None:

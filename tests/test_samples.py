@@ -23,14 +23,24 @@ EXPECTED = {
     ),
     "sdk-collector.apk": (
         "removal",
-        {"PI-API-001", "PI-API-002", "PI-API-006", "PI-API-007", "PI-API-008", "PI-PERM-006",
-         "PI-PP-001", "PI-PP-002", "PI-SDK-001", "PI-SDK-002", "PI-SDK-004", "PI-SDK-005",
-         "PI-SDK-006", "PI-START-001"},
+        {"PI-API-001", "PI-API-002", "PI-API-006", "PI-API-007", "PI-API-008", "PI-CONS-001",
+         "PI-CONS-002", "PI-PERM-006", "PI-PP-001", "PI-PP-002", "PI-SDK-001", "PI-SDK-002",
+         "PI-SDK-004", "PI-SDK-005", "PI-SDK-006", "PI-START-001"},
     ),
     "legacy.apk": (
-        "removal", {"PI-API-001", "PI-PERM-003", "PI-PERM-005", "PI-PP-001", "PI-PP-002"}
+        "removal",
+        {"PI-API-001", "PI-CONS-001", "PI-PERM-003", "PI-PERM-005", "PI-PP-001", "PI-PP-002"},
     ),
-    "multidex.apk": ("notice", {"PI-API-001", "PI-API-008", "PI-PP-002"}),
+    # the IMEI read from the launcher activity of an app without any consent dialog adds
+    # PI-CONS-001 (RDFF category 3): three categories with sensitive PI escalate to removal
+    "multidex.apk": ("removal", {"PI-API-001", "PI-API-008", "PI-CONS-001", "PI-PP-002"}),
+    "consent-gated.apk": ("notice", {"PI-API-006"}),
+    "provider-init.apk": ("removal", {"PI-API-001", "PI-CONS-001", "PI-CONS-002", "PI-SDK-001"}),
+    "async-init.apk": (
+        "notice", {"PI-API-001", "PI-API-003", "PI-API-004", "PI-API-008", "PI-CONS-001"}
+    ),
+    "reflection.apk": ("notice", {"PI-API-010", "PI-CONS-001"}),
+    "packed.apk": ("notice", {"PI-COV-001"}),
     "split.apks": ("notice", {"PI-API-004", "PI-PERM-003", "PI-PP-002"}),
     "split.xapk": ("notice", {"PI-API-004", "PI-PERM-003", "PI-PP-002"}),
 }  # fmt: skip
@@ -78,6 +88,10 @@ def test_sdk_inventory(report: dict[str, dict[str, object]]) -> None:
     assert set(sdks) == {"gdt", "getui-push", "jiguang-jcore", "jpush", "umeng-analytics"}
     assert sdks["umeng-analytics"]["reads"] == ["android_id", "device_id"]
     assert sdks["jiguang-jcore"]["confidence"] == "medium"  # native library only
+    assert {s["id"]: s["status"] for s in sdks.values()} == {
+        "gdt": "collects", "getui-push": "collects", "jiguang-jcore": "present",
+        "jpush": "collects", "umeng-analytics": "collects",
+    }  # fmt: skip
     assert report["clean.apk"]["inventory"]["sdks"] == []
 
 
@@ -155,7 +169,7 @@ def test_chinese_table() -> None:
 
 @pytest.mark.parametrize(("fail_on", "code"), [("notice", 1), ("removal", 0), ("never", 0)])
 def test_fail_on_gate(fail_on: str, code: int) -> None:
-    invoke(["scan", "--fail-on", fail_on, str(sample("multidex.apk"))], code)
+    invoke(["scan", "--fail-on", fail_on, str(sample("split.apks"))], code)  # a notice
 
 
 def test_bad_apk_does_not_stop_the_batch(tmp_path: Path) -> None:
@@ -218,3 +232,15 @@ def test_facts_on_a_broken_sample(name: str) -> None:
 def test_version_and_help() -> None:
     assert "pi-scan, version" in invoke(["--version"], 0).stdout
     assert "scan" in invoke(["--help"], 0).stdout
+
+
+def test_facts_into_a_closed_pipe_stops_quietly() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        f"'{sys.executable}' -m pi_scan facts '{sample('sdk-collector.apk')}' | head -c 10",
+        shell=True, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.stdout.startswith("{")
+    assert "Traceback" not in run.stderr and "error" not in run.stderr

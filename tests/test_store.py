@@ -25,7 +25,7 @@ from pi_scan.runner import Batch, Event
 from pi_scan.store import Key, ResultStore
 
 from . import faults
-from .conftest import ROOT, SAMPLES, invoke, sample
+from .conftest import ROOT, SAMPLE_COUNT, SAMPLE_SUMMARY, SAMPLES, invoke, sample
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,10 @@ def test_results_round_trip_through_json(rules: tuple[RuleSet, Knowledge]) -> No
     slim, _ = scan(rules, [SAMPLES], None)
     for result in (*full.results, *slim.results):
         assert result_from_json(result_to_json(result)) == result
-    assert full.results[1].facts and full.results[1].facts.classes
-    assert slim.results[1].facts and not slim.results[1].facts.classes
+    [full_clean] = [r for r in full.results if r.path.endswith("clean.apk")]
+    [slim_clean] = [r for r in slim.results if r.path.endswith("clean.apk")]
+    assert full_clean.facts and full_clean.facts.classes and full_clean.facts.code_graph
+    assert slim_clean.facts and not slim_clean.facts.classes and not slim_clean.facts.code_graph
 
 
 def test_warm_rescan_reads_the_store_and_reports_the_same(tmp_path: Path) -> None:
@@ -111,7 +113,7 @@ def test_history_by_version(tmp_path: Path) -> None:
     )
     [row] = doc["scans"]
     assert (row["version_name"], row["version_code"], row["verdict"]) == ("0.9.3", 7, "removal")
-    assert (row["removal"], row["notice"]) == (1, 4)
+    assert (row["removal"], row["notice"]) == (1, 5)  # 5: PI-CONS-001 from the launcher
     assert (
         row["sha256"] == __import__("hashlib").sha256(sample("legacy.apk").read_bytes()).hexdigest()
     )
@@ -169,7 +171,7 @@ def test_an_unusable_store_is_a_warning_and_the_scan_goes_on(tmp_path: Path, kin
         "in /proc": Path("/proc/pi-scan-test/s.sqlite"),
     }[kind]
     run = invoke(["scan", "--store", str(store), "--format", "json", str(SAMPLES)], 3)
-    assert len(json.loads(run.stdout)["results"]) == 10
+    assert len(json.loads(run.stdout)["results"]) == SAMPLE_COUNT
     assert run.stderr.count("warning: results store") == 1
     assert "the scan goes on without the store" in run.stderr
 
@@ -195,7 +197,7 @@ def test_a_full_disk_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     )
     run = invoke(["scan", "-j", "2", "--store", str(tmp_path / "s.sqlite"), str(SAMPLES)], 3)
     assert run.stderr.count("database or disk is full; the scan goes on without the store") == 1
-    assert "10 apps: 1 pass, 3 notice, 3 removal, 3 errors" in run.stderr
+    assert SAMPLE_SUMMARY in run.stderr
 
 
 @pytest.fixture
@@ -219,9 +221,12 @@ def test_a_read_only_store(tiny_disk: Path) -> None:
     remount = ["mount", "-o", "remount,ro", str(tiny_disk)]
     subprocess.run(remount, check=True)
     run = invoke(["scan", "--store", store, "--format", "json", str(SAMPLES)], 3)
-    assert len(json.loads(run.stdout)["results"]) == 10
+    assert len(json.loads(run.stdout)["results"]) == SAMPLE_COUNT
     assert run.stderr.count("warning: results store") == 1
-    assert "unable to open database file" in run.stderr, run.stderr
+    # which statement meets the read-only disk first depends on the order of the apps
+    assert any(
+        m in run.stderr for m in ("unable to open database file", "attempt to write a readonly")
+    ), run.stderr
 
 
 def test_a_really_full_disk(tiny_disk: Path, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
-from pi_scan.factview import to_json
+from pi_scan.factview import facts_json
 from pi_scan.knowledge import Knowledge, load_knowledge
 from pi_scan.model import ScanResult
 from pi_scan.postprocess import PostProcess
@@ -206,7 +205,8 @@ def facts(apk: Path, category: str | None, category_map: Path | None) -> None:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
     data = rule_facts(extracted, knowledge, types.of(extracted.package))
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=to_json))
+    for chunk in facts_json(data):
+        click.echo(chunk, nl=False)
 
 
 @main.command("app-types")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,10 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("pi-scan: interrupted", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
+        except BrokenPipeError:
+            # the reader went away (`pi-scan facts x.apk | head`): stop quietly, as cat does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(int(ExitCode.BROKEN_PIPE))
         except Exception as exc:
             if verbose_requested():
                 raise

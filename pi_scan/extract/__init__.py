@@ -37,12 +37,21 @@ from pi_scan.extract.archive import (
     open_zip,
     prepended_dex,
 )
-from pi_scan.extract.dex import DexContents, merge_dex, read_dex
+from pi_scan.extract.callgraph import (
+    REFLECTIVE_LOOKUPS,
+    CodeIndex,
+    build_code_graph,
+    entry_points,
+    reflective_methods,
+)
+from pi_scan.extract.dex import DexContents, DexTables, merge_dex, read_dex_tables
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
 from pi_scan.extract.signing import read_certificates
 from pi_scan.model import (
     ApkFacts,
     Certificate,
+    CodeEntry,
+    CodeNode,
     CustomPermission,
     Feature,
     MemberRef,
@@ -173,6 +182,7 @@ class _Part:
     listing: ArchiveListing
     warnings: tuple[str, ...]
     tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
+    tables: tuple[DexTables, ...] = ()  # for the call graph (pi_scan.extract.callgraph)
 
 
 PREPENDED_DEX = "<prepended dex>"
@@ -186,7 +196,7 @@ def _read_part(zf: Archive, prefix: str, inherited_sdk: int | None = None) -> _P
     resources, res_warnings = _read_resources(zf)
     manifest = parse_manifest(zf.read(MANIFEST), resources, inherited_sdk)
     names = dex_names(zf.namelist())
-    dex, dex_warnings, loaded = _read_dex_files(zf, names, prefix)
+    dex, dex_warnings, loaded, tables = _read_dex_files(zf, names, prefix)
     return _Part(
         manifest=manifest,
         dex_files=tuple(prefix + name for name in loaded),
@@ -194,6 +204,7 @@ def _read_part(zf: Archive, prefix: str, inherited_sdk: int | None = None) -> _P
         listing=list_archive(zf.namelist()),
         warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex_warnings,
         tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
+        tables=tables,
     )
 
 
@@ -224,11 +235,13 @@ def _read_resources(zf: Archive) -> tuple[bytes | None, tuple[str, ...]]:
 
 def _read_dex_files(
     zf: Archive, names: list[str], prefix: str
-) -> tuple[DexContents, tuple[str, ...], tuple[str, ...]]:
-    """Read each DEX straight from the zip: (contents, warnings, names read).  A DEX that
+) -> tuple[DexContents, tuple[str, ...], tuple[str, ...], tuple[DexTables, ...]]:
+    """Read each DEX straight from the zip: (contents, warnings, names read, the tables kept
+    for the call graph).  A DEX that
     cannot be parsed is a warning and the others are still read (packers often plant a broken
     classes.dex next to real code); a DEX glued in front of the zip (Janus) is read first."""
     contents: list[DexContents] = []
+    tables: list[DexTables] = []
     warnings: list[str] = []
     loaded: list[str] = []
     janus = prepended_dex(zf)
@@ -238,12 +251,14 @@ def _read_dex_files(
         data = blob if blob is not None else zf.read(name)  # the zip-bomb guard refuses all
         loaded.append(name)
         try:
-            contents.append(read_dex(data, name))
+            read, kept = read_dex_tables(data, name)
+            contents.append(read)
+            tables.append(kept)
         except Exception as exc:  # DexFormatError, or a parser slip on a hostile file
             reason = describe(exc)
             named = reason if reason.startswith(f"{name}: ") else f"{name}: {reason}"
             warnings.append(prefix + named)
-    return merge_dex(contents), tuple(warnings), tuple(loaded)
+    return merge_dex(contents), tuple(warnings), tuple(loaded), tuple(tables)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +336,7 @@ def _facts(
     warnings = [w for p in parts for w in p.warnings] + list(extra_warnings)
     dex = merge_dex(p.dex for p in parts) if len(parts) > 1 else base.dex
     listing = merge_listings(p.listing for p in parts)
+    code = _code_evidence(m, parts, dex)
     return ApkFacts(
         path=identity.path,
         sha256=identity.sha256,
@@ -360,7 +376,48 @@ def _facts(
             _one_line(t)
             for t in dict.fromkeys([*container_tamper, *(x for p in parts for x in p.tamper)])
         ),
+        entry_points=code.entries,
+        code_graph=code.nodes,
+        code_graph_limits=code.limits,
+        reflection_code=code.reflective,
     )
+
+
+class _CodeEvidence(NamedTuple):
+    entries: tuple[CodeEntry, ...] = ()
+    nodes: tuple[CodeNode, ...] = ()
+    limits: tuple[str, ...] = ()
+    reflective: tuple[CodeNode, ...] = ()
+
+
+def _code_evidence(m: ManifestInfo, parts: list[_Part], dex: DexContents) -> _CodeEvidence:
+    """The call graph from the entry points, and the methods doing reflective lookups, read
+    from the DEX files of all parts.  It only adds evidence: a malformed part of the code it
+    reads stops it with a limit noted, never the extraction."""
+    tables = [t for p in parts for t in p.tables]
+    if not tables:
+        return _CodeEvidence()
+    try:
+        index = CodeIndex(tables)
+        components = [(c.kind, c.name, c.meta_data) for p in parts for c in p.manifest.components]
+        app_class = m.application.get("class")
+        entries = entry_points(
+            index,
+            app_class if isinstance(app_class, str) else None,
+            components,
+            m.launcher_activity,
+        )
+        graph = build_code_graph(index, entries)
+        reflecting = {
+            caller
+            for ref, callers in dex.method_refs.items()
+            if callers and ref.startswith(REFLECTIVE_LOOKUPS)
+            for caller in callers
+        }
+        reflective = reflective_methods(index, reflecting)
+    except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
+        return _CodeEvidence(limits=(_one_line(f"call graph not built: {describe(exc)}"),))
+    return _CodeEvidence(graph.entries, graph.nodes, graph.limits, reflective)
 
 
 def _member_refs(refs: Mapping[str, frozenset[str]]) -> tuple[MemberRef, ...]:

@@ -34,14 +34,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from pi_scan.errors import ApkAnalysisError
-from pi_scan.extract.limits import (
-    MAX_ENTRIES,
-    MAX_ENTRY_SIZE,
-    MAX_RATIO,
-    MAX_TOTAL_INFLATED,
-    MIB,
-    RATIO_FLOOR,
-)
+from pi_scan.extract import limits
+from pi_scan.extract.limits import MAX_ENTRIES, MAX_ENTRY_SIZE, MAX_RATIO, MIB, RATIO_FLOOR
 from pi_scan.model import NativeLib
 
 MANIFEST = "AndroidManifest.xml"
@@ -95,8 +89,8 @@ class InflateBudget:
     """Bytes decompressed so far for one scanned file, shared by a bundle and its members, so
     that many entries just under the per-entry limit cannot add up to exhausting memory."""
 
-    def __init__(self, limit: int = MAX_TOTAL_INFLATED) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limits.MAX_TOTAL_INFLATED if limit is None else limit
         self.used = 0
 
     def charge(self, name: str, size: int) -> None:
@@ -125,10 +119,6 @@ class Entry:
     compressed_size: int
     size: int
     raw_name: bytes = b""
-
-    @property
-    def filename(self) -> str:  # zipfile's spelling, for messages
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -171,6 +161,7 @@ class Archive:
         self._source = _Source(stream)
         self.budget = budget if budget is not None else InflateBudget()
         self.indicators: list[str] = []
+        self._flagged: dict[str, None] = {}
         self._locals: dict[str, _Local | None] = {}
         head = self._source.read_at(0, 4)
         if not head:
@@ -381,8 +372,15 @@ class Archive:
         return _inflate(entry, raw)
 
     def _flag(self, indicator: str) -> None:
-        if indicator not in self.indicators:
+        """Record an indicator once; past MAX_INDICATORS only their number grows, so that an
+        archive of a hundred thousand tampered entries cannot make the fact list huge."""
+        if indicator in self._flagged:
+            return
+        if len(self._flagged) < limits.MAX_INDICATORS:
             self.indicators.append(indicator)
+        elif len(self._flagged) == limits.MAX_INDICATORS:
+            self.indicators.append("more_indicators_not_listed")
+        self._flagged[indicator] = None
 
 
 def _all_positions(data: bytes, needle: bytes) -> list[int]:
@@ -402,7 +400,8 @@ def _zip64_sizes(extra: bytes, size: int, packed: int, offset: int) -> tuple[int
     while pos + 4 <= len(extra):
         tag, length = struct.unpack_from("<HH", extra, pos)
         if tag == 0x0001:
-            values = list(struct.unpack_from(f"<{length // 8}Q", extra, pos + 4))
+            count = min(length, len(extra) - pos - 4) // 8
+            values = list(struct.unpack_from(f"<{count}Q", extra, pos + 4))
             if size == 0xFFFFFFFF and values:
                 size = values.pop(0)
             if packed == 0xFFFFFFFF and values:
@@ -475,15 +474,6 @@ def check_entry(info: Entry) -> None:
             f"{info.name}: refusing to read entry with compression ratio over "
             f"{MAX_RATIO}:1 (zip-bomb guard)"
         )
-
-
-def read_entry(zf: Archive, name: str) -> bytes:
-    """Read one entry after the zip-bomb guard."""
-    return zf.read(name)
-
-
-def has_entry(zf: Archive, name: str) -> bool:
-    return zf.has(name)
 
 
 def prepended_dex(zf: Archive) -> bytes | None:

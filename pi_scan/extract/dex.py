@@ -54,7 +54,7 @@ from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, contains, getitem, gt, itemgetter, methodcaller, not_, sub
 from typing import TypeAlias, cast
 
-__all__ = ["DexContents", "DexFormatError", "merge_dex", "read_dex"]
+__all__ = ["DexContents", "DexFormatError", "DexTables", "merge_dex", "read_dex", "read_dex_tables"]
 
 
 class DexFormatError(ValueError):
@@ -69,6 +69,19 @@ class DexContents:
     method_refs: Mapping[str, frozenset[str]]
     field_refs: Mapping[str, frozenset[str]]
     strings: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DexTables:
+    """The tables `read_dex` decodes on its way and then drops, kept for a reader of code
+    (`pi_scan.extract.callgraph`): the bytes, and the string, type, method and field tables
+    by index (members in smali form, the same string objects as DexContents' keys)."""
+
+    data: bytes
+    strings: list[str]
+    types: list[str]
+    methods: list[str]
+    fields: list[str]
 
 
 # --------------------------------------------------------------------------------------------
@@ -731,10 +744,23 @@ def read_dex(data: bytes | memoryview, name: str = "classes.dex") -> DexContents
     The cyclic garbage collector is paused meanwhile: the reader makes hundreds of thousands
     of small objects and no cycles, and collections would cost a third of the time.
     """
+    return _read_guarded(data, name, None)
+
+
+def read_dex_tables(
+    data: bytes | memoryview, name: str = "classes.dex"
+) -> tuple[DexContents, DexTables]:
+    """`read_dex`, and the tables it decoded on the way (for reading code later)."""
+    kept: list[DexTables] = []
+    contents = _read_guarded(data, name, kept)
+    return contents, kept[0]
+
+
+def _read_guarded(data: bytes | memoryview, name: str, keep: list[DexTables] | None) -> DexContents:
     raw = data if isinstance(data, bytes) else bytes(data)
     with _gc_paused():
         try:
-            return _read(raw)
+            return _read(raw, keep)
         except DexFormatError as exc:
             raise DexFormatError(f"{name}: {exc}") from None
         except (
@@ -761,7 +787,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(data: bytes) -> DexContents:
+def _read(data: bytes, keep: list[DexTables] | None = None) -> DexContents:
     header = _parse_header(data)
     size = header.file_size
     for table in ("link", "data"):
@@ -777,6 +803,8 @@ def _read(data: bytes) -> DexContents:
     fields = _member_names(data, header, "field_ids", (types, strings, types))
     names, usage = _class_usage(data, header, types)
     users = [name for name, _, _ in usage]
+    if keep is not None:
+        keep.append(DexTables(data, strings, types, methods, fields))
     return DexContents(
         classes=frozenset(names),
         method_refs=_callers(

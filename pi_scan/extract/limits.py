@@ -32,10 +32,15 @@ RATIO_FLOOR = 1 * MIB
 # A 60 MiB multi-DEX app decompresses to about 150 MiB.
 MAX_TOTAL_INFLATED = 1024 * MIB
 
+# Tamper indicators listed for one archive; past it, one "more_indicators_not_listed" ends the
+# list.  A tampered real app shows a handful.
+MAX_INDICATORS = 256
+
 # --- binary XML (AndroidManifest.xml) -------------------------------------------------------
 
-# The compiled manifest.  The largest real ones are around 1 MiB.
-MAX_MANIFEST_SIZE = 8 * MIB
+# The compiled manifest.  The largest real ones are around 1 MiB; androguard needs about half a
+# second per MiB of elements, so this also bounds the time one manifest can take.
+MAX_MANIFEST_SIZE = 4 * MIB
 
 # Strings a binary XML string pool may claim (and never more than 4 bytes of offset each can
 # fit in the file).  Real manifests have a few thousand.
@@ -60,6 +65,6 @@ MAX_V1_SIGNERS = 16
 # density split has about a hundred.
 MAX_BUNDLE_MEMBERS = 512
 
-# Bundles are opened one level deep: their members must be APKs.  An APK inside an APK is only
-# listed (the nested_apks fact), never opened, so no input can make extraction recurse.
-BUNDLE_DEPTH = 1
+# Nesting needs no number: a bundle is opened one level deep (its members must be APKs; a
+# member that is itself a bundle has no manifest and is refused), and an APK inside an APK is
+# only listed (the nested_apks fact), never opened, so no input can make extraction recurse.

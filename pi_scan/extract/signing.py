@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import warnings
 from collections.abc import Callable, Iterator
 
 from androguard.util import get_certificate_name_string  # type: ignore[import-untyped]
@@ -40,7 +41,9 @@ def subject_of(der: bytes) -> str:
     """RFC 4514 subject ("CN=Sample,O=pi-scan"); odd certificates that cryptography rejects
     (negative serials, bad encodings seen in the wild) fall back to asn1crypto's reading."""
     try:
-        return x509.load_der_x509_certificate(der).subject.rfc4514_string()
+        with warnings.catch_warnings():  # e.g. a negative serial: stderr is no place for it
+            warnings.simplefilter("ignore")
+            return x509.load_der_x509_certificate(der).subject.rfc4514_string()
     except Exception:
         name = asn1_x509.Certificate.load(der).subject
         return str(get_certificate_name_string(name, short=True, delimiter=","))

@@ -99,15 +99,15 @@ class _Strings:
             raise ApkAnalysisError(
                 f"{PREFIX}: string pool claims {count} strings in {len(data)} bytes (limit)"
             )
-        if count and strings_start != header_size + 4 * (count + styles):
+        if (count or strings_start) and strings_start != header_size + 4 * (count + styles):
             indicators.add("axml_bad_string_count")
         self.data = data
         self.count = count
         self.utf8 = bool(flags & _UTF8)
         self.offsets = start + header_size
         self.chars = start + strings_start
-        self.pool = _pool_size(count, styles, size, strings_start, styles_start)
         self.char = 1 if self.utf8 else 2
+        self.pool = _pool_size(count, styles, size, strings_start, styles_start) // self.char
         if count and (header_size + 4 * count > size or not self._terminated()):
             self.pool = 0  # Android refuses the whole pool: no string resolves
         self._cache: dict[int, str | None] = {}
@@ -140,7 +140,7 @@ class _Strings:
 
 
 def _pool_size(count: int, styles: int, size: int, strings_start: int, styles_start: int) -> int:
-    """Characters of string data, or 0 when Android would refuse the layout."""
+    """Bytes of string data, or 0 when Android would refuse the layout."""
     if not count or strings_start >= size - 2:
         return 0
     end = size if styles == 0 else styles_start
@@ -279,6 +279,8 @@ def _nodes(doc: Document, pos: int, end: int) -> None:
             if size - header < _MIN_EXT[kind] or not _valid_start(doc, kind, pos, header, size):
                 doc.error = f"bad node at offset {pos}"
                 return
+            if size - header > _content(doc.data, kind, pos + header):
+                doc.indicators.add("axml_junk_between_chunks")
             doc.events.append((kind, pos, pos + header))
             depth += 1 if kind == _START else -1 if kind == _END and depth else 0
             if depth > MAX_XML_DEPTH:
@@ -288,6 +290,14 @@ def _nodes(doc: Document, pos: int, end: int) -> None:
         else:
             doc.indicators.add("axml_unknown_chunk")
         pos += size
+
+
+def _content(data: bytes, kind: int, ext: int) -> int:
+    """Bytes a node's content needs; aapt writes nodes exactly this long."""
+    if kind != _START:
+        return _MIN_EXT[kind]
+    start, stride, count = struct.unpack_from("<HHH", data, ext + 8)
+    return max(_MIN_EXT[_START], int(start) + int(stride) * int(count))
 
 
 def _valid_start(doc: Document, kind: int, node: int, header: int, size: int) -> bool:

@@ -16,6 +16,8 @@ from typing import Any
 from pi_scan.errors import UsageError
 from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
 from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
+from pi_scan.knowledge.consent import consent_facts
+from pi_scan.knowledge.coverage import coverage_facts
 from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 
 SDKS_FILE = "sdks.json"
@@ -67,9 +69,13 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         type_pi = sorted(knowledge.catalogues.app_types[app_type].pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     _add_consent_calls(sdks, facts, knowledge.sdks)
+    components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
+    code = consent_facts(facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components)
     return {
         **facts,
-        "components": _components_with_sdks(facts.get("components") or (), knowledge.sdks),
+        **code,
+        **coverage_facts(facts, sdks, knowledge.sdks),
+        "components": components,
         "app_type": app_type,
         "app_type_pi_types": type_pi,
         "sdks": sdks,

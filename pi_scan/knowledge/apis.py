@@ -70,6 +70,14 @@ class ApiMatcher:
                     raise ValueError(f"{entry.id}: match must not contain NUL")
                 self._contains.append(entry)
 
+    def entries_for(self, ref: str) -> list[ApiEntry]:
+        """The "method" or "field" entries that one smali reference matches."""
+        paren = ref.find("(")
+        if paren >= 0:
+            return self._methods.get(ref[: paren + 1], [])
+        colon = ref.find(":")
+        return self._fields.get(ref[: colon + 1], []) if colon >= 0 else []
+
     def find(
         self, facts: Mapping[str, Any], sdk_of_class: Callable[[str], str | None]
     ) -> list[dict[str, Any]]:

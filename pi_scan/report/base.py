@@ -16,11 +16,13 @@ from pi_scan.model import (
     ApkFacts,
     ApkResult,
     Citation,
+    Coverage,
     Evidence,
     Outcome,
     Rule,
     RuleSet,
     ScanResult,
+    SdkUse,
     Status,
     Verdict,
 )
@@ -33,6 +35,25 @@ LANGS = ("en", "zh")
 VERDICT_WORDS: Mapping[str, Mapping[str, str]] = {
     "en": {"pass": "pass", "notice": "notice", "removal": "removal", "error": "error"},
     "zh": {"pass": "通过", "notice": "通报", "removal": "下架", "error": "错误"},
+}
+# What an SDK in the inventory does (SdkUse.status).
+SDK_STATUS_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {"present": "present", "initialised": "initialised", "collects": "collects"},
+    "zh": {"present": "仅存在", "initialised": "已初始化", "collects": "有收集"},
+}
+COVERAGE_WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "complete": "complete",
+        "partial": "partial coverage",
+        "packed": "packed by",
+        "unchecked": "code checks not evaluated",
+    },
+    "zh": {
+        "complete": "完整",
+        "partial": "检测不完整",
+        "packed": "加固",
+        "unchecked": "未评估的代码检测",
+    },
 }
 # Rule tags that name a type of personal information, for "top PI types" summaries.
 PI_TYPES: Mapping[str, Mapping[str, str]] = {
@@ -197,6 +218,33 @@ def evidence_text(ev: Evidence, max_callers: int = 3) -> str:
         more = f" +{len(ev.callers) - max_callers}" if len(ev.callers) > max_callers else ""
         text += f" <- {shown}{more}"
     return text
+
+
+# --- SDK inventory and coverage -------------------------------------------------------------
+
+
+def sdk_status_word(status: str, lang: str) -> str:
+    return SDK_STATUS_WORDS[report_lang(lang)].get(status, status)
+
+
+def sdk_text(sdk: SdkUse, lang: str) -> str:
+    """One SDK of the inventory: "Umeng (umeng-analytics): collects android_id, device_id"."""
+    name = sdk.name_zh if report_lang(lang) == "zh" and sdk.name_zh else sdk.name
+    text = f"{name} ({sdk.id}): {sdk_status_word(sdk.status, lang)}"
+    return f"{text} {', '.join(sdk.reads)}" if sdk.reads else text
+
+
+def coverage_text(coverage: Coverage, lang: str) -> str:
+    """One line: "complete", or "partial coverage: packed by X; N code checks not evaluated"."""
+    words = COVERAGE_WORDS[report_lang(lang)]
+    if coverage.complete:
+        return words["complete"]
+    parts = [f"{words['packed']} {', '.join(coverage.packers)}"] if coverage.packers else []
+    if not coverage.packers:
+        parts += list(coverage.limits[:1])
+    if coverage.rules:
+        parts.append(f"{words['unchecked']}: {len(coverage.rules)}")
+    return f"{words['partial']}: " + "; ".join(parts)
 
 
 # --- folder summaries -----------------------------------------------------------------------

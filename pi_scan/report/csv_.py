@@ -2,7 +2,9 @@
 
 Apps without findings get one row with empty rule columns (so every scanned app is listed),
 and apps that could not be analysed one row with the error.  Column names are stable English
-keys whatever the language; titles and labels follow `lang`.  Cells cannot be formulas: any
+keys whatever the language; titles and labels follow `lang`.  Every row also carries the app's
+scan coverage ("complete" or what was not seen) and its SDK inventory (each SDK present,
+initialised or collecting, and the PI it reads).  Cells cannot be formulas: any
 cell starting with "=", "+", "-", "@", a tab or a carriage return gets a leading "'" (OWASP
 CSV injection), and control characters are replaced.
 """
@@ -18,11 +20,13 @@ from pi_scan.report.base import (
     category_label,
     citation_short,
     clean,
+    coverage_text,
     evidence_text,
     findings,
     fingerprint,
     report_lang,
     rules_by_id,
+    sdk_text,
     verdict_label,
 )
 
@@ -45,6 +49,8 @@ COLUMNS = (
     "fingerprint",
     "justification",
     "error",
+    "coverage",
+    "sdks",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -74,13 +80,19 @@ def safe_cell(value: object) -> str:
 def _rows(app: ApkResult, scan: ScanResult, lang: str) -> list[list[object]]:
     facts = app.facts
     if app.error is not None or facts is None:
-        return [[app.path, *[""] * 4, "error", *[""] * 10, app.error]]
+        return [[app.path, *[""] * 4, "error", *[""] * 10, app.error, "", ""]]
     identity = [app.path, facts.package, facts.version_name, facts.version_code, facts.sha256]
     verdict = verdict_label(app)
     listed = findings(app)
+    app_cells = [
+        coverage_text(app.coverage, lang),
+        "\n".join(sdk_text(s, lang) for s in app.inventory.sdks),
+    ]
     if not listed:
-        return [[*identity, verdict, *[""] * 11]]
-    return [[*identity, verdict, *_finding(o, facts.package, scan, lang)] for o in listed]
+        return [[*identity, verdict, *[""] * 11, *app_cells]]
+    return [
+        [*identity, verdict, *_finding(o, facts.package, scan, lang), *app_cells] for o in listed
+    ]
 
 
 def _finding(outcome: Outcome, package: str, scan: ScanResult, lang: str) -> list[object]:

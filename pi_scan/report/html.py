@@ -22,6 +22,7 @@ from pi_scan.report.base import (
     category_label,
     citation_long,
     clean,
+    coverage_text,
     findings,
     is_suppressed,
     level_counts,
@@ -30,6 +31,7 @@ from pi_scan.report.base import (
     report_lang,
     rules_by_id,
     sdk_names,
+    sdk_status_word,
     summary_counts,
     top,
     verdict_label,
@@ -74,6 +76,18 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     "warnings": ("Parts that could not be read", "未能读取的部分"),
     "permissions": ("Permissions", "权限"),
     "native_libs": ("Native libraries", "原生库"),
+    "coverage": ("Coverage", "检测覆盖"),
+    "coverage_limits": ("What the scan could not see", "本次检测无法看到的内容"),
+    "coverage_rules": (
+        "Code-level checks not evaluated (they found nothing in the code that was readable)",
+        "未评估的代码层面检测（在可读取的代码中未发现问题）",
+    ),
+    "sdk_inventory": ("SDK inventory", "SDK 清单"),
+    "status": ("Status", "状态"),
+    "reads": ("Reads", "读取"),
+    "confidence": ("Detection", "识别可信度"),
+    "signals": ("Signals", "识别依据"),
+    "sdk_category": ("Category", "类别"),
     "abi": ("ABI", "ABI"),
     "path": ("Path", "路径"),
     "name": ("Name", "名称"),
@@ -210,6 +224,7 @@ def _app_table(scan: ScanResult, lang: str) -> str:
     cols = "".join(f"<th>{h(c)}</th>" for c in head)
     cols += f'<th class="num">{h(verdict_word("removal", lang).capitalize())}</th>'
     cols += f'<th class="num">{h(verdict_word("notice", lang).capitalize())}</th>'
+    cols += f"<th>{h(w['coverage'])}</th>"
     rows = [f"<tr>{cols}</tr>"]
     for i, app in enumerate(scan.results, 1):
         facts = app.facts
@@ -224,6 +239,9 @@ def _app_table(scan: ScanResult, lang: str) -> str:
         nums = [str(counts[Verdict.REMOVAL]), str(counts[Verdict.NOTICE])] if facts else ["", ""]
         tds = "".join(f"<td>{c}</td>" for c in cells)
         tds += "".join(f'<td class="num">{n}</td>' for n in nums)
+        partial = not app.coverage.complete
+        cell = h(coverage_text(app.coverage, lang)) if facts else ""
+        tds += f'<td class="cov-partial">{cell}</td>' if partial else f"<td>{cell}</td>"
         rows.append(f"<tr>{tds}</tr>")
     return "<table>\n" + "\n".join(rows) + "\n</table>"
 
@@ -257,7 +275,7 @@ def _app(app: ApkResult, index: int, scan: ScanResult, lang: str) -> str:
 
 def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> list[str]:
     w = _WORDS[lang]
-    parts = [_identity(app, facts, w)]
+    parts = [_identity(app, facts, w), _coverage(app, lang)]
     if app.verdict_reasons:
         items = "".join(f"<li>{h(reason_text(r, scan, lang))}</li>" for r in app.verdict_reasons)
         parts.append(f'<h3>{h(w["reasons"])}</h3><ul class="plain">{items}</ul>')
@@ -278,8 +296,51 @@ def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> l
     if facts.warnings:
         items = "".join(f"<li>{h(x)}</li>" for x in facts.warnings)
         parts.append(f'<h3>{h(w["warnings"])}</h3><ul class="plain">{items}</ul>')
-    parts += [_permissions(app, facts, w), _native_libs(facts, w)]
+    parts += [_sdk_inventory(app, lang), _permissions(app, facts, w), _native_libs(facts, w)]
     return parts
+
+
+def _coverage(app: ApkResult, lang: str) -> str:
+    """How much the scan saw; a partial coverage stands out (never a silent pass)."""
+    w = _WORDS[lang]
+    coverage = app.coverage
+    text = h(coverage_text(coverage, lang))
+    if coverage.complete:
+        return f'<p class="coverage"><strong>{h(w["coverage"])}:</strong> {text}</p>'
+    limits = "".join(f"<li>{h(x)}</li>" for x in coverage.limits)
+    parts = [
+        '<section class="coverage partial">',
+        f"<h3>{h(w['coverage'])}: {text}</h3>",
+        f"<p>{h(w['coverage_limits'])}:</p>",
+        f'<ul class="plain">{limits}</ul>',
+    ]
+    if coverage.rules:
+        rules = ", ".join(f"<code>{h(r)}</code>" for r in coverage.rules)
+        parts.append(f"<p>{h(w['coverage_rules'])}: {rules}</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _sdk_inventory(app: ApkResult, lang: str) -> str:
+    w = _WORDS[lang]
+    sdks = app.inventory.sdks
+    label = f"{h(w['sdk_inventory'])} ({len(sdks)})"
+    if not sdks:
+        return f"<details><summary>{label}</summary><p>{h(w['none'])}</p></details>"
+    keys = ("name", "sdk_category", "status", "reads", "confidence", "signals")
+    head = "".join(f"<th>{h(w[k])}</th>" for k in keys)
+    rows = []
+    for sdk in sdks:
+        name = sdk.name_zh if lang == "zh" and sdk.name_zh else sdk.name
+        signals = "<br>".join(f"<code>{h(x)}</code>" for x in sdk.signals)
+        rows.append(
+            f"<tr><td>{h(name)}<br><code>{h(sdk.id)}</code></td><td>{h(sdk.category)}</td>"
+            f'<td><span class="st-{h(sdk.status)}">{h(sdk_status_word(sdk.status, lang))}</span>'
+            f"</td><td>{h(', '.join(sdk.reads))}</td><td>{h(sdk.confidence)}</td>"
+            f"<td>{signals}</td></tr>"
+        )
+    table = f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<details open><summary>{label}</summary>{table}</details>"
 
 
 def _identity(app: ApkResult, facts: ApkFacts, w: Mapping[str, str]) -> str:

@@ -9,7 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from pi_scan.model import ApkResult, Citation, Inventory, Outcome, Rule, RuleSet, ScanResult, Status
+from pi_scan.model import (
+    ApkResult,
+    Citation,
+    Coverage,
+    Inventory,
+    Outcome,
+    Rule,
+    RuleSet,
+    ScanResult,
+    Status,
+)
 from pi_scan.report.base import (
     fingerprint,
     localized,
@@ -73,6 +83,16 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
             o.rule_id: o.reason for o in result.outcomes if o.status is Status.NOT_EVALUATED
         },
         "inventory": _inventory(result.inventory),
+        "coverage": _coverage(result.coverage),
+    }
+
+
+def _coverage(coverage: Coverage) -> dict[str, Any]:
+    return {
+        "complete": coverage.complete,
+        "packers": list(coverage.packers),
+        "limits": list(coverage.limits),
+        "rules": list(coverage.rules),
     }
 
 
@@ -94,6 +114,7 @@ def _inventory(inv: Inventory) -> dict[str, Any]:
                 "signals": list(s.signals),
                 "pi": list(s.pi),
                 "reads": list(s.reads),
+                "status": s.status,
             }
             for s in inv.sdks
         ],

@@ -15,10 +15,12 @@ from pi_scan.model import ApkResult, Outcome, Rule, ScanResult, Status
 from pi_scan.report.base import (
     citation_short,
     clean_xml,
+    coverage_text,
     evidence_text,
     reason_text,
     report_lang,
     rules_by_id,
+    sdk_text,
     verdict_label,
     version_text,
 )
@@ -73,6 +75,14 @@ def _suite(app: ApkResult, index: int, scan: ScanResult, lang: str) -> ET.Elemen
         kind = _fill_case(case, outcome, rule, scan, lang)
         if kind:
             counts[kind] += 1
+    if not app.coverage.complete:  # partial coverage: a skipped case, never a silent pass
+        case = ET.SubElement(
+            suite, "testcase", {"classname": clean_xml(classname), "name": "coverage", "time": "0"}
+        )
+        text = f"{coverage_text(app.coverage, lang)}: {'; '.join(app.coverage.limits)}"
+        ET.SubElement(case, "skipped", {"message": clean_xml(text)})
+        counts["tests"] += 1
+        counts["skipped"] += 1
     for key in _COUNTS:
         suite.set(key, str(counts[key]))
     suite.set("time", "0")
@@ -132,6 +142,9 @@ def _properties(suite: ET.Element, app: ApkResult, scan: ScanResult, lang: str) 
         ("verdict", verdict_label(app)),
         *(("verdict_reason", reason_text(r, scan, lang)) for r in app.verdict_reasons),
         *(("warning", w) for w in facts.warnings),
+        ("coverage", coverage_text(app.coverage, lang)),
+        *(("coverage_limit", x) for x in app.coverage.limits),
+        *(("sdk", sdk_text(s, lang)) for s in app.inventory.sdks),
     ]
     for name, value in values:
         ET.SubElement(props, "property", {"name": name, "value": clean_xml(value)})

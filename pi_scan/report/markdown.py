@@ -18,6 +18,7 @@ from pi_scan.report.base import (
     category_label,
     citation_short,
     clean,
+    coverage_text,
     evidence_text,
     findings,
     is_suppressed,
@@ -25,6 +26,7 @@ from pi_scan.report.base import (
     reason_text,
     report_lang,
     rules_by_id,
+    sdk_text,
     summary_counts,
     verdict_label,
     verdict_word,
@@ -53,6 +55,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "not_evaluated": ("Not evaluated", "未评估"),
     "more": ("more", "更多"),
     "error": ("Could not be analysed", "无法分析"),
+    "coverage": ("Coverage", "检测覆盖"),
+    "sdks": ("SDKs", "SDK"),
     "none": ("No apps scanned.", "未检测任何应用。"),
     "footer": ("rules {rules} · pi-scan {tool} · {at}", "规则 {rules} · pi-scan {tool} · {at}"),
 }
@@ -73,7 +77,7 @@ class MarkdownReporter:
             parts.append(w["none"])
         rules = rules_by_id(scan)
         for app in scan.results:
-            if app.error or findings(app) or _not_evaluated(app):
+            if app.error or findings(app) or _not_evaluated(app) or app.inventory.sdks:
                 parts += ["", *_app_section(app, scan, rules, lang)]
         footer = w["footer"].format(
             rules=md(scan.ruleset.version), tool=md(scan.tool_version), at=md(scan.generated_at)
@@ -105,7 +109,7 @@ def _app_table(scan: ScanResult, lang: str) -> list[str]:
     w = _WORDS[lang]
     removal = verdict_word("removal", lang).capitalize()
     notice = verdict_word("notice", lang).capitalize()
-    head = [w["file"], w["package"], w["version"], w["verdict"], removal, notice]
+    head = [w["file"], w["package"], w["version"], w["verdict"], removal, notice, w["coverage"]]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     rows += ["| " + " | ".join(_app_cells(app, lang)) + " |" for app in scan.results]
     return rows
@@ -114,7 +118,7 @@ def _app_table(scan: ScanResult, lang: str) -> list[str]:
 def _app_cells(app: ApkResult, lang: str) -> list[str]:
     facts = app.facts
     if app.error or facts is None:
-        return [md(app.path), "", "", _word("error", lang), "", ""]
+        return [md(app.path), "", "", _word("error", lang), "", "", ""]
     counts = level_counts(app)
     return [
         md(app.path),
@@ -123,6 +127,7 @@ def _app_cells(app: ApkResult, lang: str) -> list[str]:
         _word(verdict_label(app), lang),
         str(counts[Verdict.REMOVAL]),
         str(counts[Verdict.NOTICE]),
+        md(coverage_text(app.coverage, lang)),
     ]
 
 
@@ -144,6 +149,12 @@ def _app_section(app: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang:
     if skipped:
         items = "; ".join(f"{o.rule_id} ({md(o.reason or '-')})" for o in skipped)
         lines += ["", f"{w['not_evaluated']}: {items}"]
+    if app.inventory.sdks:
+        sdks = "; ".join(md(sdk_text(s, lang)) for s in app.inventory.sdks)
+        lines += ["", f"**{w['sdks']}:** {sdks}"]
+    if not app.coverage.complete:
+        limits = "; ".join(md(x) for x in app.coverage.limits)
+        lines += ["", f"**{w['coverage']}:** {md(coverage_text(app.coverage, lang))} — {limits}"]
     return lines
 
 

@@ -20,6 +20,7 @@ from pi_scan.report.base import (
     category_label,
     citation_long,
     clean,
+    coverage_text,
     evidence_text,
     findings,
     fingerprint,
@@ -76,6 +77,8 @@ class SarifReporter:
                 "rulesVersion": scan.ruleset.version,
                 "generatedAt": scan.generated_at,
                 "summary": summary_counts(scan),
+                "coverage": [_coverage_props(app) for app in scan.results if app.facts],
+                "sdkInventory": [_inventory_props(app) for app in scan.results if app.facts],
             },
         }
         log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
@@ -154,6 +157,7 @@ def _result(
             "versionCode": facts.version_code,
             "level": outcome.level.label,
             "verdict": verdict_label(app),
+            "coverage": "complete" if app.coverage.complete else "partial",
             "evidence": [_evidence_props(e) for e in outcome.evidence],
         },
     }
@@ -182,6 +186,39 @@ def message_text(text: str) -> str:
     that no APK string becomes an embedded link (SARIF 2.1.0 §3.11.6)."""
     escaped = clean(text).replace("\\", "\\\\")
     return escaped.replace("[", "\\[").replace("]", "\\]")
+
+
+def _coverage_props(app: ApkResult) -> dict[str, Any]:
+    """How much of one app the scan saw (partial: a packer, unreadable code)."""
+    assert app.facts is not None
+    coverage = app.coverage
+    return {
+        "uri": artifact_uri(app.path),
+        "package": app.facts.package,
+        "complete": coverage.complete,
+        "packers": list(coverage.packers),
+        "limits": list(coverage.limits),
+        "rulesNotEvaluated": list(coverage.rules),
+    }
+
+
+def _inventory_props(app: ApkResult) -> dict[str, Any]:
+    """One app's SDKs: what each does (present, initialised, collects) and the PI it reads."""
+    assert app.facts is not None
+    return {
+        "uri": artifact_uri(app.path),
+        "package": app.facts.package,
+        "sdks": [
+            {
+                "id": sdk.id,
+                "name": sdk.name,
+                "category": sdk.category,
+                "status": sdk.status,
+                "reads": list(sdk.reads),
+            }
+            for sdk in app.inventory.sdks
+        ],
+    }
 
 
 def _evidence_props(ev: Evidence) -> dict[str, Any]:
@@ -223,6 +260,9 @@ def _invocation(scan: ScanResult) -> dict[str, Any]:
         if app.facts is not None
         for warning in app.facts.warnings
     ]
+    notes += [
+        _coverage_note(app) for app in scan.results if app.facts and not app.coverage.complete
+    ]
     return {
         "executionSuccessful": not scan.errors,
         "endTimeUtc": _utc(scan.generated_at),
@@ -245,6 +285,16 @@ def _warning_note(app: ApkResult, warning: str) -> dict[str, Any]:
         "message": {"text": message_text(f"{app.path}: partly analysed: {warning}")},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(app.path)}}}],
         "descriptor": {"id": "apk-analysis-warning"},
+    }
+
+
+def _coverage_note(app: ApkResult) -> dict[str, Any]:
+    text = f"{app.path}: {coverage_text(app.coverage, 'en')}: {'; '.join(app.coverage.limits)}"
+    return {
+        "level": "warning",
+        "message": {"text": message_text(text)},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(app.path)}}}],
+        "descriptor": {"id": "apk-partial-coverage"},
     }
 
 

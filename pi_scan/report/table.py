@@ -9,9 +9,11 @@ from tabulate import tabulate
 from pi_scan.model import ApkResult, RuleSet, ScanResult, Verdict
 from pi_scan.report.base import (
     clean,
+    coverage_text,
     evidence_text,
     level_counts,
     localized,
+    sdk_text,
     verdict_label,
     verdict_word,
 )
@@ -25,6 +27,10 @@ _FINDING_HEAD = {
     "zh": ("问题类型", "规则", "级别", "问题", "证据"),
 }
 _MAX_EVIDENCE = 4
+_LABELS = {
+    "en": {"sdks": "SDKs", "coverage": "coverage", "not_evaluated": "not evaluated"},
+    "zh": {"sdks": "SDK", "coverage": "检测覆盖", "not_evaluated": "未评估"},
+}
 
 
 class TableReporter:
@@ -35,7 +41,11 @@ class TableReporter:
         lang = lang if lang in _HEAD else "en"
         rows = [_app_row(r, lang) for r in scan.results]
         parts = [tabulate(rows, headers=_HEAD[lang], tablefmt="simple")]
-        parts += [_findings(r, scan.ruleset, lang) for r in scan.results if r.failed]
+        parts += [
+            _findings(r, scan.ruleset, lang)
+            for r in scan.results
+            if r.failed or r.inventory.sdks or not r.coverage.complete
+        ]
         if scan.warnings:
             parts.append("\n".join(f"warning: {clean(w)}" for w in scan.warnings))
         return "\n\n".join(parts) + "\n"
@@ -58,8 +68,15 @@ def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
         _word(verdict_label(result), lang),
         str(counts[Verdict.REMOVAL]),
         str(counts[Verdict.NOTICE]),
-        clean("; ".join(facts.warnings)),
+        clean("; ".join(_notes(result, lang))),
     )
+
+
+def _notes(result: ApkResult, lang: str) -> list[str]:
+    """The note column: partial coverage first (never a silent pass), then warnings."""
+    facts = result.facts
+    notes = [] if result.coverage.complete else [coverage_text(result.coverage, lang)]
+    return notes + list(facts.warnings if facts else ())
 
 
 def _findings(result: ApkResult, ruleset: RuleSet, lang: str) -> str:
@@ -92,7 +109,23 @@ def _findings(result: ApkResult, ruleset: RuleSet, lang: str) -> str:
     ]
     if escalations:
         head += f" ({', '.join(escalations)})"
-    table = tabulate(
-        rows, headers=_FINDING_HEAD[lang], tablefmt="simple", maxcolwidths=[24, None, None, 36, 90]
-    )
-    return head + "\n" + table
+    lines = [head]
+    if rows:
+        lines.append(
+            tabulate(
+                rows,
+                headers=_FINDING_HEAD[lang],
+                tablefmt="simple",
+                maxcolwidths=[24, None, None, 36, 90],
+            )
+        )
+    labels = _LABELS[lang]
+    if result.inventory.sdks:
+        sdks = "; ".join(sdk_text(s, lang) for s in result.inventory.sdks)
+        lines.append(clean(f"{labels['sdks']}: {sdks}"))
+    if not result.coverage.complete:
+        lines.append(clean(f"{labels['coverage']}: {coverage_text(result.coverage, lang)}"))
+        lines += [clean(f"  - {limit}") for limit in result.coverage.limits]
+        if result.coverage.rules:
+            lines.append(f"  {labels['not_evaluated']}: {', '.join(result.coverage.rules)}")
+    return "\n".join(lines)

@@ -1,0 +1,838 @@
+"""Which code runs before the user can consent: a call graph from the app's entry points.
+
+Built from our own reading of the DEX files (no androguard), lazily: starting at the entry
+points that Android runs before any screen can ask for consent, it decodes only the methods
+it reaches (breadth first, at most `max_depth` calls deep and `budget` methods in all), so a
+big app costs little more than a small one.
+
+Entry points (`entry_points`), in tiers of how surely they run before consent:
+
+* tier 0: the manifest's Application class (`<clinit>`, `<init>`, `attachBaseContext`,
+  `onCreate`), every declared ContentProvider (`<clinit>`, `<init>`, `attachInfo`,
+  `onCreate`: SDK auto-init providers run before Application.onCreate), and the initializers
+  named in the meta-data of androidx.startup's InitializationProvider (`create`);
+* tier 1: broadcast receivers (`onReceive`): BOOT_COMPLETED and other broadcasts wake the app
+  without the user;
+* tier 2: the launcher activity's `onCreate`.  It may show the consent dialog itself, so what
+  is reached only from it is the least certain.
+
+An entry method a class does not declare is looked up in its superclasses defined in the app.
+
+Calls (`edges` of each node, with how they were resolved):
+
+* "call": invoke-static/direct/super, and invoke-virtual resolved upward from the reference's
+  class to the implementation it inherits (class hierarchy);
+* "dispatch": invoke-virtual on an app class also reaches the overrides in the app's
+  subclasses of that class (class hierarchy analysis); interface calls, and virtual calls on
+  framework types (Runnable.run, Object.toString, List.get ...), reach the implementations of
+  the app classes instantiated so far in reached code that are subtypes of the called type
+  (rapid type analysis: new-instance, and singletons read from static fields such as Kotlin's
+  lambda INSTANCE; entry components count as instantiated, the framework creates them).  A
+  class instantiated later adds its implementations to the call sites seen before;
+* "async": a Runnable, Callable, TimerTask, AsyncTask or Handler callback handed to the
+  framework to run later (Thread, Handler/View.post*, Activity.runOnUiThread,
+  Executor.execute, ExecutorService.submit, Timer.schedule, AsyncTask.execute,
+  Handler.sendMessage ...): the callbacks of the classes the same method instantiates, or
+  else of every instantiated class of that callback type; and Thread subclasses' run() for
+  their start();
+* "clinit": the first use of another app class (static call or field, new-instance) runs its
+  static initialiser.
+
+Desugared Java lambdas and Kotlin lambdas are ordinary classes in DEX (new-instance or a
+static INSTANCE, then an interface call), so the rules above cover them.  Reflection,
+native code, and callbacks the framework calls later for other reasons (listeners, lifecycle
+callbacks) are not followed.
+
+What is recorded per reached method (`CodeNode`) is catalogue-independent, so that
+`pi_scan.knowledge` decides what is sensitive: its operations in code order (invoked methods
+and accessed fields in smali form, const-strings prefixed with '"', const-class with '@',
+new-instance with '+') and its resolved edges (operation index, target method, how).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pi_scan.extract.dex import (
+    _FIELD_OPS,
+    _INVOKE_OPS,
+    _POLYMORPHIC_OPS,
+    _STAR,
+    _U32,
+    _WIDTHS,
+    DexFormatError,
+    DexTables,
+    _byte_class,
+    _parse_header,
+    _payload_end,
+    _table,
+    _uleb,
+)
+from pi_scan.model import CodeEdge, CodeEntry, CodeNode
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_DEPTH",
+    "CodeGraph",
+    "CodeIndex",
+    "build_code_graph",
+    "entry_points",
+    "reflective_methods",
+]
+
+DEFAULT_DEPTH = 15
+DEFAULT_BUDGET = 20_000
+MAX_DISPATCH = 64  # targets of one call site by dispatch (the first found, deterministic)
+MAX_REFLECTIVE = 5_000  # methods with reflective lookups kept per app
+
+NO_INDEX = 0xFFFFFFFF
+OBJECT = "Ljava/lang/Object;"
+TIERS = {"application": 0, "provider": 0, "startup": 0, "receiver": 1, "launcher": 2}
+STARTUP_PROVIDER = "androidx.startup.InitializationProvider"
+STARTUP_VALUE = "androidx.startup"
+
+# Entry methods per component kind (sig = name + descriptor); looked up through superclasses.
+_ENTRY_METHODS: Mapping[str, tuple[str, ...]] = {
+    "application": (
+        "<clinit>()V",
+        "<init>()V",
+        "attachBaseContext(Landroid/content/Context;)V",
+        "onCreate()V",
+    ),
+    "provider": (
+        "<clinit>()V",
+        "<init>()V",
+        "attachInfo(Landroid/content/Context;Landroid/content/pm/ProviderInfo;)V",
+        "onCreate()Z",
+    ),
+    "receiver": (
+        "<clinit>()V",
+        "<init>()V",
+        "onReceive(Landroid/content/Context;Landroid/content/Intent;)V",
+    ),
+    "launcher": ("<clinit>()V", "<init>()V", "onCreate(Landroid/os/Bundle;)V"),
+}
+_STATIC_ONLY = frozenset({"<clinit>()V", "<init>()V"})  # never inherited
+
+# Framework supertypes the DEX cannot tell (their classes are not in the app).
+FRAMEWORK_SUPERS: Mapping[str, tuple[str, ...]] = {
+    "Ljava/lang/Thread;": ("Ljava/lang/Runnable;",),
+    "Ljava/util/TimerTask;": ("Ljava/lang/Runnable;",),
+    "Ljava/util/concurrent/FutureTask;": (
+        "Ljava/lang/Runnable;",
+        "Ljava/util/concurrent/RunnableFuture;",
+    ),
+    "Landroid/app/Application;": ("Landroid/content/ContextWrapper;", "Landroid/content/Context;"),
+    "Landroid/app/Activity;": ("Landroid/content/ContextWrapper;", "Landroid/content/Context;"),
+    "Landroid/app/Service;": ("Landroid/content/ContextWrapper;", "Landroid/content/Context;"),
+    "Landroid/content/ContextWrapper;": ("Landroid/content/Context;",),
+}
+
+# Framework methods that run a callback later: "Lcls;->name(" -> callback method names (the
+# Thread constructors count only with a Runnable: see _PARAM_SINKS).
+_RUN = ("run", "call")
+ASYNC_SINKS: Mapping[str, tuple[str, ...]] = {
+    **{
+        f"Landroid/os/Handler;->{m}(": _RUN
+        for m in ("post", "postDelayed", "postAtTime", "postAtFrontOfQueue")
+    },
+    **{
+        f"Landroid/os/Handler;->{m}(": ("handleMessage",)
+        for m in (
+            "sendMessage",
+            "sendMessageDelayed",
+            "sendMessageAtTime",
+            "sendEmptyMessage",
+            "sendEmptyMessageDelayed",
+            "sendEmptyMessageAtTime",
+        )
+    },
+    **{f"Landroid/view/View;->{m}(": _RUN for m in ("post", "postDelayed", "postOnAnimation")},
+    "Landroid/app/Activity;->runOnUiThread(": _RUN,
+    "Ljava/util/concurrent/Executor;->execute(": _RUN,
+    **{
+        f"Ljava/util/concurrent/{c};->{m}(": _RUN
+        for c in ("ExecutorService", "ThreadPoolExecutor", "AbstractExecutorService")
+        for m in ("execute", "submit", "invokeAll", "invokeAny")
+    },
+    **{
+        f"Ljava/util/concurrent/{c};->{m}(": _RUN
+        for c in ("ScheduledExecutorService", "ScheduledThreadPoolExecutor")
+        for m in ("schedule", "scheduleAtFixedRate", "scheduleWithFixedDelay", "execute", "submit")
+    },
+    **{f"Ljava/util/Timer;->{m}(": _RUN for m in ("schedule", "scheduleAtFixedRate")},
+    **{
+        f"Landroid/os/AsyncTask;->{m}(": ("onPreExecute", "doInBackground")
+        for m in ("execute", "executeOnExecutor")
+    },
+    "Ljava/util/concurrent/FutureTask;-><init>(": _RUN,
+    **{
+        f"Ljava/util/concurrent/CompletableFuture;->{m}(": ("run", "get")
+        for m in ("runAsync", "supplyAsync")
+    },
+}
+# Sinks only with these parameters: "Lcls;->name(" -> ((parameter prefix, callbacks), ...).
+_PARAM_SINKS: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "Ljava/lang/Thread;-><init>(": (
+        ("Ljava/lang/Thread;-><init>(Ljava/lang/Runnable;", _RUN),
+        ("Ljava/lang/Thread;-><init>(Ljava/lang/ThreadGroup;Ljava/lang/Runnable;", _RUN),
+    ),
+    "Landroid/os/AsyncTask;->execute(": (
+        ("Landroid/os/AsyncTask;->execute(Ljava/lang/Runnable;", _RUN),
+    ),
+}
+# Callback name -> the framework type whose instantiated subtypes are tried when the method
+# that hands a callback over does not instantiate one itself.
+_CALLBACK_TYPES: Mapping[str, str] = {
+    "run": "Ljava/lang/Runnable;",
+    "call": "Ljava/util/concurrent/Callable;",
+    "get": "Ljava/util/function/Supplier;",
+    "handleMessage": "Landroid/os/Handler;",
+    "doInBackground": "Landroid/os/AsyncTask;",
+    "onPreExecute": "Landroid/os/AsyncTask;",
+}
+_CALLBACK_SET = frozenset(_CALLBACK_TYPES.values())
+
+REFLECTIVE_LOOKUPS = (
+    "Ljava/lang/Class;->getMethod(",
+    "Ljava/lang/Class;->getDeclaredMethod(",
+    "Ljava/lang/Class;->getField(",
+    "Ljava/lang/Class;->getDeclaredField(",
+)
+
+_VIRTUAL, _SUPER, _DIRECT, _STATIC, _INTERFACE = range(5)
+_INVOKE_KIND = {
+    **{0x6E + k: k for k in range(5)},
+    **{0x74 + k: k for k in range(5)},
+}
+_CONST_STRING, _CONST_STRING_JUMBO, _CONST_CLASS, _NEW_INSTANCE = 0x1A, 0x1B, 0x1C, 0x22
+_SGET_OBJECT = 0x62
+_STATIC_FIELD_OPS = range(0x60, 0x6E)
+_NOT_VIRTUAL = 0x8 | 0x2 | 0x10000  # ACC_STATIC, ACC_PRIVATE, ACC_CONSTRUCTOR
+# Object's own methods called on a plain Object (logging, hashing, comparing): every class
+# may answer, none is a way to personal information; not followed.
+_OBJECT_SIGS = frozenset(
+    {
+        "toString()Ljava/lang/String;",
+        "hashCode()I",
+        "equals(Ljava/lang/Object;)Z",
+        "finalize()V",
+        "clone()Ljava/lang/Object;",
+    }
+)
+
+
+def _code_pattern() -> re.Pattern[bytes]:
+    """One instruction walk like dex.py's, capturing invokes (group 1), field accesses,
+    const-string, const-class and new-instance (group 2), const-string/jumbo (group 3) and
+    the start of a payload (group 4)."""
+    special = {_CONST_STRING, _CONST_STRING_JUMBO, _CONST_CLASS, _NEW_INSTANCE}
+    nop = rb"\x00[\x00\x04-\xff]"
+    boring = [_byte_class(_WIDTHS[1]) + b".", nop]
+    for width in (2, 3, 5):
+        ops = [op for op in _WIDTHS[width] if op not in special]
+        boring.append(_byte_class(ops) + b"." * (2 * width - 1))
+    boring.append(_byte_class(_POLYMORPHIC_OPS) + b"." * 7)
+    invoke = _byte_class(_INVOKE_OPS)
+    four = _byte_class((*_FIELD_OPS, _CONST_STRING, _CONST_CLASS, _NEW_INSTANCE))
+    loop = b"(?:" + b"|".join(boring) + b")" + _STAR
+    record = (
+        b"(?:(" + invoke + b"...)..|(" + four + rb"...)|(\x1b.....)|(\x00[\x01-\x03]..)|\Z|..?)"
+    )
+    return re.compile(loop + record, re.DOTALL)
+
+
+_CODE = _code_pattern()
+
+
+# --------------------------------------------------------------------------------------------
+# Class index
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Class:
+    dex: int
+    super: str | None
+    interfaces: tuple[str, ...]
+    data_off: int
+    methods: dict[str, tuple[int, int, int]] | None = None  # sig -> (index, code_off, access)
+    implementations: dict[str, str] | None = None  # overridable sig -> method that runs
+
+
+class CodeIndex:
+    """The classes of all DEX files of an app (the first definition of a class wins), with
+    their hierarchy; methods and code are read on demand."""
+
+    def __init__(self, tables: Sequence[DexTables]) -> None:
+        self.tables = tuple(tables)
+        self.classes: dict[str, _Class] = {}
+        for dex, table in enumerate(self.tables):
+            self._index(dex, table)
+        self._children: dict[str, list[str]] | None = None
+        self._ancestors: dict[str, frozenset[str]] = {}
+
+    def _index(self, dex: int, table: DexTables) -> None:
+        data, types = table.data, table.types
+        header = _parse_header(data)
+        words = _table(data, header, "class_defs", 32)
+        class_idx, super_idx, iface_offs, data_offs = (
+            words[0::8],
+            words[2::8],
+            words[3::8],
+            words[6::8],
+        )
+        limit = len(types)
+        if any(i >= limit for i in class_idx) or any(
+            i >= limit and i != NO_INDEX for i in super_idx
+        ):
+            raise DexFormatError("class_defs type index out of range")
+        offsets = sorted(set(iface_offs) - {0})
+        lists = dict(zip(offsets, _interface_lists(data, offsets, types), strict=True))
+        lists[0] = ()
+        for cls, sup, ifaces, off in zip(class_idx, super_idx, iface_offs, data_offs, strict=True):
+            desc = types[cls]
+            if desc not in self.classes:
+                parent = types[sup] if sup != NO_INDEX else None
+                self.classes[desc] = _Class(dex, parent, lists[ifaces], off)
+
+    def __contains__(self, desc: object) -> bool:
+        return desc in self.classes
+
+    def methods(self, desc: str) -> dict[str, tuple[int, int, int]]:
+        """Methods the class declares: sig -> (method index in its DEX, code_off, access)."""
+        cls = self.classes.get(desc)
+        if cls is None:
+            return {}
+        if cls.methods is None:
+            cls.methods = self._read_methods(desc, cls)
+        return cls.methods
+
+    def _read_methods(self, desc: str, cls: _Class) -> dict[str, tuple[int, int, int]]:
+        out: dict[str, tuple[int, int, int]] = {}
+        if not cls.data_off:
+            return out
+        table = self.tables[cls.dex]
+        data, names = table.data, table.methods
+        pos = cls.data_off
+        counts = []
+        for _ in range(4):
+            value, pos = _uleb(data, pos)
+            counts.append(value)
+        static_fields, instance_fields, direct, virtual = counts
+        if 2 * (static_fields + instance_fields) + 3 * (direct + virtual) > len(data) - pos:
+            raise DexFormatError(f"class_data of {desc}: member counts exceed the file")
+        for _ in range(2 * (static_fields + instance_fields)):
+            pos = _uleb(data, pos)[1]
+        prefix = len(desc) + 2
+        index = 0
+        for i in range(direct + virtual):
+            if i == direct:
+                index = 0
+            diff, pos = _uleb(data, pos)
+            access, pos = _uleb(data, pos)
+            code_off, pos = _uleb(data, pos)
+            index += diff
+            if index >= len(names):
+                raise DexFormatError(f"class_data of {desc}: method index {index} out of range")
+            ref = names[index]
+            if ref.startswith(desc) and ref[len(desc) : prefix] == "->":
+                out.setdefault(ref[prefix:], (index, code_off, access))
+        return out
+
+    def resolve(self, desc: str, sig: str) -> str | None:
+        """The method that a call of `sig` on `desc` runs: declared by `desc` or inherited
+        from its closest superclass in the app that declares it (None if none, or abstract)."""
+        seen: set[str] = set()
+        current: str | None = desc
+        while current is not None and current in self.classes and current not in seen:
+            seen.add(current)
+            found = self.methods(current).get(sig)
+            if found is not None:
+                return f"{current}->{sig}" if found[1] else None
+            if sig in _STATIC_ONLY:
+                return None
+            current = self.classes[current].super
+        return None
+
+    def implementations(self, desc: str) -> dict[str, str]:
+        """What a virtual call of each signature runs on an instance of `desc`: the closest
+        declaration with code in `desc` and its app superclasses (not static, private or
+        constructors)."""
+        cls = self.classes.get(desc)
+        if cls is None:
+            return {}
+        if cls.implementations is None:
+            out: dict[str, str] = {}
+            current: str | None = desc
+            seen: set[str] = set()
+            while current is not None and current in self.classes and current not in seen:
+                seen.add(current)
+                for sig, (_, code, access) in self.methods(current).items():
+                    if code and not access & _NOT_VIRTUAL and sig not in out:
+                        out[sig] = f"{current}->{sig}"
+                current = self.classes[current].super
+            cls.implementations = out
+        return cls.implementations
+
+    def declares_code(self, desc: str, sig: str) -> bool:
+        found = self.methods(desc).get(sig)
+        return found is not None and found[1] != 0
+
+    def children(self, desc: str) -> list[str]:
+        """App classes whose superclass or one of whose interfaces is `desc`, sorted."""
+        if self._children is None:
+            children: dict[str, list[str]] = {}
+            for name in sorted(self.classes):
+                cls = self.classes[name]
+                for parent in (cls.super, *cls.interfaces):
+                    if parent is not None:
+                        children.setdefault(parent, []).append(name)
+            self._children = children
+        return self._children.get(desc, [])
+
+    def subclasses(self, desc: str, limit: int) -> Iterator[str]:
+        """App subtypes of `desc` (transitively, breadth first), at most `limit`."""
+        seen = {desc}
+        queue = deque(self.children(desc))
+        count = 0
+        while queue and count < limit:
+            name = queue.popleft()
+            if name in seen:
+                continue
+            seen.add(name)
+            count += 1
+            yield name
+            queue.extend(self.children(name))
+
+    def ancestors(self, desc: str) -> frozenset[str]:
+        """Every supertype of `desc` that can be told: app classes and interfaces, the
+        framework types they name, and FRAMEWORK_SUPERS above those."""
+        cached = self._ancestors.get(desc)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        stack = [desc]
+        while stack:
+            name = stack.pop()
+            if name in found:
+                continue
+            found.add(name)
+            cls = self.classes.get(name)
+            if cls is not None:
+                stack.extend(p for p in (cls.super, *cls.interfaces) if p is not None)
+            else:
+                stack.extend(FRAMEWORK_SUPERS.get(name, ()))
+        result = frozenset(found)
+        self._ancestors[desc] = result
+        return result
+
+    def methods_named(self, desc: str, name: str) -> list[str]:
+        """Methods with code called `name` (any descriptor) that `desc` declares or inherits
+        from app superclasses, each signature once (the closest declaration)."""
+        out: dict[str, str] = {}
+        current: str | None = desc
+        seen: set[str] = set()
+        while current is not None and current in self.classes and current not in seen:
+            seen.add(current)
+            for sig, (_, code, _) in self.methods(current).items():
+                if code and sig.startswith(name + "(") and sig not in out:
+                    out[sig] = f"{current}->{sig}"
+            current = self.classes[current].super
+        return [out[sig] for sig in sorted(out)]
+
+    def code(self, method: str) -> _Code:
+        """The decoded operations of an app method (empty for abstract/native/unknown)."""
+        arrow = method.find("->")
+        desc, sig = method[:arrow], method[arrow + 2 :]
+        found = self.methods(desc).get(sig)
+        if found is None or not found[1]:
+            return _Code()
+        return _decode(self.tables[self.classes[desc].dex], found[1])
+
+
+def _interface_lists(data: bytes, offsets: list[int], types: list[str]) -> list[tuple[str, ...]]:
+    """The type_lists at offsets (class interfaces) as tuples of descriptors."""
+    out = []
+    for offset in offsets:
+        if offset + 4 > len(data):
+            raise DexFormatError(f"interfaces type_list at 0x{offset:x} outside the file")
+        (size,) = _U32.unpack_from(data, offset)
+        end = offset + 4 + 2 * size
+        if end > len(data):
+            raise DexFormatError(f"interfaces type_list at 0x{offset:x} overruns the file")
+        items = []
+        for pos in range(offset + 4, end, 2):
+            index = data[pos] | data[pos + 1] << 8
+            if index >= len(types):
+                raise DexFormatError(f"interfaces type index {index} out of range")
+            items.append(types[index])
+        out.append(tuple(items))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding one method
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Code:
+    """One method's operations in code order, and where its calls and uses are."""
+
+    ops: list[str] = field(default_factory=list)
+    invokes: list[tuple[int, int, str]] = field(default_factory=list)  # pos, kind, ref
+    statics: list[tuple[int, str]] = field(default_factory=list)  # pos, class (static use)
+    created: list[tuple[int, str]] = field(default_factory=list)  # pos, class instantiated
+
+
+def _decode(table: DexTables, code_off: int) -> _Code:
+    data = table.data
+    if code_off + 16 > len(data):
+        raise DexFormatError(f"code_item at 0x{code_off:x} outside the file")
+    (units,) = _U32.unpack_from(data, code_off + 12)
+    start = code_off + 16
+    end = start + 2 * units
+    if end > len(data):
+        raise DexFormatError(f"code_item at 0x{code_off:x} overruns the file")
+    code = _Code()
+    strings, types, methods, fields = table.strings, table.types, table.methods, table.fields
+    ops, invokes, statics, created = code.ops, code.invokes, code.statics, code.created
+    pos = start
+    while pos < end:
+        next_pos = end
+        for match in _CODE.finditer(data, pos, end):
+            group = match.lastindex
+            if group is None:
+                continue
+            record = match.group(group)
+            op = record[0]
+            if group == 4:  # a payload: skip it by its size, then walk on
+                next_pos = _payload_end(data, match.start(4), end)
+                break
+            if group == 3:
+                ops.append('"' + strings[_U32.unpack_from(record, 2)[0]])
+                continue
+            index = record[2] | record[3] << 8
+            if group == 1:
+                ref = methods[index]
+                invokes.append((len(ops), _INVOKE_KIND[op], ref))
+                ops.append(ref)
+            elif op == _CONST_STRING:
+                ops.append('"' + strings[index])
+            elif op == _NEW_INSTANCE:
+                desc = types[index]
+                created.append((len(ops), desc))
+                ops.append("+" + desc)
+            elif op == _CONST_CLASS:
+                ops.append("@" + types[index])
+            else:  # field access
+                ref = fields[index]
+                if op in _STATIC_FIELD_OPS:
+                    owner = ref[: ref.find("->")]
+                    statics.append((len(ops), owner))
+                    if op == _SGET_OBJECT:  # a singleton (Kotlin lambda INSTANCE, ...)
+                        created.append((len(ops), ref[ref.rfind(":") + 1 :]))
+                ops.append(ref)
+        pos = next_pos
+    return code
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def descriptor(dotted: str) -> str:
+    """'com.example.App' -> 'Lcom/example/App;'."""
+    return "L" + dotted.replace(".", "/") + ";"
+
+
+def entry_points(
+    index: CodeIndex,
+    application: str | None,
+    components: Iterable[tuple[str, str, Mapping[str, str]]],
+    launcher: str | None,
+) -> list[CodeEntry]:
+    """The entry methods present in the code, in tier order (see the module docstring).
+
+    components: (kind, class name, meta-data) of the manifest's components."""
+    wanted: list[tuple[str, str, str]] = []  # kind, dotted class, component
+    if application:
+        wanted.append(("application", application, application))
+    receivers: list[tuple[str, str, str]] = []
+    for kind, name, meta in components:
+        if kind == "provider":
+            wanted.append(("provider", name, name))
+            if name == STARTUP_PROVIDER:
+                for key, value in sorted(meta.items()):
+                    if value == STARTUP_VALUE:
+                        wanted.append(("startup", key, name))
+        elif kind == "receiver":
+            receivers.append(("receiver", name, name))
+    wanted += sorted(receivers)
+    if launcher:
+        wanted.append(("launcher", launcher, launcher))
+    out: list[CodeEntry] = []
+    seen: set[str] = set()
+    for kind, dotted, component in wanted:
+        desc = descriptor(dotted)
+        if desc not in index:
+            continue
+        if kind == "startup":
+            methods = [
+                m
+                for m in (index.resolve(desc, "<clinit>()V"), index.resolve(desc, "<init>()V"))
+                if m is not None
+            ] + index.methods_named(desc, "create")
+        else:
+            methods = [m for m in (index.resolve(desc, s) for s in _ENTRY_METHODS[kind]) if m]
+        for method in methods:
+            if method not in seen:
+                seen.add(method)
+                out.append(CodeEntry(method, kind, component))
+    return sorted(out, key=lambda e: TIERS[e.kind])  # stable: manifest order within a tier
+
+
+# --------------------------------------------------------------------------------------------
+# The graph
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeGraph:
+    entries: tuple[CodeEntry, ...]
+    nodes: tuple[CodeNode, ...]
+    limits: tuple[str, ...]
+
+
+class _Builder:
+    def __init__(self, index: CodeIndex, max_depth: int, budget: int) -> None:
+        self.index = index
+        self.max_depth = max_depth
+        self.budget = budget
+        self.depth: dict[str, int] = {}
+        self.queue: deque[str] = deque()
+        self.edges: dict[str, list[CodeEdge]] = {}
+        self.edge_keys: set[tuple[str, int, str]] = set()
+        self.ops: dict[str, tuple[str, ...]] = {}
+        self.instantiated: set[str] = set()
+        self.by_ancestor: dict[str, list[str]] = {}  # callback type -> instantiated subtypes
+        self.impl: dict[str, list[str]] = {}  # sig -> instantiated classes that implement it
+        self.sites: dict[str, list[tuple[str, int, str]]] = {}  # sig -> caller, pos, type
+        self.fanout: dict[tuple[str, int], int] = {}
+        self.over_depth = 0
+        self.over_budget = 0
+        self.over_fanout = 0
+
+    # ---- bookkeeping
+
+    def discover(self, method: str, depth: int) -> bool:
+        if method in self.depth:
+            return True
+        if depth > self.max_depth:
+            self.over_depth += 1
+            return False
+        if len(self.depth) >= self.budget:
+            self.over_budget += 1
+            return False
+        self.depth[method] = depth
+        self.queue.append(method)
+        return True
+
+    def edge(self, caller: str, pos: int, target: str, how: str) -> bool:
+        """Add an edge; False when the call site already has MAX_DISPATCH dispatch targets."""
+        key = (caller, pos, target)
+        if key in self.edge_keys:
+            return True
+        if how == "dispatch":
+            count = self.fanout.get((caller, pos), 0)
+            if count >= MAX_DISPATCH:
+                self.over_fanout += 1
+                return False
+            self.fanout[(caller, pos)] = count + 1
+        if self.discover(target, self.depth[caller] + 1):
+            self.edge_keys.add(key)
+            self.edges.setdefault(caller, []).append(CodeEdge(pos, target, how))
+        return True
+
+    def instantiate(self, desc: str) -> None:
+        index = self.index
+        if desc in self.instantiated or desc not in index:
+            return
+        self.instantiated.add(desc)
+        ancestors = index.ancestors(desc) | {OBJECT}
+        for callback_type in sorted(_CALLBACK_SET & ancestors):
+            self.by_ancestor.setdefault(callback_type, []).append(desc)
+        for sig, target in index.implementations(desc).items():
+            self.impl.setdefault(sig, []).append(desc)
+            sites = self.sites.get(sig)
+            if not sites:
+                continue
+            full = []
+            for i, (caller, pos, static) in enumerate(sites):  # earlier call sites
+                if static in ancestors and not self.edge(caller, pos, target, "dispatch"):
+                    full.append(i)
+            for i in reversed(full):  # saturated sites take no more targets
+                del sites[i]
+
+    def site(self, caller: str, pos: int, static: str, sig: str) -> None:
+        """A call that dispatches on the run-time type (rapid type analysis)."""
+        if static == OBJECT and sig in _OBJECT_SIGS:
+            return
+        index = self.index
+        for desc in list(self.impl.get(sig, ())):
+            target = index.implementations(desc)[sig]
+            if static in index.ancestors(desc) and not self.edge(caller, pos, target, "dispatch"):
+                return  # saturated: not registered for later classes either
+        self.sites.setdefault(sig, []).append((caller, pos, static))
+
+    # ---- one method
+
+    def visit(self, method: str) -> None:
+        index = self.index
+        own = method[: method.find("->")]
+        code = index.code(method)
+        self.ops[method] = tuple(code.ops)
+        for _, desc in code.created:
+            self.instantiate(desc)
+        for pos, desc in code.created:
+            if desc != own:
+                self._clinit(method, pos, desc)
+        for pos, desc in code.statics:
+            if desc != own:
+                self._clinit(method, pos, desc)
+        made = [(pos, desc) for pos, desc in code.created if desc in index]
+        last_sink = -1
+        for pos, kind, ref in code.invokes:
+            arrow = ref.find("->")
+            cls, sig = ref[:arrow], ref[arrow + 2 :]
+            if cls in index:
+                self._app_call(method, pos, kind, cls, sig)
+            elif kind in (_VIRTUAL, _INTERFACE):
+                self.site(method, pos, cls, sig)
+            callbacks = _async_callbacks(ref)
+            if callbacks:
+                # the callback handed over is made just before: since the previous hand-over
+                window = [d for at, d in made if last_sink < at < pos]
+                self._async(method, pos, callbacks, window or [d for at, d in made if at < pos])
+                last_sink = pos
+
+    def _app_call(self, caller: str, pos: int, kind: int, cls: str, sig: str) -> None:
+        index = self.index
+        if kind == _INTERFACE:
+            self.site(caller, pos, cls, sig)
+            return
+        target = index.resolve(cls, sig)
+        if target is not None:
+            self.edge(caller, pos, target, "call")
+        if kind == _STATIC and cls != caller[: caller.find("->")]:
+            self._clinit(caller, pos, cls)
+        if kind != _VIRTUAL:
+            return
+        for sub in index.subclasses(cls, MAX_DISPATCH * 4):
+            if index.declares_code(sub, sig):
+                self.edge(caller, pos, f"{sub}->{sig}", "dispatch")
+        if sig == "start()V" and "Ljava/lang/Thread;" in index.ancestors(cls):
+            run = index.resolve(cls, "run()V")
+            if run is not None:
+                self.edge(caller, pos, run, "async")
+
+    def _async(self, caller: str, pos: int, callbacks: tuple[str, ...], made: list[str]) -> None:
+        index = self.index
+        found = False
+        for desc in dict.fromkeys(made):
+            for name in callbacks:
+                for target in index.methods_named(desc, name):
+                    found = True
+                    self.edge(caller, pos, target, "async")
+        if found:
+            return
+        for name in callbacks:  # handed over from elsewhere: any instantiated callback type
+            static = _CALLBACK_TYPES.get(name)
+            if static is None:
+                continue
+            for desc in list(self.by_ancestor.get(static, ())):
+                for target in index.methods_named(desc, name):
+                    self.edge(caller, pos, target, "async")
+
+    def _clinit(self, caller: str, pos: int, desc: str) -> None:
+        if self.index.declares_code(desc, "<clinit>()V"):
+            self.edge(caller, pos, f"{desc}-><clinit>()V", "clinit")
+
+    # ---- all
+
+    def run(self, entries: Sequence[CodeEntry]) -> list[CodeNode]:
+        for entry in entries:
+            self.instantiate(entry.method[: entry.method.find("->")])
+        for entry in entries:
+            self.discover(entry.method, 0)
+        while self.queue:
+            self.visit(self.queue.popleft())
+        return [
+            CodeNode(method, self.ops.get(method, ()), tuple(self.edges.get(method, ())))
+            for method in self.depth
+        ]
+
+    def limits(self) -> list[str]:
+        out = []
+        if self.over_budget:
+            out.append(
+                f"call graph: budget of {self.budget} methods reached "
+                f"({self.over_budget} calls not followed)"
+            )
+        if self.over_depth:
+            out.append(
+                f"call graph: depth limit of {self.max_depth} calls reached "
+                f"({self.over_depth} calls not followed)"
+            )
+        if self.over_fanout:
+            out.append(
+                f"call graph: call sites with more than {MAX_DISPATCH} possible targets "
+                f"({self.over_fanout} targets not followed)"
+            )
+        return out
+
+
+def _async_callbacks(ref: str) -> tuple[str, ...]:
+    key = ref[: ref.find("(") + 1]
+    for prefix, callbacks in _PARAM_SINKS.get(key, ()):
+        if ref.startswith(prefix):
+            return callbacks
+    return ASYNC_SINKS.get(key, ())
+
+
+def build_code_graph(
+    index: CodeIndex,
+    entries: Sequence[CodeEntry],
+    max_depth: int = DEFAULT_DEPTH,
+    budget: int = DEFAULT_BUDGET,
+) -> CodeGraph:
+    """The methods reached from `entries` (see the module docstring), in discovery order."""
+    builder = _Builder(index, max_depth, budget)
+    nodes = builder.run(entries)
+    return CodeGraph(tuple(entries), tuple(nodes), tuple(builder.limits()))
+
+
+def reflective_methods(
+    index: CodeIndex, classes: Iterable[str], limit: int = MAX_REFLECTIVE
+) -> tuple[CodeNode, ...]:
+    """Methods of `classes` (dotted names) that look a member up by reflection and hold a
+    constant string, with their operations (edges are not resolved here)."""
+    out: list[CodeNode] = []
+    for dotted in sorted(set(classes)):
+        desc = descriptor(dotted)
+        for sig in sorted(index.methods(desc)):
+            method = f"{desc}->{sig}"
+            code = index.code(method)
+            if not any(ref.startswith(REFLECTIVE_LOOKUPS) for _, _, ref in code.invokes):
+                continue
+            if not any(op.startswith('"') for op in code.ops):
+                continue
+            out.append(CodeNode(method, tuple(code.ops), ()))
+            if len(out) >= limit:
+                return tuple(out)
+    return tuple(out)

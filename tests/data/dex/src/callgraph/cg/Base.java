@@ -1,0 +1,5 @@
+package cg;
+
+public abstract class Base {
+    abstract void work();
+}

@@ -1,0 +1,5 @@
+package cg;
+
+public interface Block {
+    void invoke();
+}

@@ -1,0 +1,8 @@
+package cg;
+
+public class Impl1 extends Base {
+    @Override
+    void work() {
+        Sink.fromImpl1();
+    }
+}

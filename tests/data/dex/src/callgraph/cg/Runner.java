@@ -1,0 +1,10 @@
+package cg;
+
+public final class Runner {
+    private Runner() {
+    }
+
+    static void go(Block block) {
+        block.invoke();
+    }
+}

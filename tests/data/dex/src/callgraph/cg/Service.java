@@ -1,0 +1,5 @@
+package cg;
+
+public interface Service {
+    void serve();
+}

@@ -1,0 +1,8 @@
+package cg;
+
+public class Worker extends Thread {
+    @Override
+    public void run() {
+        Sink.fromWorker();
+    }
+}
