@@ -10,6 +10,11 @@ with os.wait4's rusage: ru_maxrss, and user + system CPU time; interpreter start
 3. facts    `python -m pi_scan facts APK` (the whole extraction; output to /dev/null)
 4. ag-dex   androguard.core.dex.DEX on each DEX (the baseline object model)
 5. ag-apk   androguard.misc.AnalyzeAPK (the full baseline; slow, GBs: --skip-analyze)
+6. no-code  pi_scan.extract.extract_facts with the code evidence (call graph, reflective
+            methods) switched off: the extraction as it was before the call graph
+7. code     extract_facts as it is, from the manifest's entry points
+8. stress   extract_facts with D8.main and R8.main added as Application-level entry points,
+            so that the call graph runs into its budget (a big app's worst case)
 
 Usage: python benchmarks/bench_extract.py [APK] [--skip-analyze] [--repeat N]
 With --repeat N, steps 1-4 run N times and the line shows the fastest run (this machine's
@@ -28,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -77,6 +83,31 @@ kept = [DEX(zf.read(n)) for n in names]
 """
 )
 
+EXTRACT = """
+import json, sys, time
+from pathlib import Path
+import pi_scan.extract as ex
+from pi_scan.model import CodeEntry
+mode = sys.argv[2]
+if mode == "none":
+    ex._code_evidence = lambda *args: ex._CodeEvidence()
+elif mode == "stress":
+    manifest_entries = ex.entry_points
+    def entry_points(index, *args):
+        mains = [index.resolve(f"Lcom/android/tools/r8/{c};", "main([Ljava/lang/String;)V")
+                 for c in ("D8", "R8")]
+        extra = [CodeEntry(m, "application", "bench") for m in mains if m]
+        return manifest_entries(index, *args) + extra
+    ex.entry_points = entry_points
+start = time.perf_counter()
+facts = ex.extract_facts(Path(sys.argv[1]))
+seconds = time.perf_counter() - start
+print(json.dumps({f"{mode}_extract_s": seconds, f"{mode}_nodes": len(facts.code_graph),
+                  f"{mode}_edges": sum(len(n.edges) for n in facts.code_graph),
+                  f"{mode}_reflective": len(facts.reflection_code),
+                  f"{mode}_limits": list(facts.code_graph_limits)}))
+"""
+
 ANDROGUARD_APK = """
 import sys
 from loguru import logger
@@ -115,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     dex_py = str(ROOT / "pi_scan" / "extract" / "dex.py")
     rows: list[tuple[str, str, str, str]] = []
-    info: dict[str, float] = {}
+    info: dict[str, Any] = {}
 
     def step(label: str, cmd: list[str], quiet: bool = False, runs: int = args.repeat) -> None:
         results = [run(cmd, subprocess.DEVNULL if quiet else None) for _ in range(runs)]
@@ -145,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("5 androguard AnalyzeAPK", "skipped (--skip-analyze)", "", ""))
     else:
         step("5 androguard AnalyzeAPK", python(ANDROGUARD_APK, str(apk)), runs=1)
+    step("6 extract_facts, no code evidence", python(EXTRACT, str(apk), "none"))
+    step("7 extract_facts, with code evidence", python(EXTRACT, str(apk), "code"))
+    step("8 extract_facts, call graph from D8/R8.main", python(EXTRACT, str(apk), "stress"))
 
     print(f"APK: {apk}")
     if info:
@@ -153,6 +187,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{int(info['method_refs'])} method refs, {int(info['field_refs'])} field refs, "
             f"{int(info['classes'])} classes, {int(info['strings'])} strings"
         )
+    modes = (
+        ("none", "no code evidence"),
+        ("code", "with code evidence"),
+        ("stress", "call graph from D8/R8.main"),
+    )
+    for mode, what in modes:
+        if f"{mode}_extract_s" in info:
+            limits = "; ".join(info[f"{mode}_limits"]) or "no limit reached"
+            print(
+                f"extract_facts {what}: {info[f'{mode}_extract_s']:.2f} s in-process, "
+                f"{info[f'{mode}_nodes']} methods reached, {info[f'{mode}_edges']} calls, "
+                f"{info[f'{mode}_reflective']} reflective methods; {limits}"
+            )
     width = max(len(r[0]) for r in rows)
     print(f"{'step':<{width}}  {'wall s':>8}  {'peak RSS MB':>11}  {'CPU s':>6}")
     for label, wall, rss, cpu in rows:

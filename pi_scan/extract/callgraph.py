@@ -24,17 +24,20 @@ Calls (`edges` of each node, with how they were resolved):
   class to the implementation it inherits (class hierarchy);
 * "dispatch": invoke-virtual on an app class also reaches the overrides in the app's
   subclasses of that class (class hierarchy analysis); interface calls, and virtual calls on
-  framework types (Runnable.run, Object.toString, List.get ...), reach the implementations of
+  framework types (Runnable.run, Iterator.next, List.get ...), reach the implementations of
   the app classes instantiated so far in reached code that are subtypes of the called type
   (rapid type analysis: new-instance, and singletons read from static fields such as Kotlin's
   lambda INSTANCE; entry components count as instantiated, the framework creates them).  A
-  class instantiated later adds its implementations to the call sites seen before;
+  class instantiated later adds its implementations to the call sites seen before.  One call
+  site takes at most MAX_DISPATCH targets (the first found); toString, hashCode, equals ...
+  called on a plain Object are not dispatched (any class answers; none leads to PI);
 * "async": a Runnable, Callable, TimerTask, AsyncTask or Handler callback handed to the
-  framework to run later (Thread, Handler/View.post*, Activity.runOnUiThread,
+  framework to run later (new Thread(Runnable), Handler/View.post*, Activity.runOnUiThread,
   Executor.execute, ExecutorService.submit, Timer.schedule, AsyncTask.execute,
-  Handler.sendMessage ...): the callbacks of the classes the same method instantiates, or
-  else of every instantiated class of that callback type; and Thread subclasses' run() for
-  their start();
+  Handler.sendMessage ...): the callbacks of the classes the method instantiated since its
+  previous hand-over (the argument is made just before), or else before it in the method, or
+  else of every instantiated class of that callback type; and a Thread subclass's run() for
+  its start();
 * "clinit": the first use of another app class (static call or field, new-instance) runs its
   static initialiser.
 
@@ -85,7 +88,7 @@ __all__ = [
 
 DEFAULT_DEPTH = 15
 DEFAULT_BUDGET = 20_000
-MAX_DISPATCH = 64  # targets of one call site by dispatch (the first found, deterministic)
+MAX_DISPATCH = 32  # targets of one call site by dispatch (the first found, deterministic)
 MAX_REFLECTIVE = 5_000  # methods with reflective lookups kept per app
 
 NO_INDEX = 0xFFFFFFFF

@@ -39,9 +39,12 @@ left out of `pre_consent`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from pi_scan.knowledge.apis import ApiMatcher
@@ -58,6 +61,7 @@ REFLECTIVE_METHODS = ("Ljava/lang/Class;->getMethod(", "Ljava/lang/Class;->getDe
 REFLECTIVE_FIELDS = ("Ljava/lang/Class;->getField(", "Ljava/lang/Class;->getDeclaredField(")
 FOR_NAME = "Ljava/lang/Class;->forName("
 MAX_TEXTS = 20
+_SEP = "\x00"  # joins texts for one scan; no pattern here matches it
 MAX_KEYS = 50
 READER_DEPTH = 3
 KEY_WINDOW = 4  # a getter's key is among the operations just before it
@@ -92,6 +96,10 @@ URL = re.compile(r"https?://[^\s\"'<>()]+")
 POLICY_URL = re.compile(r"(?i)(privacy|policy|agreement|protocol|terms|yinsi|xieyi|隐私|协议)")
 AGREE_WORD = re.compile(r"(?i)(同意|\bagree|\baccept|接受)")
 POLICY_WORD = re.compile(r"(?i)(隐私|政策|协议|privacy|policy|terms of)")
+# literal parts (lower case) that every match of the expressions below contains
+AGREE_NEEDLES = ("同意", "agree", "accept", "接受")
+FLAG_NEEDLES = ("agree", "consent", "accept", "同意", "授权")
+DELETION_NEEDLES = ("注销", "删除", "account", "zhuxiao")
 REFUSAL = re.compile(r"(?i)(不同意|拒绝|暂不使用|\bdisagree\b|\bdecline\b|\bdo not agree\b)")
 DELETION = re.compile(
     r"(?i)(注销(账号|帐号|账户|帐户)|(账号|帐号|账户|帐户)注销|删除(账号|帐号)"
@@ -120,10 +128,13 @@ def consent_facts(
     resources: Sequence[str] = facts.get("resource_strings") or ()
     nodes = list(facts.get("code_graph") or ())
     graph = _Graph(nodes)
-    flag_keys = consent_flag_keys(strings, graph.flag_keys)
-    consent_texts = _texts([*resources, *strings], _is_consent_text)
+    code_texts = _Texts(strings)
+    all_texts = _Texts([*resources, *strings])
+    flag_keys = consent_flag_keys(code_texts, graph.flag_keys)
+    consent_texts = _texts(all_texts, AGREE_WORD, AGREE_NEEDLES, _is_consent_text)
     # Without any sign of a consent dialog, the launcher activity does not show one either.
-    dialog = bool(flag_keys or consent_texts or any(map(REFUSAL.search, resources)))
+    refusal = [t for t in resources if REFUSAL.search(t)]
+    dialog = bool(flag_keys or consent_texts or refusal)
     analysis = _Analysis(graph, apis, catalogue, owner, detected, set(strings), dialog)
     pre_consent = analysis.findings(facts.get("entry_points") or ())
     _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue)
@@ -135,10 +146,10 @@ def consent_facts(
             for p in [*(facts.get("assets") or ()), *(facts.get("raw_resources") or ())]
             if POLICY_FILE.search(p.rsplit("/", 1)[-1])
         ),
-        "policy_urls": policy_urls([*strings, *resources]),
+        "policy_urls": policy_urls(all_texts),
         "consent_flag_keys": flag_keys,
         "consent_texts": consent_texts,
-        "account_deletion_texts": _texts([*resources, *strings], DELETION.search),
+        "account_deletion_texts": _texts(all_texts, DELETION, DELETION_NEEDLES),
     }
 
 
@@ -648,12 +659,21 @@ def _set_status(
         for started in component.get("starts_sdks") or ():
             if started in evidence:
                 evidence[started].append(f"androidx.startup initializer in {component.get('name')}")
+    # only references into the detected SDKs' packages (a C-level prefix test per reference)
+    packages = tuple(
+        "L" + prefix.replace(".", "/")
+        for sid in sorted(detected)
+        if sid in catalogue.by_id
+        for prefix in catalogue.by_id[sid].prefixes
+    )
     by_owner: dict[str, str | None] = {}
-    for ref in method_refs:
+    for ref in method_refs if packages else ():
+        text: str = ref.get("ref")
+        if not text.startswith(packages):
+            continue
         callers = ref.get("callers")
         if not callers:
             continue
-        text: str = ref.get("ref")
         if switches and text.startswith(switches):  # telling it the user's choice is not a start
             continue
         cls = text[: text.find("->")]
@@ -684,30 +704,58 @@ def _set_status(
 # --------------------------------------------------------------------------------------------
 
 
-def policy_urls(texts: Iterable[str]) -> list[str]:
+class _Texts:
+    """Many strings searched at once: a big app has half a million, and a regular expression
+    tried on each (or on all joined) costs seconds.  Literal needles are found by str.find in
+    the joined, lower-cased text (C speed); only the strings they hit meet the expression."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        lows = list(map(str.lower, texts))  # lower() may change lengths: one per text
+        self.low = _SEP.join(lows)
+        self.starts = list(accumulate(map(add, map(len, lows), repeat(1)), initial=0))
+
+    def having(self, pattern: re.Pattern[str], needles: Iterable[str]) -> list[str]:
+        """The texts in which `pattern` matches; each match must contain one of `needles`
+        (lower case)."""
+        hits: set[int] = set()
+        low, starts = self.low, self.starts
+        for needle in needles:
+            pos = low.find(needle)
+            while pos != -1:
+                k = bisect_right(starts, pos) - 1
+                hits.add(k)
+                pos = low.find(needle, starts[k + 1])
+        return [self.texts[k] for k in sorted(hits) if pattern.search(self.texts[k])]
+
+
+def policy_urls(texts: _Texts) -> list[str]:
     found: set[str] = set()
-    for text in texts:
-        if "http" not in text:
-            continue
+    for text in texts.having(URL, ("http",)):
         for url in URL.findall(text):
             if POLICY_URL.search(url) or POLICY_URL.search(text):
                 found.add(url.rstrip(".,;"))
     return sorted(found)[: MAX_TEXTS * 2]
 
 
-def consent_flag_keys(strings: Iterable[str], read_in_code: Iterable[str]) -> list[str]:
+def consent_flag_keys(strings: _Texts, read_in_code: Iterable[str]) -> list[str]:
     """Keys the code reads as consent flags, and identifiers in the code that name one."""
     keys = set(read_in_code)
-    for text in strings:
-        if IDENTIFIER.match(text) and FLAG_STATE.search(text) and FLAG_SUBJECT.search(text):
+    for text in strings.having(FLAG_STATE, FLAG_NEEDLES):
+        if IDENTIFIER.match(text) and FLAG_SUBJECT.search(text):
             keys.add(text)
     return sorted(keys)[:MAX_KEYS]
 
 
 def _is_consent_text(text: str) -> bool:
-    return len(text) <= 500 and bool(AGREE_WORD.search(text)) and bool(POLICY_WORD.search(text))
+    return len(text) <= 500 and bool(POLICY_WORD.search(text))
 
 
-def _texts(texts: Iterable[str], test: Callable[[str], object]) -> list[str]:
-    found = {t for t in texts if test(t)}
+def _texts(
+    texts: _Texts,
+    pattern: re.Pattern[str],
+    needles: Iterable[str],
+    test: Callable[[str], object] = bool,
+) -> list[str]:
+    found = {t for t in texts.having(pattern, needles) if test(t)}
     return sorted(found, key=lambda t: (len(t), t))[:MAX_TEXTS]

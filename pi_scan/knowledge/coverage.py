@@ -133,7 +133,7 @@ def coverage_facts(
             add(packer, f"asset {asset}")
     dex_files = facts.get("dex_files") or ()
     missing = _missing_classes(facts, class_set)
-    if isinstance(app_class, str) and app_class in missing and not found and dex_files:
+    if isinstance(app_class, str) and app_class in missing.values() and not found and dex_files:
         add(UNKNOWN, f"application {app_class} not in the DEX files")
     packers = [
         {
