@@ -30,12 +30,13 @@ def test_wheel_installs_and_scans(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
-    # The dependencies come from this interpreter's site-packages (no network in tests); the
-    # package itself only from the wheel.
-    site = run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path)
-    Path(site.stdout.strip(), "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = run(py, "-m", "pip", "install", "--no-deps", "--no-index", wheel, cwd=tmp_path)
     assert install.returncode == 0, install.stdout + install.stderr
+    # The dependencies come from this interpreter's site-packages (no network in tests); the
+    # package itself only from the wheel. The path is added after the install, or pip would
+    # find this interpreter's pi-scan there and install nothing.
+    site = run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path)
+    Path(site.stdout.strip(), "zz-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     where = run(py, "-c", "import pi_scan, sys; print(pi_scan.__file__)", cwd=tmp_path)
     assert where.stdout.startswith(str(env_dir)), where.stdout
