@@ -20,7 +20,6 @@ mappings keyed by permission name, app-type id or API id.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from pi_scan.errors import RuleLoadError
 from pi_scan.ruleset import builtin_rules_dir
-from pi_scan.ruleset.schema import validate
+from pi_scan.ruleset.schema import load_json, load_validated
 
 PI_TYPES_FILE = "pi-types.json"
 PERMISSIONS_FILE = "permissions.json"
@@ -218,32 +217,10 @@ class Catalogues:
 # loading
 
 
-def read_json(path: Path) -> Any:
-    """Parse one catalogue file; unreadable or malformed files raise RuleLoadError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RuleLoadError(str(path), "$", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleLoadError(str(path), "$", f"cannot read: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RuleLoadError(
-            str(path), "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-
-
-def _read_checked(path: Path, schema: str) -> Any:
-    data = read_json(path)
-    validate(data, schema, str(path))
-    return data
-
-
 def load_pi_types(path: str | Path) -> PiTypeCatalogue:
     """Load `pi-types.json` ({"types": {id: {en, zh, sensitive}}})."""
     path = Path(path)
-    data = read_json(path)
+    data = load_json(path)
     file = str(path)
     if not isinstance(data, dict) or not isinstance(data.get("types"), dict):
         raise RuleLoadError(file, "$.types", "expected an object of PI types")
@@ -268,10 +245,10 @@ def load_permissions(
     """Load `permissions.json`; PI types and app types are read from the same folder by default."""
     path = Path(path)
     file = str(path)
-    data = _read_checked(path, "permissions")
+    data = load_validated(path, "permissions")
     pi_types = load_pi_types(pi_types_path or path.parent / PI_TYPES_FILE)
     app_types_file = Path(app_types_path or path.parent / APP_TYPES_FILE)
-    app_perms = _necessary_permissions_by_type(_read_checked(app_types_file, "app-types"))
+    app_perms = _necessary_permissions_by_type(load_validated(app_types_file, "app-types"))
 
     names: set[str] = set()
     entries: list[tuple[str, Permission]] = []
@@ -321,10 +298,10 @@ def load_app_types(
     """Load `app-types.json`; PI types and permissions are read from the same folder by default."""
     path = Path(path)
     file = str(path)
-    data = _read_checked(path, "app-types")
+    data = load_validated(path, "app-types")
     pi_types = load_pi_types(pi_types_path or path.parent / PI_TYPES_FILE)
     perms_file = Path(permissions_path or path.parent / PERMISSIONS_FILE)
-    perm_raw = {p["name"]: p for p in _read_checked(perms_file, "permissions")["permissions"]}
+    perm_raw = {p["name"]: p for p in load_validated(perms_file, "permissions")["permissions"]}
 
     ids: set[str] = set()
     numbers: set[int] = set()
@@ -382,10 +359,10 @@ def load_apis(
     """Load `apis.json`; PI types and permissions are read from the same folder by default."""
     path = Path(path)
     file = str(path)
-    data = _read_checked(path, "apis")
+    data = load_validated(path, "apis")
     pi_types = load_pi_types(pi_types_path or path.parent / PI_TYPES_FILE)
     perms_file = Path(permissions_path or path.parent / PERMISSIONS_FILE)
-    perm_names = {p["name"] for p in _read_checked(perms_file, "permissions")["permissions"]}
+    perm_names = {p["name"] for p in load_validated(perms_file, "permissions")["permissions"]}
 
     entries: list[tuple[str, ApiEntry]] = []
     seen: set[str] = set()

@@ -25,7 +25,7 @@ from typing import Any
 
 from pi_scan.errors import RuleLoadError
 from pi_scan.ruleset import builtin_rules_dir
-from pi_scan.ruleset.schema import validate
+from pi_scan.ruleset.schema import load_validated
 
 SCHEMA = "sdks"
 SIGNAL_KINDS = ("class", "component", "action", "native_lib", "meta_data")
@@ -179,13 +179,7 @@ def load_sdk_catalogue(path: Path | str) -> SdkCatalogue:
     """
     path = Path(path)
     file = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleLoadError(file, "$", f"cannot read: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise RuleLoadError(file, "$", f"invalid JSON: {exc}") from exc
-    validate(data, SCHEMA, file)
+    data = load_validated(path, SCHEMA)
     entries: list[Mapping[str, Any]] = data["sdks"]
     _check_ids(entries, file)
     _check_prefixes(entries, file)

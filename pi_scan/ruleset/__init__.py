@@ -12,7 +12,6 @@ Every problem is a `RuleLoadError` naming the file and the JSON path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 from pi_scan.errors import RuleLoadError, UsageError
 from pi_scan.model import Escalation, Policy, Rule, RuleSet, Verdict
 from pi_scan.ruleset.build import build_rule
-from pi_scan.ruleset.schema import validate
+from pi_scan.ruleset.schema import load_validated
 
 _HERE = Path(__file__).resolve().parent
 
@@ -75,18 +74,7 @@ def load_rules(
 
 def read_json(path: Path, schema: str) -> Any:
     """Read a JSON file and validate it; errors name the file and the JSON path."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleLoadError(str(path), "$", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleLoadError(str(path), "$", f"cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise RuleLoadError(
-            str(path), "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-    validate(data, schema, str(path))
-    return data
+    return load_validated(path, schema)
 
 
 def _load_pack(directory: Path, acc: _Pack) -> None:
