@@ -5,8 +5,8 @@ with os.wait4's rusage: ru_maxrss, and user + system CPU time; interpreter start
 10 MB and 0.05-0.3 s, is included in every line).  Steps:
 
 1. zip      read the DEX bytes out of the APK, nothing else
-2. ours     pi_scan.extract.dex: read_dex on each DEX + merge_dex (the module loaded on its
-            own, without the pi_scan.extract package and its androguard imports)
+2. ours     pi_scan.extract.dex: read_dex_part on each DEX + combine (the module loaded on
+            its own, without the pi_scan.extract package and its androguard imports)
 3. facts    `python -m pi_scan facts APK` (the whole extraction; output to /dev/null)
 4. ag-dex   androguard.core.dex.DEX on each DEX (the baseline object model)
 5. ag-apk   androguard.misc.AnalyzeAPK (the full baseline; slow, GBs: --skip-analyze)
@@ -61,12 +61,13 @@ dex = importlib.util.module_from_spec(spec)
 sys.modules["dex"] = dex
 spec.loader.exec_module(dex)
 sizes = []
-def parts():
-    for n in names:
-        data = zf.read(n)
-        sizes.append(len(data))
-        yield dex.read_dex(data, n)
-merged = dex.merge_dex(parts())
+parts = []
+for n in names:
+    data = zf.read(n)
+    sizes.append(len(data))
+    parts.append(dex.read_dex_part(data, n))
+    del data
+merged, _ = dex.combine(parts)
 print(json.dumps({"dex": len(names), "dex_mb": sum(sizes) / 2**20,
                   "method_refs": len(merged.method_refs), "field_refs": len(merged.field_refs),
                   "classes": len(merged.classes), "strings": len(merged.strings)}))
@@ -91,6 +92,7 @@ from pi_scan.model import CodeEntry
 mode = sys.argv[2]
 if mode == "none":
     ex._code_evidence = lambda *args: ex._CodeEvidence()
+    ex._reflective = lambda *args: []
 elif mode == "stress":
     manifest_entries = ex.entry_points
     def entry_points(index, *args):
@@ -162,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label}: {rows[-1][1]} s, {rows[-1][2]} MB", file=sys.stderr)
 
     step("1 zip: read the DEX bytes only", python(ZIP_ONLY, str(apk)))
-    step("2 ours: read_dex + merge_dex", python(OURS, str(apk), dex_py))
+    step("2 ours: read_dex_part + combine", python(OURS, str(apk), dex_py))
     if importlib.util.find_spec("pi_scan.__main__") is None:
         rows.append(("3 pi-scan facts APK", "skipped: pi-scan facts not available", "", ""))
     else:

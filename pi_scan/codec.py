@@ -13,7 +13,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -52,7 +52,7 @@ def encode(value: Any) -> Any:
         return {str(k): encode(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (set, frozenset)):
         return sorted((encode(v) for v in value), key=canonical)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, Sequence) and not isinstance(value, str):  # incl. RefTable
         return [encode(v) for v in value]
     raise CodecError(f"cannot store a {type(value).__name__}")
 
@@ -66,7 +66,7 @@ def decode(tp: Any, data: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         return _decode_union(typing.get_args(tp), data)
-    if origin is tuple:
+    if origin is tuple or origin is Sequence:
         item = typing.get_args(tp)[0]
         return tuple(decode(item, v) for v in _expect(data, list))
     if origin is not None and issubclass(origin, Mapping):

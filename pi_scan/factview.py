@@ -9,11 +9,11 @@ the other, and `FACTS` describes every name: its shape, the field that list oper
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pi_scan.model import ApkFacts, CodeNode, MemberRef
+from pi_scan.model import ApkFacts, CodeNode, MemberRef, RefTable
 
 FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
 
@@ -273,8 +273,9 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "features": [_plain(f) for f in facts.features],
         "dex_files": list(facts.dex_files),
         "classes": list(facts.classes),
-        "method_refs": list(facts.method_refs),  # MemberRef answers get()/[] like a dict
-        "field_refs": list(facts.field_refs),
+        # a RefTable as it is: a sequence of MemberRef, which answers get()/[] like a dict
+        "method_refs": _refs(facts.method_refs),
+        "field_refs": _refs(facts.field_refs),
         "strings": list(facts.strings),
         "resource_strings": list(facts.resource_strings),
         "native_libs": [_plain(n) for n in facts.native_libs],
@@ -308,8 +309,14 @@ APPLICATION_KEYS = (
 )
 
 
+def _refs(refs: Sequence[MemberRef]) -> Sequence[MemberRef]:
+    return refs if isinstance(refs, RefTable) else list(refs)
+
+
 def to_json(value: Any) -> Any:
     """json.dumps(default=...) hook for the fact values that are not plain JSON."""
+    if isinstance(value, RefTable):
+        return list(value)
     if isinstance(value, MemberRef):
         return {"ref": value.ref, "callers": list(value.callers)}
     if isinstance(value, CodeNode):
@@ -328,9 +335,39 @@ def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
     names = sorted(facts)
     yield "{\n"
     for i, name in enumerate(names):
-        value = json.dumps(facts[name], sort_keys=True, ensure_ascii=False, default=to_json)
-        yield f"  {json.dumps(name)}: {value}{',' if i < len(names) - 1 else ''}\n"
+        yield f"  {json.dumps(name)}: "
+        value = facts[name]
+        if isinstance(value, RefTable):
+            yield from _ref_table_json(value)
+        else:
+            yield json.dumps(value, sort_keys=True, ensure_ascii=False, default=to_json)
+        yield ",\n" if i < len(names) - 1 else "\n"
     yield "}\n"
+
+
+_encode = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
+
+
+def _ref_table_json(table: RefTable, chunk: int = 20_000) -> Iterator[str]:
+    """The JSON that json.dumps gives for the table's MemberRefs (see to_json), made from its
+    columns without making the MemberRefs, a chunk of refs at a time."""
+    names = list(map(_encode, table.names))
+    refs = list(map(_encode, table.refs))
+    starts, callers_at = table.starts, table.callers_at
+    pick = names.__getitem__
+    yield "["
+    for first in range(0, len(refs), chunk):
+        last = min(first + chunk, len(refs))
+        items = [
+            '{"callers": ['
+            + ", ".join(map(pick, callers_at[starts[i] : starts[i + 1]]))
+            + '], "ref": '
+            + refs[i]
+            + "}"
+            for i in range(first, last)
+        ]
+        yield (", " if first else "") + ", ".join(items)
+    yield "]"
 
 
 def _plain(item: Any) -> dict[str, Any]:

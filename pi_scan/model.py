@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import Any
+from itertools import pairwise
+from typing import Any, overload
 
 # --------------------------------------------------------------------------------------------
 # Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
@@ -98,6 +101,122 @@ class MemberRef:
         return getattr(self, key)
 
 
+class RefTable(Sequence[MemberRef]):
+    """The member references of an app's code, sorted and unique, with their callers.
+
+    A big app references half a million methods and fields; as one MemberRef and one tuple of
+    callers each they cost ~150 MB and a second to build.  Stored in columns instead: `refs`
+    (sorted), and the callers of all refs as indices into `names` (the app's classes, sorted)
+    in one array, ref i's being `callers_at[starts[i]:starts[i + 1]]`.  It is a read-only
+    sequence of MemberRef, each made when asked for; code that looks at every ref reads `refs`
+    and `callers(i)` and never makes them all.
+    """
+
+    __slots__ = ("callers_at", "names", "refs", "starts")
+
+    def __init__(
+        self,
+        refs: tuple[str, ...],
+        starts: array[int],
+        callers_at: array[int],
+        names: tuple[str, ...],
+    ) -> None:
+        if len(starts) != len(refs) + 1 or starts[-1] != len(callers_at):
+            raise ValueError("RefTable: starts do not match refs and callers")
+        self.refs = refs
+        self.starts = starts
+        self.callers_at = callers_at
+        self.names = names
+
+    @classmethod
+    def of(cls, items: Iterable[MemberRef | Mapping[str, Any]] | RefTable) -> RefTable:
+        """A table from MemberRefs or {"ref", "callers"} mappings (rule cases, tests); a
+        table is returned as it is.  Duplicated refs are united."""
+        if isinstance(items, RefTable):
+            return items
+        found: dict[str, set[str]] = {}
+        for item in items:
+            found.setdefault(str(item["ref"]), set()).update(item.get("callers") or ())
+        return cls.from_mapping(found)
+
+    @classmethod
+    def from_mapping(cls, refs: Mapping[str, Iterable[str]]) -> RefTable:
+        """A table from {ref: callers}."""
+        keys = tuple(sorted(refs))
+        callers = [sorted(set(refs[key])) for key in keys]
+        names = tuple(sorted({name for group in callers for name in group}))
+        number = {name: i for i, name in enumerate(names)}
+        starts = array("I", [0])
+        flat = array("I")
+        for group in callers:
+            flat.extend(number[name] for name in group)
+            starts.append(len(flat))
+        return cls(keys, starts, flat, names)
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    @overload
+    def __getitem__(self, index: int) -> MemberRef: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MemberRef]: ...
+
+    def __getitem__(self, index: int | slice) -> MemberRef | list[MemberRef]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self.refs))[index]]
+        return MemberRef(self.refs[index], self.callers(index % len(self.refs)))
+
+    def __iter__(self) -> Iterator[MemberRef]:
+        return map(MemberRef, self.refs, map(self.callers, range(len(self.refs))))
+
+    def callers(self, index: int) -> tuple[str, ...]:
+        """The classes whose code uses ref `index`, sorted."""
+        starts = self.starts
+        at = self.callers_at[starts[index] : starts[index + 1]]
+        return tuple(map(self.names.__getitem__, at))
+
+    def used(self) -> list[int]:
+        """The indices of the refs that some code uses (the others are only declared)."""
+        starts = self.starts
+        return [i for i, (a, b) in enumerate(pairwise(starts)) if a != b]
+
+    def prefixed(self, prefix: str) -> range:
+        """The indices of the refs that start with `prefix` (a binary search: refs are sorted)."""
+        first = bisect_left(self.refs, prefix)
+        last = first
+        end = len(self.refs)
+        while last < end and self.refs[last].startswith(prefix):
+            last += 1
+        return range(first, last)
+
+    def as_dict(self) -> dict[str, frozenset[str]]:
+        """{ref: callers}: every ref with the set of classes that use it."""
+        every = range(len(self.refs))
+        return dict(zip(self.refs, map(frozenset, map(self.callers, every)), strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RefTable):
+            every = range(len(self.refs))
+            return self.refs == other.refs and list(map(self.callers, every)) == list(
+                map(other.callers, every)
+            )
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RefTable({len(self.refs)} refs, {len(self.callers_at)} uses)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RefTable, (self.refs, self.starts, self.callers_at, self.names))
+
+
+EMPTY_REFS = RefTable((), array("I", [0]), array("I"), ())
+
+
 @dataclass(frozen=True)
 class CodeEntry:
     """A method Android runs before any screen can ask for consent (pi_scan.extract.callgraph)."""
@@ -161,8 +280,8 @@ class ApkFacts:
     # dex
     dex_files: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
-    method_refs: tuple[MemberRef, ...] = ()
-    field_refs: tuple[MemberRef, ...] = ()
+    method_refs: Sequence[MemberRef] = ()  # a RefTable when extracted
+    field_refs: Sequence[MemberRef] = ()
     strings: tuple[str, ...] = ()
     # resources
     resource_strings: tuple[str, ...] = ()  # string resources, all locales

@@ -171,7 +171,7 @@ def test_ops_are_in_code_order_with_strings_and_refs(graph: CodeGraph) -> None:
 
 def test_decoded_calls_agree_with_the_dex_reader(tables: DexTables, graph: CodeGraph) -> None:
     """Every method a reached method invokes is one read_dex attributes to its class."""
-    refs = read_dex(tables.data).method_refs
+    refs = read_dex(tables.data).method_refs.as_dict()
     for node in graph.nodes:
         owner = node.method[1 : node.method.find(";")].replace("/", ".")
         for op in node.ops:
@@ -187,11 +187,17 @@ def test_reflective_methods(index: CodeIndex) -> None:
 
 
 def test_a_malformed_dex_is_a_dex_format_error(tables: DexTables) -> None:
-    data = bytearray(tables.data)
-    data[0x60:0x64] = b"\xff\xff\xff\x7f"  # class_defs_off outside the file
-    broken = DexTables(bytes(data), tables.strings, tables.types, tables.methods, tables.fields)
+    truncated = tables.data[:0x200]  # the class data and code are past the end
+    broken = DexTables(
+        lambda: truncated,
+        tables.strings,
+        tables.types,
+        tables.methods,
+        tables.fields,
+        tables.class_defs,
+    )
     with pytest.raises(DexFormatError):
-        CodeIndex([broken])
+        CodeIndex([broken]).code(APP_ON_CREATE)
 
 
 # --- in the extraction ----------------------------------------------------------------------

@@ -18,10 +18,19 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import pi_scan.extract.dex as dex_module
-from pi_scan.extract.dex import DexContents, DexFormatError, merge_dex, read_dex
+from pi_scan.extract.dex import (
+    DexContents,
+    DexFormatError,
+    DexPart,
+    combine,
+    read_dex,
+    read_dex_files,
+)
+from pi_scan.model import RefTable
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "dex"
@@ -74,9 +83,30 @@ def fixture_bytes() -> bytes:
     return (FIXTURES / "fixture.dex").read_bytes()
 
 
-def uses(refs: Mapping[str, frozenset[str]], cls: str) -> set[str]:
+def uses(refs: RefTable, cls: str) -> set[str]:
     """The refs whose callers include cls."""
-    return {ref for ref, callers in refs.items() if cls in callers}
+    return {ref for ref, callers in refs.as_dict().items() if cls in callers}
+
+
+def callers(refs: RefTable) -> Mapping[str, frozenset[str]]:
+    return refs.as_dict()
+
+
+def union(parts: list[DexContents]) -> DexContents:
+    """The naive union of several files' facts (what combine must give)."""
+    methods: dict[str, set[str]] = {}
+    fields: dict[str, set[str]] = {}
+    for part in parts:
+        for ref, found in part.method_refs.as_dict().items():
+            methods.setdefault(ref, set()).update(found)
+        for ref, found in part.field_refs.as_dict().items():
+            fields.setdefault(ref, set()).update(found)
+    return DexContents(
+        classes=tuple(sorted({c for p in parts for c in p.classes})),
+        method_refs=RefTable.from_mapping(methods),
+        field_refs=RefTable.from_mapping(fields),
+        strings=tuple(sorted({s for p in parts for s in p.strings})),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,12 +148,16 @@ def androguard_facts(data: bytes) -> DexContents:
                 elif op in FIELD_OPS:  # iget/iput 22c: field@CCCC; sget/sput 21c: field@BBBB
                     field_callers[fields[ins.CCCC if op < 0x60 else ins.BBBB]].add(name)
     return DexContents(
-        classes=frozenset(_dotted(c.get_name()) for c in dex.get_classes()),
-        method_refs={ref: frozenset(c) for ref, c in method_callers.items()},
-        field_refs={ref: frozenset(c) for ref, c in field_callers.items()},
-        strings=frozenset(
-            s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-            for s in dex.get_strings()
+        classes=tuple(sorted({_dotted(c.get_name()) for c in dex.get_classes()})),
+        method_refs=RefTable.from_mapping(method_callers),
+        field_refs=RefTable.from_mapping(field_callers),
+        strings=tuple(
+            sorted(
+                {
+                    s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+                    for s in dex.get_strings()
+                }
+            )
         ),
     )
 
@@ -145,10 +179,10 @@ def test_agrees_with_androguard(name: str, data: bytes) -> None:
         pytest.fail(f"{name}: androguard reads what read_dex rejects")
     theirs = androguard_facts(data)
     assert ours.classes == theirs.classes
-    assert set(ours.method_refs) == set(theirs.method_refs)
-    assert dict(ours.method_refs) == dict(theirs.method_refs)
-    assert set(ours.field_refs) == set(theirs.field_refs)
-    assert dict(ours.field_refs) == dict(theirs.field_refs)
+    assert ours.method_refs.refs == theirs.method_refs.refs
+    assert callers(ours.method_refs) == callers(theirs.method_refs)
+    assert ours.field_refs.refs == theirs.field_refs.refs
+    assert callers(ours.field_refs) == callers(theirs.field_refs)
     assert ours.strings == theirs.strings
 
 
@@ -163,8 +197,8 @@ def test_large_apk_agrees_with_androguard() -> None:
     for name, data in _dex_in_zip(LARGE_APK.read_bytes(), "large.apk"):
         ours, theirs = read_dex(data, name), androguard_facts(data)
         assert ours.classes == theirs.classes, name
-        assert dict(ours.method_refs) == dict(theirs.method_refs), name
-        assert dict(ours.field_refs) == dict(theirs.field_refs), name
+        assert ours.method_refs == theirs.method_refs, name
+        assert ours.field_refs == theirs.field_refs, name
         assert ours.strings == theirs.strings, name
 
 
@@ -172,20 +206,17 @@ def test_merge_of_sample_multidex_agrees_with_androguard() -> None:
     parts = [(n, d) for n, d in ALL_DEX if n.startswith("samples/multidex.apk!")]
     if len(parts) < 2:
         pytest.skip("samples/multidex.apk has fewer than two DEX files")
-    ours = merge_dex(read_dex(d, n) for n, d in parts)
-    theirs = [androguard_facts(d) for _, d in parts]
-    assert ours.classes == frozenset().union(*(t.classes for t in theirs))
-    assert ours.strings == frozenset().union(*(t.strings for t in theirs))
-    expected: dict[str, frozenset[str]] = {}
-    for t in theirs:
-        for ref, callers in t.method_refs.items():
-            expected[ref] = expected.get(ref, frozenset()) | callers
-    assert dict(ours.method_refs) == expected
+    ours = read_dex_files(parts)
+    theirs = union([androguard_facts(d) for _, d in parts])
+    assert ours == theirs
+
+
+FAST_PATHS = ("_strings_in_bulk", "_class_data_tokens")
 
 
 def test_fast_paths_are_taken_for_d8_output(monkeypatch: pytest.MonkeyPatch) -> None:
     taken: list[str] = []
-    for name in ("_strings_in_bulk", "_code_tokens_in_bulk", "_usage_in_bulk"):
+    for name in FAST_PATHS:
         real = getattr(dex_module, name)
 
         def spy(*args: object, _real: object = real, _name: str = name) -> object:
@@ -196,16 +227,14 @@ def test_fast_paths_are_taken_for_d8_output(monkeypatch: pytest.MonkeyPatch) -> 
 
         monkeypatch.setattr(dex_module, name, spy)
     read_dex(fixture_bytes())
-    assert taken == ["_strings_in_bulk", "_code_tokens_in_bulk", "_usage_in_bulk"]
+    assert taken == list(FAST_PATHS)
 
 
-@pytest.mark.parametrize(
-    "fast_path", ["_strings_in_bulk", "_code_tokens_in_bulk", "_usage_in_bulk"]
-)
+@pytest.mark.parametrize("fast_path", FAST_PATHS)
 def test_slow_paths_read_the_same_facts(fast_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each bulk fast path has a per-item fallback for unusual layouts: same facts."""
     fast = [read_dex(data, name) for name, data in ALL_DEX]
-    monkeypatch.setattr(dex_module, fast_path, lambda *_: {} if "tokens" in fast_path else None)
+    monkeypatch.setattr(dex_module, fast_path, lambda *_: None)
     slow = [read_dex(data, name) for name, data in ALL_DEX]
     assert slow == fast
 
@@ -226,7 +255,7 @@ def test_greedy_loop_of_python_3_10_reads_the_same(monkeypatch: pytest.MonkeyPat
 
 
 def test_classes_are_dotted_with_inner_classes_kept() -> None:
-    assert fixture().classes == {
+    assert set(fixture().classes) == {
         "fixture.A",
         "fixture.B",
         "fixture.Outer",
@@ -238,8 +267,8 @@ def test_classes_are_dotted_with_inner_classes_kept() -> None:
 
 def test_a_calls_get_device_id_and_reads_serial_b_does_neither() -> None:
     dex = fixture()
-    assert dex.method_refs[GET_DEVICE_ID] == {"fixture.A", "fixture.Outer$1"}
-    assert dex.field_refs[SERIAL] == {"fixture.A"}
+    assert callers(dex.method_refs)[GET_DEVICE_ID] == {"fixture.A", "fixture.Outer$1"}
+    assert callers(dex.field_refs)[SERIAL] == {"fixture.A"}
     assert "getDeviceId" in dex.strings  # B's near miss: only a string
     assert uses(dex.method_refs, "fixture.B") == {OBJECT_INIT}
     assert uses(dex.field_refs, "fixture.B") == set()
@@ -247,9 +276,9 @@ def test_a_calls_get_device_id_and_reads_serial_b_does_neither() -> None:
 
 def test_the_anonymous_runnable_is_the_caller_not_its_outer_class() -> None:
     dex = fixture()
-    assert "fixture.Outer" not in dex.method_refs[GET_DEVICE_ID]
-    assert "fixture.Outer$1" in dex.method_refs[GET_DEVICE_ID]
-    assert dex.field_refs["Lfixture/Outer;->counter:I"] == {"fixture.Outer$Inner"}
+    assert "fixture.Outer" not in callers(dex.method_refs)[GET_DEVICE_ID]
+    assert "fixture.Outer$1" in callers(dex.method_refs)[GET_DEVICE_ID]
+    assert callers(dex.field_refs)["Lfixture/Outer;->counter:I"] == {"fixture.Outer$Inner"}
 
 
 def test_payloads_are_skipped_not_read_as_instructions() -> None:
@@ -272,7 +301,7 @@ def test_payloads_are_skipped_not_read_as_instructions() -> None:
 
 def test_referenced_but_never_invoked_maps_to_an_empty_set() -> None:
     dex = fixture()
-    assert dex.method_refs["Lfixture/B;->describe()Ljava/lang/String;"] == frozenset()
+    assert callers(dex.method_refs)["Lfixture/B;->describe()Ljava/lang/String;"] == frozenset()
 
 
 def test_invoke_polymorphic_is_a_method_call() -> None:
@@ -280,33 +309,51 @@ def test_invoke_polymorphic_is_a_method_call() -> None:
     invoke_exact = (
         "Ljava/lang/invoke/MethodHandle;->invokeExact([Ljava/lang/Object;)Ljava/lang/Object;"
     )
-    assert dex.method_refs[invoke_exact] == {"fixture.Poly"}
+    assert callers(dex.method_refs)[invoke_exact] == {"fixture.Poly"}
 
 
 def test_memoryview_input_and_merge_of_one() -> None:
     data = fixture_bytes()
     assert read_dex(memoryview(data)) == fixture()
-    assert merge_dex([fixture()]) == fixture()
+    assert read_dex_files([("fixture.dex", data)]) == fixture()
 
 
-def test_merge_unites_caller_sets() -> None:
-    one = DexContents(
-        frozenset({"a.X"}), {"r": frozenset({"a.X"}), "s": frozenset()}, {}, frozenset({"x"})
+def _part(classes: list[str], refs: dict[str, frozenset[str]], strings: list[str]) -> DexPart:
+    """A DexPart as read_dex_part would give for a file with these facts (no code)."""
+    methods = list(refs)
+    keys = [
+        classes.index(user) << 32 | index for index, ref in enumerate(methods) for user in refs[ref]
+    ]
+    return DexPart(
+        "part.dex",
+        strings,
+        [],
+        [],
+        methods,
+        [],
+        classes,
+        [],
+        np.array(sorted(keys), np.int64),
+        np.empty(0, np.int64),
     )
-    two = DexContents(
-        frozenset({"a.Y"}), {"r": frozenset({"a.Y"}), "t": frozenset()}, {}, frozenset({"y"})
-    )
-    merged = merge_dex([one, two])
-    assert merged.classes == {"a.X", "a.Y"}
-    assert merged.strings == {"x", "y"}
-    assert dict(merged.method_refs) == {
+
+
+def test_combine_unites_caller_sets() -> None:
+    one = _part(["a.X"], {"r": frozenset({"a.X"}), "s": frozenset()}, ["x"])
+    two = _part(["a.Y"], {"r": frozenset({"a.Y"}), "t": frozenset()}, ["y", "x"])
+    merged, tables = combine([one, two])
+    assert merged.classes == ("a.X", "a.Y")
+    assert merged.strings == ("x", "y")
+    assert callers(merged.method_refs) == {
         "r": frozenset({"a.X", "a.Y"}),
         "s": frozenset(),
         "t": frozenset(),
     }
+    assert list(tables[1].strings) == ["y", "x"]  # views in each file's own order
+    assert list(tables[1].methods) == ["r", "t"]
 
 
-def test_merge_equals_a_naive_union_of_random_maps() -> None:
+def test_combine_equals_a_naive_union_of_random_maps() -> None:
     rng = random.Random(7)
     keys = [f"Lk{i};->m()V" for i in range(60)]
     classes = [f"c.C{i}" for i in range(6)]
@@ -317,12 +364,15 @@ def test_merge_equals_a_naive_union_of_random_maps() -> None:
                 k: frozenset(rng.sample(classes, rng.randint(0, 3)))
                 for k in rng.sample(keys, rng.randint(0, 30))
             }
-            parts.append(DexContents(frozenset(), refs, {}, frozenset()))
+            parts.append(_part(classes, refs, []))
         expected: dict[str, frozenset[str]] = {}
         for part in parts:
-            for ref, callers in part.method_refs.items():
-                expected[ref] = expected.get(ref, frozenset()) | callers
-        assert dict(merge_dex(iter(parts)).method_refs) == expected
+            for index, ref in enumerate(part.methods):
+                users = {
+                    part.classes[int(k >> 32)] for k in part.method_uses if k & 0xFFFFFFFF == index
+                }
+                expected[ref] = expected.get(ref, frozenset()) | users
+        assert callers(combine(parts)[0].method_refs) == expected
 
 
 # --------------------------------------------------------------------------------------------

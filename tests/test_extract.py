@@ -387,7 +387,7 @@ def test_dex_facts_are_sorted() -> None:
     assert list(f.strings) == sorted(f.strings)
     refs = [r.ref for r in f.method_refs]
     assert refs == sorted(refs)
-    assert all(list(r.callers) == sorted(r.callers) for r in f.method_refs + f.field_refs)
+    assert all(list(r.callers) == sorted(r.callers) for r in [*f.method_refs, *f.field_refs])
 
 
 def test_multidex_reads_every_dex() -> None:

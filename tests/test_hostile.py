@@ -585,3 +585,31 @@ def test_html_report_is_inert(hostile_apk: Path) -> None:
     assert "<script>alert" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert 'href="javascript' not in out.lower()
+
+
+def test_reread_gives_the_same_bytes_without_charging_the_budget() -> None:
+    from pi_scan.extract.archive import InflateBudget, open_zip
+
+    budget = InflateBudget()
+    zf = open_zip(io.BytesIO(sample_bytes("multidex.apk")), budget)
+    first = zf.read("classes2.dex")
+    used = budget.used
+    assert zf.reread("classes2.dex") == first
+    assert budget.used == used
+    zf.read("classes2.dex")
+    assert budget.used == used + len(first)  # read charges every time
+
+
+def test_inflation_without_isal_falls_back_to_zlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """isal is a dependency only where it has wheels; zlib inflates the same bytes."""
+    import sys
+    import zlib
+
+    from pi_scan.extract import archive
+
+    monkeypatch.setitem(sys.modules, "isal", None)  # import isal now raises ImportError
+    assert archive._inflater() is zlib
+    fast = archive.open_zip(io.BytesIO(sample_bytes("multidex.apk"))).read("classes.dex")
+    monkeypatch.setattr(archive, "_INFLATER", zlib)
+    slow = archive.open_zip(io.BytesIO(sample_bytes("multidex.apk"))).read("classes.dex")
+    assert fast == slow

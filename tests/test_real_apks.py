@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pi_scan.extract.dex import merge_dex, read_dex
+from pi_scan.extract.dex import read_dex_files
 
 from .conftest import invoke
 from .real_apks import fetch
@@ -38,14 +38,14 @@ def test_every_real_apk_gets_a_verdict(apks: list[Path]) -> None:
 
 def test_dex_reader_agrees_with_androguard_on_real_apks(apks: list[Path]) -> None:
     """Classes, member references with their callers, and strings, as in tests/test_dex.py."""
-    from .test_dex import androguard_facts
+    from .test_dex import androguard_facts, union
 
     for apk in apks:
         with zipfile.ZipFile(apk) as zf:
             names = [n for n in zf.namelist() if n.startswith("classes") and n.endswith(".dex")]
             blobs = [zf.read(n) for n in names]
-        ours = merge_dex(read_dex(b) for b in blobs)
-        theirs = merge_dex(androguard_facts(b) for b in blobs)
+        ours = read_dex_files(zip(names, blobs, strict=True))
+        theirs = union([androguard_facts(b) for b in blobs])
         assert ours.classes == theirs.classes, apk.name
         assert ours.method_refs == theirs.method_refs, apk.name
         assert ours.field_refs == theirs.field_refs, apk.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from operator import methodcaller
 from typing import Any
 
@@ -19,6 +19,7 @@ from pi_scan.model import (
     MemberRef,
     Not,
     Outcome,
+    RefTable,
     Rule,
     Status,
 )
@@ -76,28 +77,32 @@ def _eval_leaf(leaf: Leaf, scope: Scope, top: bool) -> tuple[bool, list[Evidence
     if leaf.op in SCALAR_OPS:
         hits = op(fact, leaf.value, ())
         return bool(hits), [_scalar_evidence(leaf, fact)] if hits and top else []
-    items: list[Any] = fact if isinstance(fact, list) else list(fact or [])
+    # a RefTable stays as it is: its MemberRefs are made only for the items that match
+    items: Sequence[Any] = fact if isinstance(fact, list | tuple | RefTable) else list(fact or [])
     if leaf.op in PER_ITEM_OPS:
         # A per-item test commutes with the `where` filter: test the cheap key first, so the
         # filter only sees the few matching items (DEX facts hold hundreds of thousands).
-        hits = _filter(leaf, op(items, leaf.value, _texts(leaf.fact, items, top)))
+        hits = list(_filter(leaf, op(items, leaf.value, _texts(leaf.fact, items, top))))
     else:
         kept = _filter(leaf, items)
         hits = op(kept, leaf.value, _texts(leaf.fact, kept, top))
     return bool(hits), [_item_evidence(leaf.fact, item) for item in hits] if top else []
 
 
-def _texts(fact: str, items: list[Any], top: bool) -> list[Any]:
+def _texts(fact: str, items: Sequence[Any], top: bool) -> Sequence[Any]:
     """The keys string operators compare, computed once per fact list and evaluate() call."""
-    cache: dict[tuple[int, str], tuple[list[Any], list[Any]]] | None = getattr(
+    cache: dict[tuple[int, str], tuple[Sequence[Any], Sequence[Any]]] | None = getattr(
         _local, "texts", None
     )
     slot = (id(items), fact)
     if cache is not None and slot in cache and cache[slot][0] is items:
         return cache[slot][1]
     spec = ALL_FACTS.get(fact) if top else None
+    texts: Sequence[Any]
     if spec is not None and spec.kind == "strings":
         texts = items
+    elif isinstance(items, RefTable) and spec is not None and spec.key == "ref":
+        texts = items.refs
     else:
         field = (spec.key if spec is not None else None) or "name"
         try:
@@ -109,7 +114,7 @@ def _texts(fact: str, items: list[Any], top: bool) -> list[Any]:
     return texts
 
 
-def _filter(leaf: Leaf, items: list[Any]) -> list[Any]:
+def _filter(leaf: Leaf, items: Sequence[Any]) -> Sequence[Any]:
     if leaf.where is None:
         return items
     where = leaf.where

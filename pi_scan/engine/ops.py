@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import accumulate, compress
 from typing import Any
@@ -61,16 +61,22 @@ def op_exists(fact: Any, value: Any, texts: Sequence[Any]) -> Items:
     return _scalar(present == bool(value), fact)
 
 
+def _pick(fact: Sequence[Any], mask: Iterable[Any]) -> Items:
+    """The items of `fact` whose mask is true, taken by index (a big fact list such as a
+    RefTable makes its items only when they are asked for)."""
+    return list(map(fact.__getitem__, compress(range(len(fact)), mask)))
+
+
 def op_contains_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     wanted = frozenset(value)
-    return list(compress(fact, map(wanted.__contains__, texts)))
+    return _pick(fact, map(wanted.__contains__, texts))
 
 
 def op_contains_all(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     wanted = frozenset(value)
     mask = list(map(wanted.__contains__, texts))
     found = set(compress(texts, mask))
-    return list(compress(fact, mask)) if found >= wanted else []
+    return _pick(fact, mask) if found >= wanted else []
 
 
 def op_prefix_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
@@ -79,7 +85,7 @@ def op_prefix_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Item
     def starts(text: Any) -> bool:
         return type(text) is str and text.startswith(prefixes)
 
-    return list(compress(fact, map(starts, texts)))
+    return _pick(fact, map(starts, texts))
 
 
 @lru_cache(maxsize=512)
@@ -90,13 +96,10 @@ def _regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 def op_matches_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     regexes = _regexes(tuple(value))
     if len(texts) >= _BULK and set(map(type, texts)) == {str}:
-        hit = _bulk_search(texts, regexes)
-        return [item for item, found in zip(fact, hit, strict=True) if found]
-    return [
-        item
-        for item, text in zip(fact, texts, strict=True)
-        if isinstance(text, str) and any(r.search(text) for r in regexes)
-    ]
+        return _pick(fact, _bulk_search(texts, regexes))
+    return _pick(
+        fact, (isinstance(text, str) and any(r.search(text) for r in regexes) for text in texts)
+    )
 
 
 _BULK = 2000  # from this many strings on, search them joined (DEX string tables: ~500k)

@@ -14,8 +14,9 @@ import gc
 import hashlib
 import io
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -38,13 +39,15 @@ from pi_scan.extract.archive import (
     prepended_dex,
 )
 from pi_scan.extract.callgraph import (
+    MAX_REFLECTIVE,
     REFLECTIVE_LOOKUPS,
     CodeIndex,
     build_code_graph,
+    descriptor,
     entry_points,
     reflective_methods,
 )
-from pi_scan.extract.dex import DexContents, DexTables, merge_dex, read_dex_tables
+from pi_scan.extract.dex import DexPart, DexTables, combine, read_dex_part
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
 from pi_scan.extract.signing import read_certificates
 from pi_scan.model import (
@@ -54,7 +57,6 @@ from pi_scan.model import (
     CodeNode,
     CustomPermission,
     Feature,
-    MemberRef,
     PermissionUse,
 )
 
@@ -164,7 +166,8 @@ def _extract(path: Path) -> ApkFacts:
                 raise ApkAnalysisError("no AndroidManifest.xml (not an APK)")
             part = _read_part(zf, prefix="")
             certificates, cert_warnings = read_certificates(zf)
-    return _facts(identity, part, [part], certificates, cert_warnings, splits=())
+        # still open: the call graph reads DEX files again from the zip
+        return _facts(identity, part, [part], certificates, cert_warnings, splits=())
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,33 +181,43 @@ class _Part:
 
     manifest: ManifestInfo
     dex_files: tuple[str, ...]
-    dex: DexContents
+    dex: tuple[DexPart, ...]  # each DEX file as read, united by `_facts`
+    loaders: tuple[Callable[[], bytes], ...]  # each one's bytes again, for the call graph
+    reflective: tuple[CodeNode, ...]  # methods doing reflective lookups
+    code_limits: tuple[str, ...]  # what could not be read of them
     listing: ArchiveListing
     warnings: tuple[str, ...]
     tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
-    tables: tuple[DexTables, ...] = ()  # for the call graph (pi_scan.extract.callgraph)
 
 
 PREPENDED_DEX = "<prepended dex>"
 
 
-def _read_part(zf: Archive, prefix: str, inherited_sdk: int | None = None) -> _Part:
+def _read_part(
+    zf: Archive,
+    prefix: str,
+    inherited_sdk: int | None = None,
+    defined: set[str] | None = None,
+) -> _Part:
     """Manifest, DEX and listing of one APK.  `prefix` ("split.apk!") names bundle members in
-    dex_files, warnings and tamper indicators."""
+    dex_files, warnings and tamper indicators; `defined` holds the classes that the APKs
+    read before defined (the first definition of a class wins)."""
     if not zf.has(MANIFEST):
         raise ApkAnalysisError("no AndroidManifest.xml (not an APK)")
     resources, res_warnings = _read_resources(zf)
     manifest = parse_manifest(zf.read(MANIFEST), resources, inherited_sdk)
     names = dex_names(zf.namelist())
-    dex, dex_warnings, loaded, tables = _read_dex_files(zf, names, prefix)
+    dex = _read_dex_files(zf, names, prefix, set() if defined is None else defined)
     return _Part(
         manifest=manifest,
-        dex_files=tuple(prefix + name for name in loaded),
-        dex=dex,
+        dex_files=tuple(prefix + name for name in dex.loaded),
+        dex=dex.parts,
+        loaders=dex.loaders,
+        reflective=dex.reflective,
+        code_limits=dex.limits,
         listing=list_archive(zf.namelist()),
-        warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex_warnings,
+        warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex.warnings,
         tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
-        tables=tables,
     )
 
 
@@ -233,15 +246,27 @@ def _read_resources(zf: Archive) -> tuple[bytes | None, tuple[str, ...]]:
         return None, (f"{exc}; resource references left unresolved",)
 
 
-def _read_dex_files(
-    zf: Archive, names: list[str], prefix: str
-) -> tuple[DexContents, tuple[str, ...], tuple[str, ...], tuple[DexTables, ...]]:
-    """Read each DEX straight from the zip: (contents, warnings, names read, the tables kept
-    for the call graph).  A DEX that
-    cannot be parsed is a warning and the others are still read (packers often plant a broken
-    classes.dex next to real code); a DEX glued in front of the zip (Janus) is read first."""
-    contents: list[DexContents] = []
-    tables: list[DexTables] = []
+class _DexFiles(NamedTuple):
+    parts: tuple[DexPart, ...]
+    loaders: tuple[Callable[[], bytes], ...]
+    reflective: tuple[CodeNode, ...]
+    limits: tuple[str, ...]  # reflective methods that could not be read
+    warnings: tuple[str, ...]
+    loaded: tuple[str, ...]  # names of the DEX files read (or tried)
+
+
+def _read_dex_files(zf: Archive, names: list[str], prefix: str, defined: set[str]) -> _DexFiles:
+    """Read each DEX straight from the zip.  A DEX that cannot be parsed is a warning and the
+    others are still read (packers often plant a broken classes.dex next to real code); a
+    DEX glued in front of the zip (Janus) is read first.
+
+    The methods doing reflective lookups are read here, while a DEX's bytes are at hand;
+    the bytes are then dropped (the call graph reads them again if it needs them), so that
+    a big app's DEX files are never all in memory at once."""
+    parts: list[DexPart] = []
+    loaders: list[Callable[[], bytes]] = []
+    reflective: list[CodeNode] = []
+    limits: list[str] = []
     warnings: list[str] = []
     loaded: list[str] = []
     janus = prepended_dex(zf)
@@ -251,14 +276,38 @@ def _read_dex_files(
         data = blob if blob is not None else zf.read(name)  # the zip-bomb guard refuses all
         loaded.append(name)
         try:
-            read, kept = read_dex_tables(data, name)
-            contents.append(read)
-            tables.append(kept)
+            part = read_dex_part(data, name)
         except Exception as exc:  # DexFormatError, or a parser slip on a hostile file
             reason = describe(exc)
             named = reason if reason.startswith(f"{name}: ") else f"{name}: {reason}"
             warnings.append(prefix + named)
-    return merge_dex(contents), tuple(warnings), tuple(loaded), tuple(tables)
+            continue
+        parts.append(part)
+        loaders.append(partial(bytes, data) if blob is not None else partial(zf.reread, name))
+        try:
+            reflective += _reflective(part, data, defined)
+        except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
+            limits.append(
+                _one_line(f"reflective methods of {prefix}{name} not read: {describe(exc)}")
+            )
+        defined.update(desc for desc, _, _, _ in part.class_defs)
+    return _DexFiles(
+        tuple(parts),
+        tuple(loaders),
+        tuple(reflective),
+        tuple(limits),
+        tuple(warnings),
+        tuple(loaded),
+    )
+
+
+def _reflective(part: DexPart, data: bytes, defined: set[str]) -> list[CodeNode]:
+    """The part's methods that look members up by reflection (`reflective_methods`), of the
+    classes it is the first to define."""
+    users = [c for c in part.users_of(REFLECTIVE_LOOKUPS) if descriptor(c) not in defined]
+    if not users:
+        return []
+    return list(reflective_methods(CodeIndex([part.tables(data)]), users))
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,9 +383,9 @@ def _facts(
     m = base.manifest
     manifests = [p.manifest for p in parts]
     warnings = [w for p in parts for w in p.warnings] + list(extra_warnings)
-    dex = merge_dex(p.dex for p in parts) if len(parts) > 1 else base.dex
+    dex, tables = combine([d for p in parts for d in p.dex], [f for p in parts for f in p.loaders])
     listing = merge_listings(p.listing for p in parts)
-    code = _code_evidence(m, parts, dex)
+    code = _code_evidence(m, parts, tables)
     return ApkFacts(
         path=identity.path,
         sha256=identity.sha256,
@@ -361,10 +410,10 @@ def _facts(
         queries_providers=_union_sorted(x.queries_providers for x in manifests),
         features=_union_features(x.features for x in manifests),
         dex_files=tuple(name for p in parts for name in p.dex_files),
-        classes=tuple(sorted(dex.classes)),
-        method_refs=_member_refs(dex.method_refs),
-        field_refs=_member_refs(dex.field_refs),
-        strings=tuple(sorted(dex.strings)),
+        classes=dex.classes,
+        method_refs=dex.method_refs,
+        field_refs=dex.field_refs,
+        strings=dex.strings,
         resource_strings=_union_sorted(x.resource_strings for x in manifests),
         native_libs=listing.native_libs,
         assets=listing.assets,
@@ -390,13 +439,17 @@ class _CodeEvidence(NamedTuple):
     reflective: tuple[CodeNode, ...] = ()
 
 
-def _code_evidence(m: ManifestInfo, parts: list[_Part], dex: DexContents) -> _CodeEvidence:
-    """The call graph from the entry points, and the methods doing reflective lookups, read
-    from the DEX files of all parts.  It only adds evidence: a malformed part of the code it
-    reads stops it with a limit noted, never the extraction."""
-    tables = [t for p in parts for t in p.tables]
+def _code_evidence(
+    m: ManifestInfo, parts: list[_Part], tables: tuple[DexTables, ...]
+) -> _CodeEvidence:
+    """The call graph from the entry points, read from the DEX files of all parts, and the
+    methods doing reflective lookups (read with each part).  It only adds evidence: a
+    malformed part of the code it reads stops it with a limit noted, never the extraction."""
+    reflective = sorted((n for p in parts for n in p.reflective), key=_class_then_method)
+    found = tuple(reflective[:MAX_REFLECTIVE])
+    noted = tuple(limit for p in parts for limit in p.code_limits)
     if not tables:
-        return _CodeEvidence()
+        return _CodeEvidence(limits=noted, reflective=found)
     try:
         index = CodeIndex(tables)
         components = [(c.kind, c.name, c.meta_data) for p in parts for c in p.manifest.components]
@@ -408,20 +461,15 @@ def _code_evidence(m: ManifestInfo, parts: list[_Part], dex: DexContents) -> _Co
             m.launcher_activity,
         )
         graph = build_code_graph(index, entries)
-        reflecting = {
-            caller
-            for ref, callers in dex.method_refs.items()
-            if callers and ref.startswith(REFLECTIVE_LOOKUPS)
-            for caller in callers
-        }
-        reflective = reflective_methods(index, reflecting)
     except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
-        return _CodeEvidence(limits=(_one_line(f"call graph not built: {describe(exc)}"),))
-    return _CodeEvidence(graph.entries, graph.nodes, graph.limits, reflective)
+        reason = _one_line(f"call graph not built: {describe(exc)}")
+        return _CodeEvidence(limits=(reason, *noted), reflective=found)
+    return _CodeEvidence(graph.entries, graph.nodes, graph.limits + noted, found)
 
 
-def _member_refs(refs: Mapping[str, frozenset[str]]) -> tuple[MemberRef, ...]:
-    return tuple(MemberRef(ref, tuple(sorted(refs[ref]))) for ref in sorted(refs))
+def _class_then_method(node: CodeNode) -> tuple[str, str]:
+    """The order reflective_methods gives: by dotted class name, then by method."""
+    return node.method[1 : node.method.find(";")].replace("/", "."), node.method
 
 
 def _union_sorted(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:

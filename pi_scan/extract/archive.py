@@ -31,6 +31,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import BinaryIO
 
 from pi_scan.errors import ApkAnalysisError
@@ -196,6 +197,18 @@ class Archive:
 
     def read(self, name: str) -> bytes:
         """One entry's bytes, after the zip-bomb guard; inflation stops at the declared size."""
+        data = self._inflate_entry(name)
+        self.budget.charge(name, len(data))
+        if zlib.crc32(data) != self.entries[name].crc:
+            self._flag(f"crc_mismatch:{name}")
+        return data
+
+    def reread(self, name: str) -> bytes:
+        """An entry `read` before, again: the budget was charged and the CRC checked then
+        (the DEX reader drops a DEX's bytes and reads them again to decode code)."""
+        return self._inflate_entry(name)
+
+    def _inflate_entry(self, name: str) -> bytes:
         entry = self.entries[name]
         check_entry(entry)
         local = self._local(entry)
@@ -204,11 +217,7 @@ class Archive:
         raw = self._source.read_at(local.data_offset, entry.compressed_size)
         if len(raw) < entry.compressed_size:
             raise ApkAnalysisError(f"{name}: entry data runs past the end of the file")
-        data = self._decompress(entry, raw)
-        self.budget.charge(name, len(data))
-        if zlib.crc32(data) != entry.crc:
-            self._flag(f"crc_mismatch:{name}")
-        return data
+        return self._decompress(entry, raw)
 
     # --- end of central directory -----------------------------------------------------------
 
@@ -432,12 +441,26 @@ def _stored(entry: Entry, raw: bytes) -> bytes:
     return raw[: entry.size]
 
 
+def _inflater() -> ModuleType:
+    """ISA-L's zlib-compatible inflater (the `isal` wheel: about twice as fast as zlib on DEX
+    files, a quarter of a big app's extraction time); zlib where it is not installed."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib
+    return isal_zlib
+
+
+_INFLATER = _inflater()
+_INFLATE_ERRORS = (zlib.error, _INFLATER.error)
+
+
 def _inflate(entry: Entry, raw: bytes) -> bytes:
     """Raw deflate, never producing more than one byte past the declared size."""
-    inflater = zlib.decompressobj(-15)
+    inflater = _INFLATER.decompressobj(-15)
     try:
-        data = inflater.decompress(raw, entry.size + 1)
-    except zlib.error as exc:
+        data: bytes = inflater.decompress(raw, entry.size + 1)
+    except _INFLATE_ERRORS as exc:
         raise ApkAnalysisError(
             f"{entry.name}: unreadable zip entry ({describe(exc)})"
             + (" (encrypted?)" if entry.flags & _FLAG_ENCRYPTED else "")

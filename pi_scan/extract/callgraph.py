@@ -69,9 +69,7 @@ from pi_scan.extract.dex import (
     DexFormatError,
     DexTables,
     _byte_class,
-    _parse_header,
     _payload_end,
-    _table,
     _uleb,
 )
 from pi_scan.model import CodeEdge, CodeEntry, CodeNode
@@ -91,7 +89,6 @@ DEFAULT_BUDGET = 20_000
 MAX_DISPATCH = 32  # targets of one call site by dispatch (the first found, deterministic)
 MAX_REFLECTIVE = 5_000  # methods with reflective lookups kept per app
 
-NO_INDEX = 0xFFFFFFFF
 OBJECT = "Ljava/lang/Object;"
 TIERS = {"application": 0, "provider": 0, "startup": 0, "receiver": 1, "launcher": 2}
 STARTUP_PROVIDER = "androidx.startup.InitializationProvider"
@@ -256,7 +253,7 @@ _CODE = _code_pattern()
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Class:
     dex: int
     super: str | None
@@ -279,28 +276,10 @@ class CodeIndex:
         self._ancestors: dict[str, frozenset[str]] = {}
 
     def _index(self, dex: int, table: DexTables) -> None:
-        data, types = table.data, table.types
-        header = _parse_header(data)
-        words = _table(data, header, "class_defs", 32)
-        class_idx, super_idx, iface_offs, data_offs = (
-            words[0::8],
-            words[2::8],
-            words[3::8],
-            words[6::8],
-        )
-        limit = len(types)
-        if any(i >= limit for i in class_idx) or any(
-            i >= limit and i != NO_INDEX for i in super_idx
-        ):
-            raise DexFormatError("class_defs type index out of range")
-        offsets = sorted(set(iface_offs) - {0})
-        lists = dict(zip(offsets, _interface_lists(data, offsets, types), strict=True))
-        lists[0] = ()
-        for cls, sup, ifaces, off in zip(class_idx, super_idx, iface_offs, data_offs, strict=True):
-            desc = types[cls]
-            if desc not in self.classes:
-                parent = types[sup] if sup != NO_INDEX else None
-                self.classes[desc] = _Class(dex, parent, lists[ifaces], off)
+        classes = self.classes
+        for desc, parent, interfaces, data_off in table.class_defs:
+            if desc not in classes:
+                classes[desc] = _Class(dex, parent, interfaces, data_off)
 
     def __contains__(self, desc: object) -> bool:
         return desc in self.classes
@@ -455,26 +434,6 @@ class CodeIndex:
         if found is None or not found[1]:
             return _Code()
         return _decode(self.tables[self.classes[desc].dex], found[1])
-
-
-def _interface_lists(data: bytes, offsets: list[int], types: list[str]) -> list[tuple[str, ...]]:
-    """The type_lists at offsets (class interfaces) as tuples of descriptors."""
-    out = []
-    for offset in offsets:
-        if offset + 4 > len(data):
-            raise DexFormatError(f"interfaces type_list at 0x{offset:x} outside the file")
-        (size,) = _U32.unpack_from(data, offset)
-        end = offset + 4 + 2 * size
-        if end > len(data):
-            raise DexFormatError(f"interfaces type_list at 0x{offset:x} overruns the file")
-        items = []
-        for pos in range(offset + 4, end, 2):
-            index = data[pos] | data[pos + 1] << 8
-            if index >= len(types):
-                raise DexFormatError(f"interfaces type index {index} out of range")
-            items.append(types[index])
-        out.append(tuple(items))
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,40 +1,46 @@
-"""A focused, fast reader of Dalvik executables (DEX) in pure Python.
+"""A focused, fast reader of Dalvik executables (DEX).
 
 It reads only the facts pi-scan's rules need: the classes a DEX defines, every method and
 field it references (in smali form) with the defining classes whose code invokes or accesses
 each one, and every string of its string table.  Nothing else of the DEX object model is
-built: it is about four times faster and smaller than androguard's ``DEX`` object model,
-which does not even attribute call sites (benchmarks/README.md).
+built: it is several times faster and smaller than androguard's ``DEX`` object model, which
+does not even attribute call sites (benchmarks/README.md).
 
 Format notes (https://source.android.com/docs/core/runtime/dex-format):
 
 * Tables are fixed-size records at offsets given by the header.  Each table is checked
   against the file size *before* anything proportional to its count is allocated, then read
-  in one go with :mod:`array`.
-* Speed comes from doing per-item work in C: :mod:`re`, ``bytes`` methods, and
-  ``map``/``itertools`` chains over builtins.  Python bytecode runs per class or per ref
-  only where unavoidable, and per instruction never.
+  in one go with :mod:`array` or numpy.
+* Speed comes from doing per-item work in C: numpy for everything that is arithmetic on
+  arrays (ULEB128 decoding, caller attribution, merging files), :mod:`re` and ``bytes``
+  methods for the rest.  Python bytecode runs per class or per ref only where unavoidable,
+  and per instruction never.
 * Instructions are 16-bit code units.  One compiled pattern (``_INSTRUCTIONS``) walks them:
   an alternation of opcode byte classes, each followed by the exact byte length of its
   instruction format, consumes uninteresting instructions in bulk, and captures a 4-byte
   record (opcode, A, 16-bit index) of each invoke and field-access instruction (the index
   operand is always at byte 2).  What follows the loop always matches where it stops, so
   the engine never backtracks into a misaligned decoding.  ``map(findall)`` runs it over
-  every method's instructions; the records of all methods are joined with a class mark
-  after each class, and splitting at the marks gives each class's records, whose opcode
-  bytes (``[::4]``, translated to masks) select method and field indices with ``compress``.
+  every method's instructions; the records of all methods become one numpy array, with the
+  class of each record from the record counts.
 * A payload pseudo-instruction (``nop`` with high byte 1, 2 or 3: packed-switch,
   sparse-switch and fill-array-data tables) has a size the pattern cannot know; it is
-  captured as a record with opcode 0, and a class that has one is walked again method by
-  method, skipping each payload by its size (``_records_past_payloads``).
-* ``class_data_item`` lists each class's methods as ULEB128 triples; one ``findall`` splits
-  the whole class_data section into ULEB128 tokens (at most 5 bytes each).
+  captured as a record with opcode 0, and a method that has one is walked again, skipping
+  each payload by its size (``_records_past_payloads``).
+* ``class_data_item`` lists each class's methods as ULEB128 triples; the whole class_data
+  section is decoded at once (a token ends at each byte below 0x80).
 * Strings are MUTF-8 (NUL written C0 80, supplementary characters as two 3-byte surrogates).
   All of a DEX's strings are decoded by one call of the C UTF-8 codec (surrogates passed
   through, then pairs combined through UTF-16); a lone surrogate and any invalid sequence
   become U+FFFD, so that every string can be printed and encoded.
 * Anything that does not fit the usual layout (strings or class data not stored back to
-  back, a big-endian host) takes a slower per-item path that reads the same facts.
+  back) takes a slower per-item path that reads the same facts.
+
+Reading an app is two steps: `read_dex_part` reads each DEX file on its own (its tables in
+the file's order), then `combine` unites the parts into the app's sorted facts
+(`DexContents`, with the refs in a `RefTable`) and gives each part a `DexTables` whose tables
+are views on the united ones, for a reader of code (`pi_scan.extract.callgraph`).  A part's
+bytes are not kept: a `DexTables` reads them again when code is decoded.
 """
 
 from __future__ import annotations
@@ -45,16 +51,35 @@ import re
 import struct
 import sys
 from array import array
-from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, contains, getitem, gt, itemgetter, methodcaller, not_, sub
-from typing import TypeAlias, cast
+from itertools import chain, compress, pairwise, repeat
+from operator import add, contains, itemgetter
+from typing import TypeAlias, overload
 
-__all__ = ["DexContents", "DexFormatError", "DexTables", "merge_dex", "read_dex", "read_dex_tables"]
+import numpy as np
+import numpy.typing as npt
+
+from pi_scan.model import RefTable
+
+__all__ = [
+    "ClassDef",
+    "DexContents",
+    "DexFormatError",
+    "DexPart",
+    "DexTables",
+    "combine",
+    "read_dex",
+    "read_dex_files",
+    "read_dex_part",
+    "read_dex_tables",
+]
+
+Int64s: TypeAlias = npt.NDArray[np.int64]
+# One class_def: descriptor, superclass (None for java.lang.Object), interfaces, class_data_off
+ClassDef: TypeAlias = tuple[str, "str | None", tuple[str, ...], int]
 
 
 class DexFormatError(ValueError):
@@ -63,25 +88,105 @@ class DexFormatError(ValueError):
 
 @dataclass(frozen=True)
 class DexContents:
-    """What one DEX file (or the union of an APK's DEX files) defines and references."""
+    """What the DEX files of an app define and reference, sorted and without duplicates."""
 
-    classes: frozenset[str]
-    method_refs: Mapping[str, frozenset[str]]
-    field_refs: Mapping[str, frozenset[str]]
-    strings: frozenset[str]
+    classes: tuple[str, ...]  # dotted names
+    method_refs: RefTable
+    field_refs: RefTable
+    strings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class DexTables:
-    """The tables `read_dex` decodes on its way and then drops, kept for a reader of code
-    (`pi_scan.extract.callgraph`): the bytes, and the string, type, method and field tables
-    by index (members in smali form, the same string objects as DexContents' keys)."""
+class DexPart:
+    """One DEX file as read: its tables in the file's own order, and which of its classes use
+    which of its refs (`method_uses`, `field_uses`: sorted, unique int64 keys
+    ``class_def row << 32 | ref index``)."""
 
-    data: bytes
+    name: str
     strings: list[str]
-    types: list[str]
-    methods: list[str]
+    types: list[str]  # descriptors
+    type_strings: list[int]  # the string index of each type
+    methods: list[str]  # smali form
     fields: list[str]
+    classes: list[str]  # dotted name of each class_def
+    class_defs: list[ClassDef]
+    method_uses: Int64s = field(repr=False)
+    field_uses: Int64s = field(repr=False)
+
+    def users_of(self, prefixes: tuple[str, ...]) -> list[str]:
+        """Dotted names of the classes whose code invokes a method whose smali reference
+        starts with one of `prefixes`, sorted."""
+        wanted = [i for i, ref in enumerate(self.methods) if ref.startswith(prefixes)]
+        if not wanted or not len(self.method_uses):
+            return []
+        rows = self.method_uses[np.isin(self.method_uses & _LOW32, wanted)] >> 32
+        return sorted({self.classes[row] for row in _unique(rows).tolist()})
+
+    def tables(self, data: bytes) -> DexTables:
+        """The part's own tables, with its bytes (to read its code before `combine`)."""
+        return DexTables(
+            lambda: data,
+            self.strings,
+            self.types,
+            self.methods,
+            self.fields,
+            self.class_defs,
+        )
+
+
+class DexTables:
+    """One DEX file's tables for a reader of code (`pi_scan.extract.callgraph`): its bytes,
+    read when first needed, and its string, type, method and field tables by index (members
+    in smali form, type and class descriptors as written)."""
+
+    def __init__(
+        self,
+        load: Callable[[], bytes],
+        strings: Sequence[str],
+        types: Sequence[str],
+        methods: Sequence[str],
+        fields: Sequence[str],
+        class_defs: Sequence[ClassDef],
+    ) -> None:
+        self._load: Callable[[], bytes] | None = load
+        self._data: bytes | None = None
+        self.strings = strings
+        self.types = types
+        self.methods = methods
+        self.fields = fields
+        self.class_defs = class_defs
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            assert self._load is not None
+            self._data = self._load()
+            self._load = None
+        return self._data
+
+
+class _Indexed(Sequence[str]):
+    """A DEX table as a view on the app's merged table: item i is `base[at[i]]`."""
+
+    __slots__ = ("_at", "_base")
+
+    def __init__(self, base: Sequence[str], at: array[int]) -> None:
+        self._base = base
+        self._at = at
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._base[i] for i in self._at[index]]
+        return self._base[self._at[index]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,6 +201,7 @@ _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _LITTLE = sys.byteorder == "little"
 _EMPTY: frozenset[str] = frozenset()
+_NO_INDEX = 0xFFFFFFFF
 _SECTIONS = ("string_ids", "type_ids", "proto_ids", "field_ids", "method_ids", "class_defs")
 
 
@@ -245,12 +351,12 @@ def _decode_joined(joined: bytes, count: int) -> list[str] | None:
 
 
 def _read_strings(data: bytes, header: _Header) -> list[str]:
-    offsets = _table(data, header, "string_ids", 4).tolist()
+    offsets = _table(data, header, "string_ids", 4)
     if not offsets:
         return []
     if max(offsets) >= len(data):
         raise DexFormatError(f"string_data_off 0x{max(offsets):x} outside the file")
-    strings = _strings_in_bulk(data, offsets)
+    strings = _strings_in_bulk(data, np.frombuffer(offsets, np.uint32).astype(np.int64))
     if strings is None:
         chunks = [_string_chunk(data, off) for off in offsets]
         strings = _decode_joined(b"".join(chunks), len(chunks))
@@ -259,36 +365,60 @@ def _read_strings(data: bytes, header: _Header) -> list[str]:
     return strings
 
 
-def _strings_in_bulk(data: bytes, offsets: list[int]) -> list[str] | None:
+_STRINGS_AT_ONCE = 16_384  # strings decoded per codec call (bounds the transient memory)
+
+
+def _strings_in_bulk(data: bytes, offsets: Int64s) -> list[str] | None:
     """All strings, when their string_data_items are stored back to back in id order.
 
-    The checks, all in C: offsets ascend; the byte before each next item is a NUL; and the
-    region holds no other NUL than those and the ULEB128 0 of empty strings.  So each item
-    is its ULEB128, its bytes and one NUL.  Each ULEB128 that is not one ASCII byte is then
-    replaced by b"\\x01", the region decoded at once, split at the NULs, and the first
-    character of each part (the ULEB128) cut off.  None for any other layout.
+    The checks, all in C: offsets ascend, and the byte before each next item (and after the
+    last) is a NUL, so each item is its ULEB128 length, its bytes and one NUL.  The ULEB128
+    bytes are cut out, and the rest is decoded a few thousand strings at a time and split at
+    the NULs; a NUL inside a string's bytes gives one part too many, so `_decode_joined`
+    refuses.  None for any other layout.
     """
-    if offsets != sorted(offsets):
+    count = len(offsets)
+    if count > 1 and bool((offsets[1:] <= offsets[:-1]).any()):
         return None
-    count, first = len(offsets), offsets[0]
-    end = data.find(b"\x00", _uleb(data, offsets[-1])[1]) + 1
+    first = int(offsets[0])
+    end = data.find(b"\x00", _uleb(data, int(offsets[-1]))[1]) + 1
     if end <= 0:
         return None
-    ends = offsets[1:]
-    ends.append(end)
-    if bytes(map(data.__getitem__, map(sub, ends, repeat(1)))) != bytes(count):
+    region = np.frombuffer(data, np.uint8, end - first, first)
+    starts = offsets - first
+    if bool(region[starts[1:] - 1].any()):  # each item ends right before the next
         return None
-    lead = bytes(map(data.__getitem__, offsets))
-    if data.count(b"\x00", first, end) != count + lead.count(0):
+    lengths = _uleb_lengths(region, starts)
+    if lengths is None:
         return None
-    pieces: list[bytes] = []
-    pos = first
-    for index in compress(range(count), lead.translate(_NOT_ONE_ASCII_BYTE)):
-        pieces += (data[pos : offsets[index]], b"\x01")
-        pos = _uleb(data, offsets[index])[1]
-    pieces.append(data[pos:end])
-    parts = _decode_joined(b"".join(pieces), count)
-    return None if parts is None else list(map(itemgetter(_FROM_SECOND), parts))
+    strings: list[str] = []
+    for a in range(0, count, _STRINGS_AT_ONCE):
+        b = min(a + _STRINGS_AT_ONCE, count)
+        low, high = int(starts[a]), int(starts[b]) if b < count else len(region)
+        keep = np.ones(high - low, np.bool_)
+        at, size = starts[a:b] - low, lengths[a:b]
+        for k in range(int(size.max())):
+            keep[at[size > k] + k] = False
+        decoded = _decode_joined(region[low:high][keep].tobytes(), b - a)
+        if decoded is None:
+            return None
+        strings += decoded
+    return strings
+
+
+def _uleb_lengths(region: npt.NDArray[np.uint8], starts: Int64s) -> Int64s | None:
+    """The byte length (1 to 5) of the ULEB128 at each start; None if one runs past the
+    region or is longer than 5 bytes."""
+    lengths = np.ones(len(starts), np.int64)
+    longer = np.arange(len(starts))
+    for k in range(5):
+        longer = longer[region[starts[longer] + k] >= 0x80]  # a continuation byte at k
+        if not len(longer):
+            return lengths
+        if k == 4 or int(starts[longer[-1]]) + k + 1 >= len(region):
+            return None
+        lengths[longer] += 1
+    return None
 
 
 def _string_chunk(data: bytes, offset: int) -> bytes:
@@ -303,12 +433,6 @@ def _string_chunk(data: bytes, offset: int) -> bytes:
 # --------------------------------------------------------------------------------------------
 # Types, prototypes, member references
 # --------------------------------------------------------------------------------------------
-
-
-def _read_types(data: bytes, header: _Header, strings: list[str]) -> list[str]:
-    descriptor_idx = _table(data, header, "type_ids", 4)
-    _check_indices("type_ids descriptor string", descriptor_idx, len(strings))
-    return list(map(strings.__getitem__, descriptor_idx))
 
 
 def _type_lists(data: bytes, offsets: list[int], types: list[str]) -> list[str]:
@@ -477,14 +601,9 @@ def _records_past_payloads(data: bytes, ranges: Iterable[tuple[int, int]]) -> li
 # --------------------------------------------------------------------------------------------
 
 _ULEB = rb"(?:[\x80-\xff]{0,4}[\x00-\x7f])"
-# One ULEB128 per match, and a match at every position (5+ continuation bytes make a bad
-# token of 5), so that findall splits a byte range into consecutive tokens.
-_ULEB_TOKEN = re.compile(_ULEB + rb"|[\x80-\xff]{1,5}", re.DOTALL)
 _CLASS_DATA_HEADER = re.compile(rb"(%s)(%s)(%s)(%s)" % ((_ULEB,) * 4), re.DOTALL)
 _ENCODED_METHOD = re.compile(rb"%s%s(%s)" % ((_ULEB,) * 3), re.DOTALL)
 _ULEB_RUNS = {n: re.compile(rb"%s{%d}" % (_ULEB, n), re.DOTALL) for n in (64, 32, 16, 8, 4, 2, 1)}
-_SMALL_ULEB = {bytes([value]): value for value in range(0x80)}
-_ZERO = b"\x00"
 _TYPE_CLASS_DATA_ITEM = 0x2000
 _from_le = partial(int.from_bytes, byteorder="little")
 
@@ -538,63 +657,73 @@ def _class_data_section(data: bytes, header: _Header) -> tuple[int, int, int] | 
     return None
 
 
-def _code_tokens_in_bulk(data: bytes, header: _Header) -> dict[int, list[bytes]]:
-    """code_off tokens of every class_data_item, keyed by the item's offset.
+def _class_data_tokens(data: bytes, header: _Header) -> tuple[list[int], Int64s] | None:
+    """Every ULEB128 of the class_data_item section: (values, offsets), decoded at once.
 
-    Writers store the items back to back: one findall splits the whole section into ULEB128
-    tokens, and a walk over the member counts finds the items.  An item not found here (an
-    unusual layout) is read on its own by _code_offsets.
+    A token ends at each byte below 0x80.  None if there is no such section or a token is
+    longer than 5 bytes (malformed: each item is then read on its own, which says where).
     """
     section = _class_data_section(data, header)
-    if section is None:
-        return {}
-    start, end, count = section
-    tokens = _ULEB_TOKEN.findall(data, start, end)
-    positions = list(accumulate(map(len, tokens), initial=start))
-    found: dict[int, list[bytes]] = {}
-    small, pos, total = _SMALL_ULEB, 0, len(tokens)
-    for _ in range(count):
-        if pos + 4 > total:
+    if section is None or section[1] <= section[0]:
+        return None
+    start, end, _ = section
+    region = np.frombuffer(data, np.uint8, end - start, start)
+    last = np.flatnonzero(region < 0x80)
+    if not len(last):
+        return None
+    first = np.empty_like(last)
+    first[0] = 0
+    first[1:] = last[:-1] + 1
+    length = last - first + 1
+    if int(length.max()) > 5:
+        return None
+    values = (region[first] & 0x7F).astype(np.int64)
+    for k in range(1, 5):
+        longer = np.flatnonzero(length > k)
+        if not len(longer):
             break
-        head = tokens[pos : pos + 4]
-        small_counts = list(map(small.get, head))
-        counts = _uleb_values(head) if None in small_counts else cast(list[int], small_counts)
-        static_fields, instance_fields, direct, virtual = counts
-        methods = pos + 4 + 2 * (static_fields + instance_fields)
-        after = methods + 3 * (direct + virtual)
-        if after > total:
-            break
-        found[positions[pos]] = tokens[methods + 2 : after : 3]
-        pos = after
-    return found
+        values[longer] |= (region[first[longer] + k] & 0x7F).astype(np.int64) << (7 * k)
+    values &= 0xFFFFFFFF
+    return values.tolist(), first + start
 
 
-def _class_code(data: bytes, header: _Header, data_offs: Iterable[int]) -> list[list[int]]:
+def _class_code(data: bytes, data_offs: Sequence[int], header: _Header) -> list[list[int]]:
     """Per class_def, the code_off of each of its methods that has code (abstract and
-    native methods have code_off 0)."""
-    bulk = _code_tokens_in_bulk(data, header)
-    tokens = [bulk.get(offset, None) if offset else [] for offset in data_offs]
-    nonzero = filter(_ZERO.__ne__, chain.from_iterable(filter(None, tokens)))
-    values = iter(_uleb_values(nonzero))
-    return [
-        [o for o in _code_offsets(data, offset) if o]
-        if found is None
-        else list(islice(values, len(found) - found.count(_ZERO)))
-        for offset, found in zip(data_offs, tokens, strict=True)
-    ]
+    native methods have code_off 0).
+
+    Writers store the class_data_items back to back, so the section is decoded at once and
+    each class's counts and code offsets are read from the values; an item that is not
+    found there (an unusual layout) is read on its own by _code_offsets.
+    """
+    tokens = _class_data_tokens(data, header)
+    values, positions = tokens if tokens is not None else ([], np.empty(0, np.int64))
+    offs = np.asarray(data_offs, np.int64)
+    at = np.minimum(np.searchsorted(positions, offs), max(len(positions) - 1, 0))
+    found = (positions[at] == offs).tolist() if len(positions) else [False] * len(offs)
+    total = len(values)
+    out: list[list[int]] = []
+    for offset, index, ok in zip(data_offs, at.tolist(), found, strict=True):
+        if not offset:
+            out.append([])
+            continue
+        if ok and index + 4 <= total:
+            static_fields, instance_fields, direct, virtual = values[index : index + 4]
+            methods = index + 4 + 2 * (static_fields + instance_fields)
+            after = methods + 3 * (direct + virtual)
+            if after <= total:
+                out.append(list(filter(None, values[methods + 2 : after : 3])))
+                continue
+        out.append(list(filter(None, _code_offsets(data, offset))))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
 # Code: which refs each class uses
 # --------------------------------------------------------------------------------------------
 
-_Usage: TypeAlias = list[tuple[str, set[int], set[int]]]  # class, methods used, fields used
-_IndexSets: TypeAlias = list[tuple[str, set[int]]]  # class name, distinct ref indices
-_u16s = partial(array, "H")
-_EVERY_4TH = slice(None, None, 4)
-_ODD_WORDS = slice(1, None, 2)
-_method_mask = methodcaller("translate", _IS_METHOD)
-_field_mask = methodcaller("translate", _IS_FIELD)
+_METHOD_OP = np.frombuffer(_IS_METHOD, np.uint8).astype(np.bool_)
+_FIELD_OP = np.frombuffer(_IS_FIELD, np.uint8).astype(np.bool_)
+_LOW32 = 0xFFFFFFFF
 
 
 def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[list[int], list[int]]:
@@ -607,130 +736,195 @@ def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[list[int], list[in
     starts = list(map(add, code_offs, repeat(16)))
     ends = list(map(add, starts, map(add, units, units)))  # 2 bytes a unit
     if max(ends, default=0) > size:
-        offset = code_offs[list(map(gt, ends, repeat(size))).index(True)]
+        offset = code_offs[[end > size for end in ends].index(True)]
         raise DexFormatError(f"code_item at 0x{offset:x} overruns the file")
     return starts, ends
 
 
-def _class_usage(data: bytes, header: _Header, types: list[str]) -> tuple[list[str], _Usage]:
-    """Defined class names, and per class with code: (name, methods invoked, fields used)."""
+def _uses(
+    data: bytes, class_code: list[list[int]], limits: tuple[int, int], names: list[str]
+) -> tuple[Int64s, Int64s]:
+    """(method uses, field uses): unique ``class_def row << 32 | ref index`` keys of every
+    invoke and field access in the classes' code (see the module docstring)."""
+    rows = [row for row, code in enumerate(class_code) if code]
+    code_offs = list(chain.from_iterable(class_code))
+    starts, ends = _insns_ranges(data, code_offs)
+    records = list(map(b"".join, map(_INSTRUCTIONS.findall, repeat(data), starts, ends)))
+    counts = np.fromiter(map(len, records), np.int64, len(records)) // 4
+    blob = b"".join(records)
+    opcodes = np.frombuffer(blob, np.uint8)[0::4]
+    payloads = np.flatnonzero(opcodes == 0)
+    if len(payloads):  # walk the methods that have a payload again, past their payloads
+        method_ends = np.cumsum(counts)
+        for j in _unique(np.searchsorted(method_ends, payloads, "right")).tolist():
+            records[j] = b"".join(_records_past_payloads(data, ((starts[j], ends[j]),)))
+        counts = np.fromiter(map(len, records), np.int64, len(records)) // 4
+        blob = b"".join(records)
+    cells = np.frombuffer(blob, np.uint8).reshape(-1, 4)
+    per_class = [len(class_code[row]) for row in rows]
+    owner = np.repeat(np.repeat(np.asarray(rows, np.int64), per_class), counts)
+    index = cells[:, 2].astype(np.int64) | cells[:, 3].astype(np.int64) << 8
+    out = []
+    for wanted, limit, what in zip(
+        (_METHOD_OP, _FIELD_OP), limits, ("method", "field"), strict=True
+    ):
+        chosen = wanted[cells[:, 0]]
+        keys = _unique(owner[chosen] << 32 | index[chosen])
+        if len(keys) and int((keys & _LOW32).max()) >= limit:
+            bad = int(np.flatnonzero((keys & _LOW32) >= limit)[0])
+            user, top = names[int(keys[bad] >> 32)], int(keys[bad] & _LOW32)
+            raise DexFormatError(f"{user} uses {what} index {top} of {limit}")
+        out.append(keys)
+    return out[0], out[1]
+
+
+def _unique(values: Int64s) -> Int64s:
+    """The distinct values, sorted (np.unique hashes, which is slower here than sorting)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    distinct = np.empty(len(values), np.bool_)
+    distinct[0] = True
+    np.not_equal(values[1:], values[:-1], out=distinct[1:])
+    return values[distinct]
+
+
+def _class_defs(data: bytes, header: _Header, types: list[str]) -> tuple[list[ClassDef], list[int]]:
+    """Each class_def as (descriptor, superclass, interfaces, class_data_off), and the
+    class_data_off of each."""
     words = _table(data, header, "class_defs", 32)
-    class_idx, data_offs = words[0::8], words[6::8]
-    _check_indices("class_defs class", class_idx, len(types))
-    names = [_dotted(types[i]) for i in class_idx]
+    class_idx, super_idx, iface_offs, data_offs = words[0::8], words[2::8], words[3::8], words[6::8]
+    limit = len(types)
+    _check_indices("class_defs class", class_idx, limit)
+    _check_indices("class_defs superclass", (i for i in super_idx if i != _NO_INDEX), limit)
     if max(data_offs, default=0) >= len(data):
         raise DexFormatError(f"class_data_off 0x{max(data_offs):x} outside the file")
-    class_code = _class_code(data, header, data_offs)
-    with_code = [(name, code) for name, code in zip(names, class_code, strict=True) if code]
-    usage = _usage_in_bulk(data, with_code) if _LITTLE else None
-    if usage is None:
-        usage = [(name, *_index_sets(data, code_offs)) for name, code_offs in with_code]
-    return names, usage  # indices are checked against the tables by _callers
-
-
-def _usage_in_bulk(data: bytes, with_code: list[tuple[str, list[int]]]) -> _Usage | None:
-    """Scan the code of all classes (see the module docstring), all in C but for payloads.
-
-    None (use the per-class path) if the class marks do not split the records into one
-    part per class, which _CLASS_MARK's choice rules out: a guard, not a code path.
-    """
-    code_offs = list(chain.from_iterable(map(itemgetter(1), with_code)))
-    starts, ends = _insns_ranges(data, code_offs)
-    per_method = list(map(_INSTRUCTIONS.findall, repeat(data), starts, ends))
-    marks = [b""] * len(code_offs)
-    bounds = list(accumulate(map(len, map(itemgetter(1), with_code)), initial=0))
-    for last in bounds[1:]:
-        marks[last - 1] = _CLASS_MARK
-    records = chain.from_iterable(zip(map(b"".join, per_method), marks, strict=True))
-    parts = b"".join(records).split(_CLASS_MARK)
-    if len(parts) != len(with_code) + 1:
-        return None
-    del parts[-1]
-    opcodes = list(map(getitem, parts, repeat(_EVERY_4TH)))
-    for i in compress(range(len(parts)), map(contains, opcodes, repeat(b"\x00"))):
-        parts[i] = _without_payloads(
-            data, per_method, starts, ends, range(bounds[i], bounds[i + 1])
+    offsets = sorted(set(iface_offs) - {0})
+    lists = dict(zip(offsets, _interface_lists(data, offsets, types), strict=True))
+    lists[0] = ()
+    supers = [types[i] if i != _NO_INDEX else None for i in super_idx]
+    defs = list(
+        zip(
+            map(types.__getitem__, class_idx),
+            supers,
+            map(lists.__getitem__, iface_offs),
+            data_offs,
+            strict=True,
         )
-        opcodes[i] = parts[i][::4]
-    indices = list(map(getitem, map(_u16s, parts), repeat(_ODD_WORDS)))
-    methods = map(set, map(compress, indices, map(_method_mask, opcodes)))
-    fields = map(set, map(compress, indices, map(_field_mask, opcodes)))
-    return list(zip(map(itemgetter(0), with_code), methods, fields, strict=True))
+    )
+    return defs, data_offs.tolist()
 
 
-def _without_payloads(
-    data: bytes, per_method: list[list[bytes]], starts: list[int], ends: list[int], which: range
-) -> bytes:
-    """A class's records, its methods that have a payload walked again past the payloads."""
-    records = []
-    for j in which:
-        found = b"".join(per_method[j])
-        if b"\x00" in found[::4]:
-            found = b"".join(_records_past_payloads(data, ((starts[j], ends[j]),)))
-        records.append(found)
-    return b"".join(records)
-
-
-def _index_sets(data: bytes, code_offs: list[int]) -> tuple[set[int], set[int]]:
-    """(distinct method indices, distinct field indices) used by some code_items."""
-    starts, ends = _insns_ranges(data, code_offs)
-    blob = b"".join(_records_past_payloads(data, zip(starts, ends, strict=True)))
-    opcodes, indices = blob[::4], _words(blob, "H")[1::2]
-    methods = set(compress(indices, opcodes.translate(_IS_METHOD)))
-    return methods, set(compress(indices, opcodes.translate(_IS_FIELD)))
+def _interface_lists(data: bytes, offsets: list[int], types: list[str]) -> list[tuple[str, ...]]:
+    """The type_lists at offsets (class interfaces) as tuples of descriptors."""
+    out = []
+    for offset in offsets:
+        if offset + 4 > len(data):
+            raise DexFormatError(f"interfaces type_list at 0x{offset:x} outside the file")
+        (size,) = _U32.unpack_from(data, offset)
+        end = offset + 4 + 2 * size
+        if end > len(data):
+            raise DexFormatError(f"interfaces type_list at 0x{offset:x} overruns the file")
+        indices = _words(data[offset + 4 : end], "H")
+        _check_indices("interfaces type", indices, len(types))
+        out.append(tuple(map(types.__getitem__, indices)))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
-# Caller maps
+# Uniting the DEX files of an app
 # --------------------------------------------------------------------------------------------
 
 
-def _callers(refs: list[str], usage: _IndexSets, what: str) -> dict[str, frozenset[str]]:
-    """Map every ref (smali form) to the names of the classes whose code uses it.
+def _unify(lists: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], list[Int64s]]:
+    """The sorted union of lists, and for each list where each of its items went.
 
-    Inverted in C: users[i].append(name) for every (class, index) pair, by map/deque over
-    list.append.  Caller sets are interned, so the many refs with the same single caller
-    share one frozenset (a frozenset costs ~200 bytes; there are 500k refs in a big app).
+    One stable sort of all items (numpy's timsort on an object array: each DEX's tables are
+    sorted already, and timsort profits from such runs; the order is an int64 array, not
+    half a million int objects), then a comparison of neighbours.
     """
-    users: defaultdict[int, list[str]] = defaultdict(list)
-    indices = chain.from_iterable(map(itemgetter(1), usage))
-    counts = map(len, map(itemgetter(1), usage))
-    callers = chain.from_iterable(map(repeat, map(itemgetter(0), usage), counts))
-    deque(map(list.append, map(users.__getitem__, indices), callers), 0)
-    if max(users, default=-1) >= len(refs):
-        top = max(users)
-        raise DexFormatError(f"{users[top][0]} uses {what} index {top} of {len(refs)}")
-    sets = list(map(frozenset, users.values()))
-    interned: dict[frozenset[str], frozenset[str]] = {}
-    sets = list(map(interned.setdefault, sets, sets))
-    result = dict.fromkeys(refs, _EMPTY)
-    result.update(zip(map(refs.__getitem__, users), sets, strict=True))
-    if len(result) < len(refs):  # duplicated ids (a malformed file): unite their callers
-        values = [_EMPTY] * len(refs)
-        for index, found in zip(users, sets, strict=True):
-            values[index] = found
-        result = {}
-        for ref, found in zip(refs, values, strict=True):
-            result[ref] = result.get(ref, _EMPTY) | found
-    return result
+    count = sum(map(len, lists))
+    items = np.empty(count, dtype=object)
+    items[:] = list(chain.from_iterable(lists))
+    order = np.argsort(items, kind="stable")
+    ordered = items[order]
+    new = np.ones(count, np.bool_)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    where = np.empty(count, np.int64)
+    where[order] = np.cumsum(new) - 1
+    bounds = np.cumsum([0, *map(len, lists)]).tolist()
+    return tuple(ordered[new].tolist()), [where[a:b] for a, b in pairwise(bounds)]
 
 
-def _merge_into(merged: dict[str, frozenset[str]], refs: Mapping[str, frozenset[str]]) -> None:
-    """Add a ref map to merged; a ref in both gets the union of its caller sets.
+def _ref_table(
+    refs: tuple[str, ...],
+    uses: Iterable[tuple[Int64s, Int64s, Int64s]],
+    names: tuple[str, ...],
+) -> RefTable:
+    """A RefTable from each part's uses and its class and ref maps into the merged tables."""
+    keys = [
+        ref_map[local & _LOW32] << 32 | class_map[local >> 32]
+        for local, class_map, ref_map in uses
+        if len(local)
+    ]
+    united = _unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
+    counts = np.bincount(united >> 32, minlength=len(refs))
+    starts = np.zeros(len(refs) + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    callers = (united & _LOW32).astype(np.uint32)
+    return RefTable(refs, _u32(starts), _u32(callers), names)
 
-    In C but for the refs that have callers in both: refs without callers are only added
-    where missing (setdefault), the others are united with what merged has, then stored.
-    """
-    if not merged:
-        merged.update(refs)
-        return
-    keys, values = list(refs), list(refs.values())
-    deque(map(merged.setdefault, compress(keys, map(not_, values)), repeat(_EMPTY)), 0)
-    used, callers = list(compress(keys, values)), list(compress(values, values))
-    known = list(map(merged.get, used))
-    for i in compress(range(len(known)), known):
-        callers[i] = known[i] | callers[i]  # type: ignore[operator]
-    merged.update(zip(used, callers, strict=True))
+
+def _u32(values: npt.NDArray[np.integer]) -> array[int]:
+    return array("I", values.astype(np.uint32).tobytes())
+
+
+def combine(
+    parts: Sequence[DexPart], loaders: Sequence[Callable[[], bytes]] | None = None
+) -> tuple[DexContents, tuple[DexTables, ...]]:
+    """The app's facts from its DEX files (their union, sorted), and for each part its
+    tables as views on the merged ones; `loaders[i]()` gives part i's bytes again when its
+    code is read."""
+    with _gc_paused():
+        classes, class_maps = _unify([p.classes for p in parts])
+        strings, string_maps = _unify([p.strings for p in parts])
+        methods, method_maps = _unify([p.methods for p in parts])
+        fields, field_maps = _unify([p.fields for p in parts])
+        contents = DexContents(
+            classes=classes,
+            method_refs=_ref_table(
+                methods,
+                zip((p.method_uses for p in parts), class_maps, method_maps, strict=True),
+                classes,
+            ),
+            field_refs=_ref_table(
+                fields,
+                zip((p.field_uses for p in parts), class_maps, field_maps, strict=True),
+                classes,
+            ),
+            strings=strings,
+        )
+        tables = []
+        for i, part in enumerate(parts):
+            type_map = string_maps[i][np.asarray(part.type_strings, np.int64)]
+            tables.append(
+                DexTables(
+                    loaders[i] if loaders is not None else _no_bytes(part.name),
+                    _Indexed(strings, _u32(string_maps[i])),
+                    _Indexed(strings, _u32(type_map)),
+                    _Indexed(methods, _u32(method_maps[i])),
+                    _Indexed(fields, _u32(field_maps[i])),
+                    part.class_defs,
+                )
+            )
+        return contents, tuple(tables)
+
+
+def _no_bytes(name: str) -> Callable[[], bytes]:
+    def load() -> bytes:
+        raise DexFormatError(f"{name}: the bytes of this DEX are not at hand")
+
+    return load
 
 
 # --------------------------------------------------------------------------------------------
@@ -738,29 +932,16 @@ def _merge_into(merged: dict[str, frozenset[str]], refs: Mapping[str, frozenset[
 # --------------------------------------------------------------------------------------------
 
 
-def read_dex(data: bytes | memoryview, name: str = "classes.dex") -> DexContents:
+def read_dex_part(data: bytes | memoryview, name: str = "classes.dex") -> DexPart:
     """Read one DEX file.  Raises DexFormatError (naming `name`) on anything malformed.
 
     The cyclic garbage collector is paused meanwhile: the reader makes hundreds of thousands
     of small objects and no cycles, and collections would cost a third of the time.
     """
-    return _read_guarded(data, name, None)
-
-
-def read_dex_tables(
-    data: bytes | memoryview, name: str = "classes.dex"
-) -> tuple[DexContents, DexTables]:
-    """`read_dex`, and the tables it decoded on the way (for reading code later)."""
-    kept: list[DexTables] = []
-    contents = _read_guarded(data, name, kept)
-    return contents, kept[0]
-
-
-def _read_guarded(data: bytes | memoryview, name: str, keep: list[DexTables] | None) -> DexContents:
     raw = data if isinstance(data, bytes) else bytes(data)
     with _gc_paused():
         try:
-            return _read(raw, keep)
+            return _read(raw, name)
         except DexFormatError as exc:
             raise DexFormatError(f"{name}: {exc}") from None
         except (
@@ -776,6 +957,25 @@ def _read_guarded(data: bytes | memoryview, name: str, keep: list[DexTables] | N
             raise DexFormatError(f"{name}: malformed dex ({type(exc).__name__}: {exc})") from exc
 
 
+def read_dex(data: bytes | memoryview, name: str = "classes.dex") -> DexContents:
+    """The facts of one DEX file (`read_dex_part`, then `combine`)."""
+    return read_dex_tables(data, name)[0]
+
+
+def read_dex_files(files: Iterable[tuple[str, bytes]]) -> DexContents:
+    """The facts of several DEX files, (name, bytes) each, as one app's."""
+    return combine([read_dex_part(data, name) for name, data in files])[0]
+
+
+def read_dex_tables(
+    data: bytes | memoryview, name: str = "classes.dex"
+) -> tuple[DexContents, DexTables]:
+    """`read_dex`, and the file's tables for reading its code."""
+    raw = data if isinstance(data, bytes) else bytes(data)
+    contents, tables = combine([read_dex_part(raw, name)], [lambda: raw])
+    return contents, tables[0]
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     enabled = gc.isenabled()
@@ -787,7 +987,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(data: bytes, keep: list[DexTables] | None = None) -> DexContents:
+def _read(data: bytes, name: str) -> DexPart:
     header = _parse_header(data)
     size = header.file_size
     for table in ("link", "data"):
@@ -797,45 +997,25 @@ def _read(data: bytes, keep: list[DexTables] | None = None) -> DexContents:
         _check_section("map", map_off, 4, size)
         _check_section("map", map_off, 4 + 12 * _U32.unpack_from(data, map_off)[0], size)
     strings = _read_strings(data, header)
-    types = _read_types(data, header, strings)
+    type_strings = _table(data, header, "type_ids", 4)
+    _check_indices("type_ids descriptor string", type_strings, len(strings))
+    types = list(map(strings.__getitem__, type_strings))
     protos = _read_protos(data, header, types)
     methods = _member_names(data, header, "method_ids", (types, strings, protos))
     fields = _member_names(data, header, "field_ids", (types, strings, types))
-    names, usage = _class_usage(data, header, types)
-    users = [name for name, _, _ in usage]
-    if keep is not None:
-        keep.append(DexTables(data, strings, types, methods, fields))
-    return DexContents(
-        classes=frozenset(names),
-        method_refs=_callers(
-            methods, list(zip(users, map(itemgetter(1), usage), strict=True)), "method"
-        ),
-        field_refs=_callers(
-            fields, list(zip(users, map(itemgetter(2), usage), strict=True)), "field"
-        ),
-        strings=frozenset(strings),
+    class_defs, data_offs = _class_defs(data, header, types)
+    classes = [_dotted(desc) for desc, _, _, _ in class_defs]
+    class_code = _class_code(data, data_offs, header)
+    method_uses, field_uses = _uses(data, class_code, (len(methods), len(fields)), classes)
+    return DexPart(
+        name,
+        strings,
+        types,
+        type_strings.tolist(),
+        methods,
+        fields,
+        classes,
+        class_defs,
+        method_uses,
+        field_uses,
     )
-
-
-def merge_dex(parts: Iterable[DexContents]) -> DexContents:
-    """The union of several DEX files' contents (classes.dex, classes2.dex, ...).
-
-    The parts are read once, in order: given a generator of read_dex results, each DEX's
-    ref maps can be freed as soon as they are merged.
-    """
-    classes: list[frozenset[str]] = []
-    strings: list[frozenset[str]] = []
-    methods: dict[str, frozenset[str]] = {}
-    fields: dict[str, frozenset[str]] = {}
-    with _gc_paused():
-        for part in parts:
-            classes.append(part.classes)
-            strings.append(part.strings)
-            _merge_into(methods, part.method_refs)
-            _merge_into(fields, part.field_refs)
-        return DexContents(
-            classes=frozenset().union(*classes),
-            method_refs=methods,
-            field_refs=fields,
-            strings=frozenset().union(*strings),
-        )

@@ -19,6 +19,7 @@ from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_cata
 from pi_scan.knowledge.consent import consent_facts
 from pi_scan.knowledge.coverage import coverage_facts
 from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+from pi_scan.model import RefTable
 
 SDKS_FILE = "sdks.json"
 
@@ -133,12 +134,11 @@ def _add_consent_calls(
             )
 
 
-def _called_methods(refs: Iterable[Mapping[str, Any]]) -> set[str]:
+def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
     """ "Lcls;->name(" of every method that some code invokes."""
+    table = RefTable.of(refs)
     out = set()
-    for ref in refs:
-        if ref.get("callers"):
-            text = str(ref["ref"])
-            cut = text.find("(")
-            out.add(text[: cut + 1] if cut >= 0 else text)
+    for text in map(table.refs.__getitem__, table.used()):
+        cut = text.find("(")
+        out.add(text[: cut + 1] if cut >= 0 else text)
     return out

@@ -30,6 +30,7 @@ from typing import Any
 
 from pi_scan.errors import UsageError
 from pi_scan.knowledge.catalog import ApiEntry, PermissionCatalogue
+from pi_scan.model import RefTable
 
 URI_SCHEME = "content://"
 URI_BOUNDARIES = frozenset("/?#")
@@ -101,23 +102,23 @@ class ApiMatcher:
 
     @staticmethod
     def _match_refs(
-        refs: Iterable[Mapping[str, Any]],
+        refs: Iterable[Mapping[str, Any]] | RefTable,
         stop: str,
         index: Mapping[str, list[ApiEntry]],
         hits: dict[str, _Hit],
     ) -> None:
         if not index:
             return
+        table = RefTable.of(refs)
         get = index.get
-        for obj in refs:
-            ref: str = obj["ref"]
+        for i, ref in enumerate(table.refs):
             end = ref.find(stop)
             if end < 0:
                 continue
             entries = get(ref[: end + 1])
             if entries is None:
                 continue
-            callers = obj.get("callers")
+            callers = table.callers(i)
             if not callers:
                 continue
             for entry in entries:

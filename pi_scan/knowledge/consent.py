@@ -50,7 +50,7 @@ from typing import Any
 from pi_scan.knowledge.apis import ApiMatcher
 from pi_scan.knowledge.catalog import ApiEntry
 from pi_scan.knowledge.sdks import SdkCatalogue
-from pi_scan.model import CodeNode
+from pi_scan.model import CodeNode, RefTable
 
 FIRST_PARTY = "first-party"
 TIER_OF = {"application": 0, "provider": 0, "startup": 0, "receiver": 1, "launcher": 2}
@@ -667,11 +667,11 @@ def _set_status(
         for prefix in catalogue.by_id[sid].prefixes
     )
     by_owner: dict[str, str | None] = {}
-    for ref in method_refs if packages else ():
-        text: str = ref.get("ref")
+    table = RefTable.of(method_refs if packages else ())
+    for i, text in enumerate(table.refs):
         if not text.startswith(packages):
             continue
-        callers = ref.get("callers")
+        callers = table.callers(i)
         if not callers:
             continue
         if switches and text.startswith(switches):  # telling it the user's choice is not a start
