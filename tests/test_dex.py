@@ -239,6 +239,17 @@ def test_slow_paths_read_the_same_facts(fast_path: str, monkeypatch: pytest.Monk
     assert slow == fast
 
 
+@pytest.mark.parametrize("tail", [0, 10**9], ids=["all-steps", "all-regex"])
+def test_the_step_walk_and_the_regex_read_the_same(
+    tail: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small files have fewer methods than _TAIL, so the regex alone walks them; here every
+    instruction goes through the numpy step walk, or none does: the same facts."""
+    fast = [read_dex(data, name) for name, data in ALL_DEX]
+    monkeypatch.setattr(dex_module, "_TAIL", tail)
+    assert [read_dex(data, name) for name, data in ALL_DEX] == fast
+
+
 def test_greedy_loop_of_python_3_10_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = [read_dex(data, name) for name, data in ALL_DEX]
     monkeypatch.setattr(dex_module, "_STAR", b"*")
@@ -513,7 +524,11 @@ def test_invoked_method_index_out_of_range_names_the_class() -> None:
     assert "fixture.A uses method index 65535" in message
 
 
-def test_random_bit_flips_never_escape_as_other_errors() -> None:
+@pytest.mark.parametrize("tail", [0, 10**9], ids=["all-steps", "all-regex"])
+def test_random_bit_flips_never_escape_as_other_errors(
+    tail: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dex_module, "_TAIL", tail)
     data = fixture_bytes()
     rng = random.Random(20261129)
     outcomes = {"ok": 0, "error": 0}
@@ -534,3 +549,30 @@ def test_random_bit_flips_never_escape_as_other_errors() -> None:
         assert time.perf_counter() - one < 1.0
     assert time.perf_counter() - start < 20
     assert outcomes["ok"] and outcomes["error"]
+
+
+def test_the_step_walk_and_the_regex_agree_on_damaged_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Flipped bits in the code (truncated instructions, bogus payloads, indices out of
+    range): both walks give the same facts, or both refuse the file."""
+    data = fixture_bytes()
+    class_data = _first_code_off(data)[0]  # flip bits from the class data to the end
+    rng = random.Random(11)
+
+    def outcome(blob: bytes, tail: int) -> object:
+        monkeypatch.setattr(dex_module, "_TAIL", tail)
+        try:
+            return read_dex(blob, "flipped.dex")
+        except DexFormatError as exc:
+            return str(exc)
+
+    agreed = 0
+    for _ in range(150):
+        mutated = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            mutated[rng.randrange(class_data, len(mutated))] ^= 1 << rng.randrange(8)
+        steps, regex = outcome(bytes(mutated), 0), outcome(bytes(mutated), 10**9)
+        assert steps == regex
+        agreed += isinstance(steps, DexContents)
+    assert agreed  # some damaged files are still read

@@ -43,7 +43,6 @@ from pi_scan.extract.callgraph import (
     REFLECTIVE_LOOKUPS,
     CodeIndex,
     build_code_graph,
-    descriptor,
     entry_points,
     reflective_methods,
 )
@@ -258,53 +257,58 @@ class _DexFiles(NamedTuple):
 def _read_dex_files(zf: Archive, names: list[str], prefix: str, defined: set[str]) -> _DexFiles:
     """Read each DEX straight from the zip.  A DEX that cannot be parsed is a warning and the
     others are still read (packers often plant a broken classes.dex next to real code); a
-    DEX glued in front of the zip (Janus) is read first.
+    DEX glued in front of the zip (Janus) comes first.
 
     The methods doing reflective lookups are read here, while a DEX's bytes are at hand;
     the bytes are then dropped (the call graph reads them again if it needs them), so that
-    a big app's DEX files are never all in memory at once."""
-    parts: list[DexPart] = []
-    loaders: list[Callable[[], bytes]] = []
-    reflective: list[CodeNode] = []
-    limits: list[str] = []
-    warnings: list[str] = []
-    loaded: list[str] = []
+    a big app's DEX files are never all in memory at once.  The biggest DEX is read first,
+    while little else is held: reading one needs about three times its size for a moment."""
     janus = prepended_dex(zf)
     blobs: list[tuple[str, bytes | None]] = [(PREPENDED_DEX, janus)] if janus else []
     blobs += [(name, None) for name in names]
-    for name, blob in blobs:
+    sizes = [len(blob) if blob is not None else zf.entry(name).size for name, blob in blobs]
+    read: dict[int, tuple[DexPart, list[CodeNode], str | None]] = {}
+    failed: dict[int, str] = {}
+    for i in sorted(range(len(blobs)), key=sizes.__getitem__, reverse=True):
+        name, blob = blobs[i]
         data = blob if blob is not None else zf.read(name)  # the zip-bomb guard refuses all
-        loaded.append(name)
         try:
             part = read_dex_part(data, name)
         except Exception as exc:  # DexFormatError, or a parser slip on a hostile file
             reason = describe(exc)
-            named = reason if reason.startswith(f"{name}: ") else f"{name}: {reason}"
-            warnings.append(prefix + named)
+            failed[i] = prefix + (reason if reason.startswith(f"{name}: ") else f"{name}: {reason}")
             continue
-        parts.append(part)
-        loaders.append(partial(bytes, data) if blob is not None else partial(zf.reread, name))
         try:
-            reflective += _reflective(part, data, defined)
+            read[i] = part, _reflective(part, data), None
         except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
-            limits.append(
-                _one_line(f"reflective methods of {prefix}{name} not read: {describe(exc)}")
-            )
-        defined.update(desc for desc, _, _, _ in part.class_defs)
+            note = _one_line(f"reflective methods of {prefix}{name} not read: {describe(exc)}")
+            read[i] = part, [], note
+    parts: list[DexPart] = []
+    loaders: list[Callable[[], bytes]] = []
+    reflective: list[CodeNode] = []
+    limits: list[str] = []
+    for i, (name, blob) in enumerate(blobs):
+        if i not in read:
+            continue
+        part, nodes, limit = read[i]
+        parts.append(part)
+        loaders.append(partial(zf.reread, name) if blob is None else partial(bytes, blob))
+        reflective += (n for n in nodes if n.method[: n.method.find(";") + 1] not in defined)
+        limits += [limit] if limit else []
+        defined.update(desc for desc, _, _, _ in part.class_defs)  # the first definition wins
     return _DexFiles(
         tuple(parts),
         tuple(loaders),
         tuple(reflective),
         tuple(limits),
-        tuple(warnings),
-        tuple(loaded),
+        tuple(failed[i] for i in sorted(failed)),
+        tuple(name for name, _ in blobs),
     )
 
 
-def _reflective(part: DexPart, data: bytes, defined: set[str]) -> list[CodeNode]:
-    """The part's methods that look members up by reflection (`reflective_methods`), of the
-    classes it is the first to define."""
-    users = [c for c in part.users_of(REFLECTIVE_LOOKUPS) if descriptor(c) not in defined]
+def _reflective(part: DexPart, data: bytes) -> list[CodeNode]:
+    """The part's methods that look members up by reflection (`reflective_methods`)."""
+    users = part.users_of(REFLECTIVE_LOOKUPS)
     if not users:
         return []
     return list(reflective_methods(CodeIndex([part.tables(data)]), users))

@@ -66,6 +66,7 @@ from pi_scan.extract.dex import (
     _STAR,
     _U32,
     _WIDTHS,
+    ClassDef,
     DexFormatError,
     DexTables,
     _byte_class,
@@ -263,23 +264,48 @@ class _Class:
     implementations: dict[str, str] | None = None  # overridable sig -> method that runs
 
 
+class _Classes(Mapping[str, _Class]):
+    """Class descriptor -> _Class, each made when first looked up: a big app defines 50,000
+    classes and the graph visits a few hundred.  The first definition of a class wins."""
+
+    def __init__(self, tables: Sequence[DexTables]) -> None:
+        self._defs: dict[str, tuple[int, ClassDef]] = {
+            definition[0]: (dex, definition)
+            for dex in reversed(range(len(tables)))
+            for definition in reversed(tables[dex].class_defs)
+        }
+        self._made: dict[str, _Class] = {}
+
+    def __getitem__(self, desc: str) -> _Class:
+        made = self._made.get(desc)
+        if made is None:
+            dex, (_, parent, interfaces, data_off) = self._defs[desc]
+            made = self._made[desc] = _Class(dex, parent, interfaces, data_off)
+        return made
+
+    def __contains__(self, desc: object) -> bool:
+        return desc in self._defs
+
+    def get(self, desc: str, default: None = None) -> _Class | None:  # type: ignore[override]
+        made = self._made.get(desc)
+        return made if made is not None or desc not in self._defs else self[desc]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._defs)
+
+    def __len__(self) -> int:
+        return len(self._defs)
+
+
 class CodeIndex:
     """The classes of all DEX files of an app (the first definition of a class wins), with
     their hierarchy; methods and code are read on demand."""
 
     def __init__(self, tables: Sequence[DexTables]) -> None:
         self.tables = tuple(tables)
-        self.classes: dict[str, _Class] = {}
-        for dex, table in enumerate(self.tables):
-            self._index(dex, table)
+        self.classes = _Classes(self.tables)
         self._children: dict[str, list[str]] | None = None
         self._ancestors: dict[str, frozenset[str]] = {}
-
-    def _index(self, dex: int, table: DexTables) -> None:
-        classes = self.classes
-        for desc, parent, interfaces, data_off in table.class_defs:
-            if desc not in classes:
-                classes[desc] = _Class(dex, parent, interfaces, data_off)
 
     def __contains__(self, desc: object) -> bool:
         return desc in self.classes

@@ -15,18 +15,19 @@ Format notes (https://source.android.com/docs/core/runtime/dex-format):
   arrays (ULEB128 decoding, caller attribution, merging files), :mod:`re` and ``bytes``
   methods for the rest.  Python bytecode runs per class or per ref only where unavoidable,
   and per instruction never.
-* Instructions are 16-bit code units.  One compiled pattern (``_INSTRUCTIONS``) walks them:
-  an alternation of opcode byte classes, each followed by the exact byte length of its
-  instruction format, consumes uninteresting instructions in bulk, and captures a 4-byte
-  record (opcode, A, 16-bit index) of each invoke and field-access instruction (the index
-  operand is always at byte 2).  What follows the loop always matches where it stops, so
-  the engine never backtracks into a misaligned decoding.  ``map(findall)`` runs it over
-  every method's instructions; the records of all methods become one numpy array, with the
-  class of each record from the record counts.
-* A payload pseudo-instruction (``nop`` with high byte 1, 2 or 3: packed-switch,
-  sparse-switch and fill-array-data tables) has a size the pattern cannot know; it is
-  captured as a record with opcode 0, and a method that has one is walked again, skipping
-  each payload by its size (``_records_past_payloads``).
+* Instructions are 16-bit code units; an instruction's length follows from its opcode (the
+  low byte), and the ref index of an invoke or field access is always at byte 2.  All the
+  methods of a DEX are walked together, one instruction of each per numpy step
+  (``_walk``): a table gives each opcode's length and whether to keep it.  A payload
+  pseudo-instruction (``nop`` with high byte 1, 2 or 3: packed-switch, sparse-switch and
+  fill-array-data tables) is skipped by the size in its header.
+* The few longest methods, which would keep that walk going for thousands of steps, are
+  finished by one compiled pattern (``_INSTRUCTIONS``): an alternation of opcode byte
+  classes, each followed by the exact byte length of its instruction format, consumes
+  uninteresting instructions in bulk and captures a 4-byte record (opcode, A, 16-bit
+  index) of each invoke and field access.  What follows the loop always matches where it
+  stops, so the engine never backtracks into a misaligned decoding; payloads stop the
+  pattern and are skipped by their size (``_records_past_payloads``).
 * ``class_data_item`` lists each class's methods as ULEB128 triples; the whole class_data
   section is decoded at once (a token ends at each byte below 0x80).
 * Strings are MUTF-8 (NUL written C0 80, supplementary characters as two 3-byte surrogates).
@@ -55,7 +56,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain, compress, pairwise, repeat
+from itertools import chain, compress, count, pairwise, repeat
 from operator import add, contains, itemgetter
 from typing import TypeAlias, overload
 
@@ -116,7 +117,7 @@ class DexPart:
     def users_of(self, prefixes: tuple[str, ...]) -> list[str]:
         """Dotted names of the classes whose code invokes a method whose smali reference
         starts with one of `prefixes`, sorted."""
-        wanted = [i for i, ref in enumerate(self.methods) if ref.startswith(prefixes)]
+        wanted = list(compress(count(), map(str.startswith, self.methods, repeat(prefixes))))
         if not wanted or not len(self.method_uses):
             return []
         rows = self.method_uses[np.isin(self.method_uses & _LOW32, wanted)] >> 32
@@ -468,7 +469,9 @@ def _member_names(
 ) -> list[str]:
     """field_ids or method_ids in smali form: class "->" name, then the type or the proto.
 
-    parts: the class, name and type-or-proto lists the three columns index.
+    parts: the class, name and type-or-proto lists the three columns index.  Each ref is
+    joined from three pieces: "->" is added to the classes and ":" to the field types once
+    each, not once per ref.
     """
     halves = _table(data, header, table, 8, "H")
     classes, kinds, names = halves[0::4], halves[1::4], _table(data, header, table, 8)[1::2]
@@ -476,22 +479,28 @@ def _member_names(
     _check_indices(f"{table} class", classes, len(owners))
     _check_indices(f"{table} type or proto", kinds, len(signatures))
     _check_indices(f"{table} name", names, len(labels))
-    separator = ":" if table == "field_ids" else ""
+    arrows = _suffixed(owners, classes, "->")
+    ends = _prefixed(signatures, kinds, ":") if table == "field_ids" else signatures
     joined = zip(
-        map(owners.__getitem__, classes),
-        repeat("->"),
+        map(arrows.__getitem__, classes),
         map(labels.__getitem__, names),
-        repeat(separator),
-        map(signatures.__getitem__, kinds),
+        map(ends.__getitem__, kinds),
+        strict=True,
     )
     return list(map("".join, joined))
 
 
-def _dotted(descriptor: str) -> str:
+def _suffixed(items: list[str], used: Iterable[int], suffix: str) -> dict[int, str]:
+    return {i: items[i] + suffix for i in set(used)}
+
+
+def _prefixed(items: list[str], used: Iterable[int], prefix: str) -> dict[int, str]:
+    return {i: prefix + items[i] for i in set(used)}
+
+
+def _dotted(descriptors: Iterable[str]) -> list[str]:
     """'Lcom/example/Foo$1;' -> 'com.example.Foo$1' (other descriptors are kept as they are)."""
-    if descriptor.startswith("L") and descriptor.endswith(";"):
-        return descriptor[1:-1].replace("/", ".")
-    return descriptor
+    return [d[1:-1].replace("/", ".") if d[:1] == "L" and d[-1:] == ";" else d for d in descriptors]
 
 
 # --------------------------------------------------------------------------------------------
@@ -522,9 +531,6 @@ _WIDTHS[1] = tuple(
     and op not in _POLYMORPHIC_OPS
     and all(op not in ops for ops in _WIDTHS.values())
 )
-# Joined after each class's records, then split at.  No run of records can contain it: no
-# record starts with 0xff or 0x05, and a record starting with 0 has 1, 2 or 3 next.
-_CLASS_MARK = b"\x00\x05\xff\xff"
 
 
 # Possessive repetition (Python 3.11+) saves the regex engine its backtracking bookkeeping.
@@ -726,49 +732,107 @@ _FIELD_OP = np.frombuffer(_IS_FIELD, np.uint8).astype(np.bool_)
 _LOW32 = 0xFFFFFFFF
 
 
-def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[list[int], list[int]]:
+def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[Int64s, Int64s]:
     """(starts, ends) byte offsets of the instructions of each code_item."""
     size = len(data)
-    if max(code_offs, default=0) + 16 > size:
-        raise DexFormatError(f"code_item at 0x{max(code_offs):x} outside the file")
-    insns_size = map(_U32.unpack_from, repeat(data), map(add, code_offs, repeat(12)))
-    units = list(map(itemgetter(0), insns_size))
-    starts = list(map(add, code_offs, repeat(16)))
-    ends = list(map(add, starts, map(add, units, units)))  # 2 bytes a unit
-    if max(ends, default=0) > size:
-        offset = code_offs[[end > size for end in ends].index(True)]
+    offsets = np.asarray(code_offs, np.int64)
+    if len(offsets) and int(offsets.max()) + 16 > size:
+        raise DexFormatError(f"code_item at 0x{int(offsets.max()):x} outside the file")
+    units = _u32_at(np.frombuffer(data, np.uint8), offsets + 12)  # insns_size
+    starts = offsets + 16
+    ends = starts + 2 * units  # 2 bytes a unit
+    if len(ends) and int(ends.max()) > size:
+        offset = int(offsets[np.argmax(ends > size)])
         raise DexFormatError(f"code_item at 0x{offset:x} overruns the file")
     return starts, ends
+
+
+def _u32_at(buf: npt.NDArray[np.uint8], at: Int64s) -> Int64s:
+    """The little-endian u32 at each offset."""
+    word = buf[at].astype(np.int64)
+    for k in (1, 2, 3):
+        word |= buf[at + k].astype(np.int64) << (8 * k)
+    return word
+
+
+def _u16_at(buf: npt.NDArray[np.uint8], at: Int64s) -> Int64s:
+    """The little-endian u16 at each offset."""
+    return buf[at].astype(np.int64) | buf[at + 1].astype(np.int64) << 8
+
+
+_BYTES = np.full(256, 2, np.int64)  # the byte length of each opcode's instruction
+for _units, _ops in _WIDTHS.items():
+    _BYTES[list(_ops)] = 2 * _units
+_BYTES[list(_FIELD_OPS)] = 4
+_BYTES[list(_INVOKE_OPS)] = 6
+_BYTES[list(_POLYMORPHIC_OPS)] = 8
+_BYTES[0] = 2  # nop; a payload's length is read from its header
+_WANTED_OP = _METHOD_OP | _FIELD_OP
+_TAIL = 64  # from this few methods still being walked on, the regex walks each one's rest
+
+
+def _walk(
+    data: bytes, starts: Int64s, ends: Int64s
+) -> tuple[Int64s, npt.NDArray[np.uint8], Int64s]:
+    """Every invoke and field access in the code ranges: (range, opcode, ref index) arrays.
+
+    All methods are walked at once, one instruction of each per step: the opcodes at the
+    current positions give the lengths (a table) and which instructions to keep, a payload's
+    length comes from its header, and an instruction that would run past its method's end is
+    skipped one unit at a time.  A few long methods outlast the others by thousands of
+    steps; once fewer than _TAIL remain, the regex walks the rest of each
+    (`_records_past_payloads`, same rules).
+    """
+    buf = np.frombuffer(data, np.uint8)
+    live = (starts < ends).nonzero()[0]
+    pos, end, method = starts[live], ends[live], live
+    methods: list[Int64s] = []
+    opcodes: list[npt.NDArray[np.uint8]] = []
+    indices: list[Int64s] = []
+    while len(pos) > _TAIL:
+        op = buf[pos]
+        width = _BYTES[op]
+        nop = (op == 0).nonzero()[0]
+        if len(nop):
+            high = buf[pos[nop] + 1]
+            for i in nop[(high >= 1) & (high <= 3)].tolist():
+                at = int(pos[i])
+                width[i] = _payload_end(data, at, int(end[i])) - at
+        fits = pos + width <= end
+        take = (fits & _WANTED_OP[op]).nonzero()[0]
+        if len(take):
+            methods.append(method[take])
+            opcodes.append(op[take])
+            indices.append(_u16_at(buf, pos[take] + 2))
+        pos += np.where(fits, width, 2)
+        live = (pos < end).nonzero()[0]
+        if len(live) < len(pos):
+            pos, end, method = pos[live], end[live], method[live]
+    for at, stop, which in zip(pos.tolist(), end.tolist(), method.tolist(), strict=True):
+        cells = np.frombuffer(b"".join(_records_past_payloads(data, ((at, stop),))), np.uint8)
+        methods.append(np.full(len(cells) // 4, which, np.int64))
+        opcodes.append(cells[0::4])
+        indices.append(_u16_at(cells, np.arange(2, len(cells), 4)))
+    if not methods:
+        return np.empty(0, np.int64), np.empty(0, np.uint8), np.empty(0, np.int64)
+    return np.concatenate(methods), np.concatenate(opcodes), np.concatenate(indices)
 
 
 def _uses(
     data: bytes, class_code: list[list[int]], limits: tuple[int, int], names: list[str]
 ) -> tuple[Int64s, Int64s]:
     """(method uses, field uses): unique ``class_def row << 32 | ref index`` keys of every
-    invoke and field access in the classes' code (see the module docstring)."""
+    invoke and field access in the classes' code."""
     rows = [row for row, code in enumerate(class_code) if code]
-    code_offs = list(chain.from_iterable(class_code))
-    starts, ends = _insns_ranges(data, code_offs)
-    records = list(map(b"".join, map(_INSTRUCTIONS.findall, repeat(data), starts, ends)))
-    counts = np.fromiter(map(len, records), np.int64, len(records)) // 4
-    blob = b"".join(records)
-    opcodes = np.frombuffer(blob, np.uint8)[0::4]
-    payloads = np.flatnonzero(opcodes == 0)
-    if len(payloads):  # walk the methods that have a payload again, past their payloads
-        method_ends = np.cumsum(counts)
-        for j in _unique(np.searchsorted(method_ends, payloads, "right")).tolist():
-            records[j] = b"".join(_records_past_payloads(data, ((starts[j], ends[j]),)))
-        counts = np.fromiter(map(len, records), np.int64, len(records)) // 4
-        blob = b"".join(records)
-    cells = np.frombuffer(blob, np.uint8).reshape(-1, 4)
+    starts, ends = _insns_ranges(data, list(chain.from_iterable(class_code)))
+    method, opcodes, index = _walk(data, starts, ends)
     per_class = [len(class_code[row]) for row in rows]
-    owner = np.repeat(np.repeat(np.asarray(rows, np.int64), per_class), counts)
-    index = cells[:, 2].astype(np.int64) | cells[:, 3].astype(np.int64) << 8
+    owner = np.repeat(np.asarray(rows, np.int64), per_class)[method]
     out = []
     for wanted, limit, what in zip(
         (_METHOD_OP, _FIELD_OP), limits, ("method", "field"), strict=True
     ):
-        chosen = wanted[cells[:, 0]]
+        chosen = wanted[opcodes]
         keys = _unique(owner[chosen] << 32 | index[chosen])
         if len(keys) and int((keys & _LOW32).max()) >= limit:
             bad = int(np.flatnonzero((keys & _LOW32) >= limit)[0])
@@ -817,7 +881,7 @@ def _class_defs(data: bytes, header: _Header, types: list[str]) -> tuple[list[Cl
 
 def _interface_lists(data: bytes, offsets: list[int], types: list[str]) -> list[tuple[str, ...]]:
     """The type_lists at offsets (class interfaces) as tuples of descriptors."""
-    out = []
+    lists = []
     for offset in offsets:
         if offset + 4 > len(data):
             raise DexFormatError(f"interfaces type_list at 0x{offset:x} outside the file")
@@ -825,10 +889,9 @@ def _interface_lists(data: bytes, offsets: list[int], types: list[str]) -> list[
         end = offset + 4 + 2 * size
         if end > len(data):
             raise DexFormatError(f"interfaces type_list at 0x{offset:x} overruns the file")
-        indices = _words(data[offset + 4 : end], "H")
-        _check_indices("interfaces type", indices, len(types))
-        out.append(tuple(map(types.__getitem__, indices)))
-    return out
+        lists.append(_words(data[offset + 4 : end], "H"))
+    _check_indices("interfaces type", chain.from_iterable(lists), len(types))
+    return [tuple(map(types.__getitem__, indices)) for indices in lists]
 
 
 # --------------------------------------------------------------------------------------------
@@ -836,47 +899,58 @@ def _interface_lists(data: bytes, offsets: list[int], types: list[str]) -> list[
 # --------------------------------------------------------------------------------------------
 
 
-def _unify(lists: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], list[Int64s]]:
+Maps: TypeAlias = list[npt.NDArray[np.uint32]]  # per part: where each of its items went
+
+
+def _unify(lists: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], Maps]:
     """The sorted union of lists, and for each list where each of its items went.
 
     One stable sort of all items (numpy's timsort on an object array: each DEX's tables are
     sorted already, and timsort profits from such runs; the order is an int64 array, not
-    half a million int objects), then a comparison of neighbours.
+    half a million int objects), then a comparison of neighbours.  Intermediate arrays are
+    dropped as soon as they are used: this runs when a big app's memory use peaks.
     """
     count = sum(map(len, lists))
-    items = np.empty(count, dtype=object)
-    items[:] = list(chain.from_iterable(lists))
+    items = np.fromiter(chain.from_iterable(lists), object, count)
     order = np.argsort(items, kind="stable")
-    ordered = items[order]
+    items = items[order]
     new = np.ones(count, np.bool_)
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    where = np.empty(count, np.int64)
-    where[order] = np.cumsum(new) - 1
+    np.not_equal(items[1:], items[:-1], out=new[1:])
+    united = tuple(items[new])
+    del items
+    where = np.empty(count, np.uint32)
+    where[order] = np.cumsum(new, dtype=np.uint32) - 1
+    del order, new
     bounds = np.cumsum([0, *map(len, lists)]).tolist()
-    return tuple(ordered[new].tolist()), [where[a:b] for a, b in pairwise(bounds)]
+    return united, [where[a:b] for a, b in pairwise(bounds)]
 
 
 def _ref_table(
     refs: tuple[str, ...],
-    uses: Iterable[tuple[Int64s, Int64s, Int64s]],
+    uses: Iterable[Int64s],
+    class_maps: Maps,
+    ref_maps: Maps,
     names: tuple[str, ...],
 ) -> RefTable:
     """A RefTable from each part's uses and its class and ref maps into the merged tables."""
     keys = [
-        ref_map[local & _LOW32] << 32 | class_map[local >> 32]
-        for local, class_map, ref_map in uses
+        ref_map[local & _LOW32].astype(np.int64) << 32 | class_map[local >> 32]
+        for local, class_map, ref_map in zip(uses, class_maps, ref_maps, strict=True)
         if len(local)
     ]
     united = _unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
-    counts = np.bincount(united >> 32, minlength=len(refs))
-    starts = np.zeros(len(refs) + 1, np.int64)
-    np.cumsum(counts, out=starts[1:])
+    del keys
+    starts = np.zeros(len(refs) + 1, np.uint32)
+    np.cumsum(np.bincount(united >> 32, minlength=len(refs)), dtype=np.uint32, out=starts[1:])
     callers = (united & _LOW32).astype(np.uint32)
+    del united
     return RefTable(refs, _u32(starts), _u32(callers), names)
 
 
-def _u32(values: npt.NDArray[np.integer]) -> array[int]:
-    return array("I", values.astype(np.uint32).tobytes())
+def _u32(values: npt.NDArray[np.uint32]) -> array[int]:
+    out = array("I")
+    out.frombytes(np.ascontiguousarray(values, np.uint32).view(np.uint8).data)
+    return out
 
 
 def combine(
@@ -887,23 +961,15 @@ def combine(
     code is read."""
     with _gc_paused():
         classes, class_maps = _unify([p.classes for p in parts])
-        strings, string_maps = _unify([p.strings for p in parts])
         methods, method_maps = _unify([p.methods for p in parts])
-        fields, field_maps = _unify([p.fields for p in parts])
-        contents = DexContents(
-            classes=classes,
-            method_refs=_ref_table(
-                methods,
-                zip((p.method_uses for p in parts), class_maps, method_maps, strict=True),
-                classes,
-            ),
-            field_refs=_ref_table(
-                fields,
-                zip((p.field_uses for p in parts), class_maps, field_maps, strict=True),
-                classes,
-            ),
-            strings=strings,
+        method_refs = _ref_table(
+            methods, (p.method_uses for p in parts), class_maps, method_maps, classes
         )
+        fields, field_maps = _unify([p.fields for p in parts])
+        field_refs = _ref_table(
+            fields, (p.field_uses for p in parts), class_maps, field_maps, classes
+        )
+        strings, string_maps = _unify([p.strings for p in parts])
         tables = []
         for i, part in enumerate(parts):
             type_map = string_maps[i][np.asarray(part.type_strings, np.int64)]
@@ -917,6 +983,7 @@ def combine(
                     part.class_defs,
                 )
             )
+        contents = DexContents(classes, method_refs, field_refs, strings)
         return contents, tuple(tables)
 
 
@@ -1004,7 +1071,7 @@ def _read(data: bytes, name: str) -> DexPart:
     methods = _member_names(data, header, "method_ids", (types, strings, protos))
     fields = _member_names(data, header, "field_ids", (types, strings, types))
     class_defs, data_offs = _class_defs(data, header, types)
-    classes = [_dotted(desc) for desc, _, _, _ in class_defs]
+    classes = _dotted(desc for desc, _, _, _ in class_defs)
     class_code = _class_code(data, data_offs, header)
     method_uses, field_uses = _uses(data, class_code, (len(methods), len(fields)), classes)
     return DexPart(
