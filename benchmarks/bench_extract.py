@@ -28,6 +28,7 @@ import argparse
 import importlib.util
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,26 +148,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{apk} not found: build it with python benchmarks/make_large_apk.py")
         return 2
     dex_py = str(ROOT / "pi_scan" / "extract" / "dex.py")
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, str]] = []
     info: dict[str, Any] = {}
 
     def step(label: str, cmd: list[str], quiet: bool = False, runs: int = args.repeat) -> None:
         results = [run(cmd, subprocess.DEVNULL if quiet else None) for _ in range(runs)]
         wall, code = min(r[0] for r in results), max(r[2] for r in results)
+        middle = statistics.median(r[0] for r in results)
         rss, cpu = max(r[1] for r in results), min(r[4] for r in results)
         if code != 0:
-            rows.append((label, "failed", f"exit {code}", ""))
+            rows.append((label, "failed", "", f"exit {code}", ""))
         else:
-            rows.append((label, f"{wall:.2f}", f"{rss:.0f}", f"{cpu:.2f}"))
+            rows.append((label, f"{wall:.2f}", f"{middle:.2f}", f"{rss:.0f}", f"{cpu:.2f}"))
         out = results[-1][3]
         if out.strip().startswith(b"{"):
             info.update(json.loads(out))
-        print(f"  {label}: {rows[-1][1]} s, {rows[-1][2]} MB", file=sys.stderr)
+        print(f"  {label}: {rows[-1][1]} s, {rows[-1][3]} MB", file=sys.stderr)
 
     step("1 zip: read the DEX bytes only", python(ZIP_ONLY, str(apk)))
     step("2 ours: read_dex_part + combine", python(OURS, str(apk), dex_py))
     if importlib.util.find_spec("pi_scan.__main__") is None:
-        rows.append(("3 pi-scan facts APK", "skipped: pi-scan facts not available", "", ""))
+        rows.append(("3 pi-scan facts APK", "skipped: pi-scan facts not available", "", "", ""))
     else:
         step(
             "3 pi-scan facts APK (all facts)",
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     step("4 androguard DEX (each DEX)", python(ANDROGUARD_DEX, str(apk)))
     if args.skip_analyze:
-        rows.append(("5 androguard AnalyzeAPK", "skipped (--skip-analyze)", "", ""))
+        rows.append(("5 androguard AnalyzeAPK", "skipped (--skip-analyze)", "", "", ""))
     else:
         step("5 androguard AnalyzeAPK", python(ANDROGUARD_APK, str(apk)), runs=1)
     step("6 extract_facts, no code evidence", python(EXTRACT, str(apk), "none"))
@@ -203,9 +205,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{info[f'{mode}_reflective']} reflective methods; {limits}"
             )
     width = max(len(r[0]) for r in rows)
-    print(f"{'step':<{width}}  {'wall s':>8}  {'peak RSS MB':>11}  {'CPU s':>6}")
-    for label, wall, rss, cpu in rows:
-        print(f"{label:<{width}}  {wall:>8}  {rss:>11}  {cpu:>6}")
+    head = f"{'step':<{width}}  {'wall s':>8}  {'median s':>8}  {'peak RSS MB':>11}  {'CPU s':>6}"
+    print(head)
+    for label, wall, middle, rss, cpu in rows:
+        print(f"{label:<{width}}  {wall:>8}  {middle:>8}  {rss:>11}  {cpu:>6}")
     return 0
 
 

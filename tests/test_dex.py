@@ -333,7 +333,7 @@ def _part(classes: list[str], refs: dict[str, frozenset[str]], strings: list[str
     """A DexPart as read_dex_part would give for a file with these facts (no code)."""
     methods = list(refs)
     keys = [
-        classes.index(user) << 32 | index for index, ref in enumerate(methods) for user in refs[ref]
+        classes.index(user) << 16 | index for index, ref in enumerate(methods) for user in refs[ref]
     ]
     return DexPart(
         "part.dex",
@@ -344,8 +344,8 @@ def _part(classes: list[str], refs: dict[str, frozenset[str]], strings: list[str
         [],
         classes,
         [],
-        np.array(sorted(keys), np.int64),
-        np.empty(0, np.int64),
+        np.array(sorted(keys), np.uint32),
+        np.empty(0, np.uint32),
     )
 
 
@@ -380,7 +380,7 @@ def test_combine_equals_a_naive_union_of_random_maps() -> None:
         for part in parts:
             for index, ref in enumerate(part.methods):
                 users = {
-                    part.classes[int(k >> 32)] for k in part.method_uses if k & 0xFFFFFFFF == index
+                    part.classes[int(k >> 16)] for k in part.method_uses if k & 0xFFFF == index
                 }
                 expected[ref] = expected.get(ref, frozenset()) | users
         assert callers(combine(parts)[0].method_refs) == expected

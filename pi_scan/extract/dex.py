@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, count, pairwise, repeat
 from operator import add, contains, itemgetter
-from typing import TypeAlias, overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +79,7 @@ __all__ = [
 ]
 
 Int64s: TypeAlias = npt.NDArray[np.int64]
+UInt32s: TypeAlias = npt.NDArray[np.uint32]
 # One class_def: descriptor, superclass (None for java.lang.Object), interfaces, class_data_off
 ClassDef: TypeAlias = tuple[str, "str | None", tuple[str, ...], int]
 
@@ -100,8 +101,9 @@ class DexContents:
 @dataclass(frozen=True)
 class DexPart:
     """One DEX file as read: its tables in the file's own order, and which of its classes use
-    which of its refs (`method_uses`, `field_uses`: sorted, unique int64 keys
-    ``class_def row << 32 | ref index``)."""
+    which of its refs (`method_uses`, `field_uses`: sorted, unique uint32 keys
+    ``class_def row << 16 | ref index``; code indexes refs with 16 bits, and a DEX has at
+    most 65,536 types, so at most as many classes)."""
 
     name: str
     strings: list[str]
@@ -111,8 +113,8 @@ class DexPart:
     fields: list[str]
     classes: list[str]  # dotted name of each class_def
     class_defs: list[ClassDef]
-    method_uses: Int64s = field(repr=False)
-    field_uses: Int64s = field(repr=False)
+    method_uses: UInt32s = field(repr=False)
+    field_uses: UInt32s = field(repr=False)
 
     def users_of(self, prefixes: tuple[str, ...]) -> list[str]:
         """Dotted names of the classes whose code invokes a method whose smali reference
@@ -120,7 +122,7 @@ class DexPart:
         wanted = list(compress(count(), map(str.startswith, self.methods, repeat(prefixes))))
         if not wanted or not len(self.method_uses):
             return []
-        rows = self.method_uses[np.isin(self.method_uses & _LOW32, wanted)] >> 32
+        rows = self.method_uses[np.isin(self.method_uses & _INDEX, wanted)] >> _ROW
         return sorted({self.classes[row] for row in _unique(rows).tolist()})
 
     def tables(self, data: bytes) -> DexTables:
@@ -265,8 +267,9 @@ def _words(raw: bytes, typecode: str) -> array[int]:
     return words
 
 
-def _check_indices(what: str, indices: Iterable[int], limit: int) -> None:
-    top = max(indices, default=-1)
+def _check_indices(what: str, indices: array[int] | Iterable[int], limit: int) -> None:
+    found = np.asarray(indices) if isinstance(indices, array) else np.fromiter(indices, np.int64)
+    top = int(found.max()) if len(found) else -1
     if top >= limit:
         raise DexFormatError(f"{what} index {top} out of range (table has {limit})")
 
@@ -479,8 +482,8 @@ def _member_names(
     _check_indices(f"{table} class", classes, len(owners))
     _check_indices(f"{table} type or proto", kinds, len(signatures))
     _check_indices(f"{table} name", names, len(labels))
-    arrows = _suffixed(owners, classes, "->")
-    ends = _prefixed(signatures, kinds, ":") if table == "field_ids" else signatures
+    arrows = [owner + "->" for owner in owners]
+    ends = [":" + kind for kind in signatures] if table == "field_ids" else signatures
     joined = zip(
         map(arrows.__getitem__, classes),
         map(labels.__getitem__, names),
@@ -488,14 +491,6 @@ def _member_names(
         strict=True,
     )
     return list(map("".join, joined))
-
-
-def _suffixed(items: list[str], used: Iterable[int], suffix: str) -> dict[int, str]:
-    return {i: items[i] + suffix for i in set(used)}
-
-
-def _prefixed(items: list[str], used: Iterable[int], prefix: str) -> dict[int, str]:
-    return {i: prefix + items[i] for i in set(used)}
 
 
 def _dotted(descriptors: Iterable[str]) -> list[str]:
@@ -730,6 +725,7 @@ def _class_code(data: bytes, data_offs: Sequence[int], header: _Header) -> list[
 _METHOD_OP = np.frombuffer(_IS_METHOD, np.uint8).astype(np.bool_)
 _FIELD_OP = np.frombuffer(_IS_FIELD, np.uint8).astype(np.bool_)
 _LOW32 = 0xFFFFFFFF
+_ROW, _INDEX = 16, 0xFFFF  # a use key: class_def row << _ROW | ref index
 
 
 def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[Int64s, Int64s]:
@@ -820,29 +816,31 @@ def _walk(
 
 def _uses(
     data: bytes, class_code: list[list[int]], limits: tuple[int, int], names: list[str]
-) -> tuple[Int64s, Int64s]:
-    """(method uses, field uses): unique ``class_def row << 32 | ref index`` keys of every
+) -> tuple[UInt32s, UInt32s]:
+    """(method uses, field uses): unique ``class_def row << 16 | ref index`` keys of every
     invoke and field access in the classes' code."""
+    if len(class_code) > _INDEX + 1:
+        raise DexFormatError(f"{len(class_code)} class_defs (a DEX has at most 65536 types)")
     rows = [row for row, code in enumerate(class_code) if code]
     starts, ends = _insns_ranges(data, list(chain.from_iterable(class_code)))
     method, opcodes, index = _walk(data, starts, ends)
     per_class = [len(class_code[row]) for row in rows]
-    owner = np.repeat(np.asarray(rows, np.int64), per_class)[method]
+    owner = np.repeat(np.asarray(rows, np.uint32), per_class)[method]
     out = []
     for wanted, limit, what in zip(
         (_METHOD_OP, _FIELD_OP), limits, ("method", "field"), strict=True
     ):
         chosen = wanted[opcodes]
-        keys = _unique(owner[chosen] << 32 | index[chosen])
-        if len(keys) and int((keys & _LOW32).max()) >= limit:
-            bad = int(np.flatnonzero((keys & _LOW32) >= limit)[0])
-            user, top = names[int(keys[bad] >> 32)], int(keys[bad] & _LOW32)
+        keys = _unique(owner[chosen] << _ROW | index[chosen].astype(np.uint32))
+        if len(keys) and int((keys & _INDEX).max()) >= limit:
+            bad = int(((keys & _INDEX) >= limit).nonzero()[0][0])
+            user, top = names[int(keys[bad] >> _ROW)], int(keys[bad] & _INDEX)
             raise DexFormatError(f"{user} uses {what} index {top} of {limit}")
         out.append(keys)
     return out[0], out[1]
 
 
-def _unique(values: Int64s) -> Int64s:
+def _unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """The distinct values, sorted (np.unique hashes, which is slower here than sorting)."""
     values = np.sort(values)
     if len(values) < 2:
@@ -927,14 +925,14 @@ def _unify(lists: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], Maps]:
 
 def _ref_table(
     refs: tuple[str, ...],
-    uses: Iterable[Int64s],
+    uses: Iterable[UInt32s],
     class_maps: Maps,
     ref_maps: Maps,
     names: tuple[str, ...],
 ) -> RefTable:
     """A RefTable from each part's uses and its class and ref maps into the merged tables."""
     keys = [
-        ref_map[local & _LOW32].astype(np.int64) << 32 | class_map[local >> 32]
+        ref_map[local & _INDEX].astype(np.int64) << 32 | class_map[local >> _ROW]
         for local, class_map, ref_map in zip(uses, class_maps, ref_maps, strict=True)
         if len(local)
     ]
