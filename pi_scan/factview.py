@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from itertools import chain, repeat
 from typing import Any
+
+import numpy as np
 
 from pi_scan.model import ApkFacts, CodeNode, MemberRef, RefTable
 
@@ -330,7 +333,9 @@ def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
 
     Each value is encoded compactly by the C JSON encoder (an indented dump goes through the
     pure-Python encoder and takes seconds for a big app's DEX facts), and the text is produced
-    piece by piece rather than as one huge string.
+    piece by piece rather than as one huge string: a long list a chunk of items at a time
+    (one emoji among half a million strings would otherwise make the whole text four bytes
+    a character), a RefTable from its columns.
     """
     names = sorted(facts)
     yield "{\n"
@@ -339,34 +344,56 @@ def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
         value = facts[name]
         if isinstance(value, RefTable):
             yield from _ref_table_json(value)
+        elif isinstance(value, list | tuple) and len(value) > _CHUNK:
+            yield from _list_json(value)
         else:
-            yield json.dumps(value, sort_keys=True, ensure_ascii=False, default=to_json)
+            yield _dumps(value)
         yield ",\n" if i < len(names) - 1 else "\n"
     yield "}\n"
+
+
+_CHUNK = 20_000  # list items (refs) encoded at a time
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=to_json)
+
+
+def _list_json(items: Sequence[Any]) -> Iterator[str]:
+    """The JSON of a list, as _dumps gives it, a chunk of items at a time."""
+    yield "["
+    for first in range(0, len(items), _CHUNK):
+        yield (", " if first else "") + _dumps(list(items[first : first + _CHUNK]))[1:-1]
+    yield "]"
 
 
 _encode = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
 
 
-def _ref_table_json(table: RefTable, chunk: int = 20_000) -> Iterator[str]:
+def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     """The JSON that json.dumps gives for the table's MemberRefs (see to_json), made from its
-    columns without making the MemberRefs, a chunk of refs at a time."""
+    columns without making the MemberRefs, a chunk of refs at a time: per chunk, the callers
+    of all its refs are joined once, each ref's part is a slice of that, and the objects
+    are joined from their pieces at once."""
     names = list(map(_encode, table.names))
-    refs = list(map(_encode, table.refs))
-    starts, callers_at = table.starts, table.callers_at
-    pick = names.__getitem__
+    sizes = np.fromiter(map(len, names), np.int64, len(names)) + 2  # with the ", " after
+    starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
+    callers_at = np.frombuffer(table.callers_at, np.uint32)
     yield "["
-    for first in range(0, len(refs), chunk):
-        last = min(first + chunk, len(refs))
-        items = [
-            '{"callers": ['
-            + ", ".join(map(pick, callers_at[starts[i] : starts[i + 1]]))
-            + '], "ref": '
-            + refs[i]
-            + "}"
-            for i in range(first, last)
-        ]
-        yield (", " if first else "") + ", ".join(items)
+    for first in range(0, len(table.refs), chunk):
+        last = min(first + chunk, len(table.refs))
+        low, high = starts[first], starts[last]
+        used = callers_at[low:high]
+        joined = ", ".join(map(names.__getitem__, used.tolist()))
+        at = np.zeros(len(used) + 1, np.int64)
+        np.cumsum(sizes[used], out=at[1:])  # where each caller starts in `joined`
+        begin = at[starts[first:last] - low]
+        end = np.maximum(at[starts[first + 1 : last + 1] - low] - 2, begin)
+        callers = map(joined.__getitem__, map(slice, begin.tolist(), end.tolist()))
+        refs = map(_encode, table.refs[first:last])
+        pieces = zip(repeat('{"callers": ['), callers, repeat('], "ref": '), refs, repeat("}, "))
+        text = "".join(chain.from_iterable(pieces))
+        yield (", " if first else "") + text[:-2]
     yield "]"
 
 

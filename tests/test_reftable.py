@@ -10,7 +10,7 @@ import pytest
 
 from pi_scan.codec import decode, encode
 from pi_scan.engine import evaluate_rule
-from pi_scan.factview import default_facts, facts_json
+from pi_scan.factview import _ref_table_json, default_facts, facts_json, to_json
 from pi_scan.model import (
     EMPTY_REFS,
     AllOf,
@@ -104,11 +104,14 @@ def test_facts_json_writes_the_table_as_json_dumps_writes_its_refs(table: RefTab
     assert "".join(facts_json({"method_refs": EMPTY_REFS})) == '{\n  "method_refs": []\n}\n'
 
 
-def test_facts_json_chunks_join_up() -> None:
-    many = RefTable.from_mapping({f"La;->m{i:05d}()V": [f"c.C{i % 7}"] for i in range(45_000)})
-    doc = json.loads("".join(facts_json({"method_refs": many})))
-    assert len(doc["method_refs"]) == 45_000
-    assert doc["method_refs"][44_999] == {"callers": ["c.C3"], "ref": "La;->m44999()V"}
+@pytest.mark.parametrize("chunk", [1, 7, 1000, 50_000])
+def test_facts_json_chunks_join_up(chunk: int) -> None:
+    many = RefTable.from_mapping(
+        {f"La;->m{i:05d}()V": [f"c.C{j}" for j in range(i % 4)] for i in range(3_001)}
+    )
+    text = "".join(_ref_table_json(many, chunk))
+    assert text == json.dumps(list(many), sort_keys=True, ensure_ascii=False, default=to_json)
+    assert json.loads(text)[3_000] == {"callers": [], "ref": "La;->m03000()V"}
 
 
 def _rule(cond: Leaf | AllOf) -> Rule:
@@ -136,3 +139,9 @@ def test_rules_read_a_table_like_a_list_of_member_refs(table: RefTable) -> None:
     assert evaluate_rule(facts, _rule(quiet)).status is Status.PASSED
     regex = Leaf("method_refs", "matches_any", ("->中文\\(",))
     assert evaluate_rule(facts, _rule(regex)).evidence[0].callers == ("c.C",)
+
+
+def test_long_lists_are_written_in_chunks_as_json_dumps_writes_them() -> None:
+    strings = [f"s{i}" for i in range(45_001)] + ["emoji 😀", 'quote " and \\ and \n']
+    streamed = "".join(facts_json({"strings": strings}))
+    assert streamed == '{\n  "strings": ' + json.dumps(strings, ensure_ascii=False) + "\n}\n"

@@ -22,19 +22,18 @@ string table; never references x entries.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import compress, repeat
 from typing import Any
 
 from pi_scan.errors import UsageError
 from pi_scan.knowledge.catalog import ApiEntry, PermissionCatalogue
+from pi_scan.knowledge.texts import SEP, JoinedTexts
 from pi_scan.model import RefTable
 
 URI_SCHEME = "content://"
 URI_BOUNDARIES = frozenset("/?#")
-_SEP = "\x00"  # joins the string table for "contains" scans; catalogue needles never hold it
 
 
 @dataclass
@@ -67,7 +66,7 @@ class ApiMatcher:
             elif entry.match_mode == "prefix":
                 self._prefixes.append(entry)
             else:
-                if _SEP in entry.match:
+                if SEP in entry.match:
                     raise ValueError(f"{entry.id}: match must not contain NUL")
                 self._contains.append(entry)
 
@@ -110,55 +109,44 @@ class ApiMatcher:
         if not index:
             return
         table = RefTable.of(refs)
-        get = index.get
-        for i, ref in enumerate(table.refs):
-            end = ref.find(stop)
-            if end < 0:
-                continue
-            entries = get(ref[: end + 1])
-            if entries is None:
-                continue
-            callers = table.callers(i)
-            if not callers:
-                continue
-            for entry in entries:
-                hit = hits.get(entry.id)
-                if hit is None:
-                    hit = hits[entry.id] = _Hit(entry)
-                hit.refs.add(ref)
-                hit.callers.update(callers)
+        # the refs are sorted: those of one entry (class and name up to `stop`) are a range
+        for key, entries in index.items():
+            for i in table.prefixed(key):
+                ref = table.refs[i]
+                callers = table.callers(i)
+                if ref.find(stop) != len(key) - 1 or not callers:
+                    continue
+                for entry in entries:
+                    hit = hits.get(entry.id)
+                    if hit is None:
+                        hit = hits[entry.id] = _Hit(entry)
+                    hit.refs.add(ref)
+                    hit.callers.update(callers)
 
     # ---- strings
 
     def _match_strings(self, strings: Sequence[str], hits: dict[str, _Hit]) -> None:
         uris, equals, prefixes = self._uris, self._equals, self._prefixes
-        if uris or equals or prefixes:
-            for s in strings:
-                found = equals.get(s)
+        # each test picks its few strings out of half a million in C; Python sees the hits
+        for s in compress(strings, map(equals.__contains__, strings)) if equals else ():
+            _add_string_hits(equals[s], s, hits)
+        for s in _starting(strings, URI_SCHEME) if uris else ():
+            for key in _uri_keys(s):
+                found = uris.get(key)
                 if found is not None:
                     _add_string_hits(found, s, hits)
-                if uris and s.startswith(URI_SCHEME):
-                    for key in _uri_keys(s):
-                        found = uris.get(key)
-                        if found is not None:
-                            _add_string_hits(found, s, hits)
-                for entry in prefixes:
-                    if s.startswith(entry.match):
-                        _add_string_hits((entry,), s, hits)
+        for s in _starting(strings, tuple(e.match for e in prefixes)) if prefixes else ():
+            for entry in prefixes:
+                if s.startswith(entry.match):
+                    _add_string_hits((entry,), s, hits)
         if self._contains and strings:
             self._match_contains(strings, hits)
 
     def _match_contains(self, strings: Sequence[str], hits: dict[str, _Hit]) -> None:
-        blob = _SEP.join(strings)
-        # start offset of every string in the blob
-        starts = [0, *accumulate(len(s) + 1 for s in strings)]
+        joined = JoinedTexts(strings)
         for entry in self._contains:
-            needle = entry.match
-            pos = blob.find(needle)
-            while pos != -1:
-                k = bisect_right(starts, pos) - 1
+            for k in joined.find(entry.match):
                 _add_string_hits((entry,), strings[k], hits)
-                pos = blob.find(needle, starts[k + 1])
 
     # ---- output
 
@@ -189,6 +177,10 @@ class ApiMatcher:
             "sdks": sorted(sdks),
             "first_party": first_party,
         }
+
+
+def _starting(strings: Sequence[str], prefix: str | tuple[str, ...]) -> Iterable[str]:
+    return compress(strings, map(str.startswith, strings, repeat(prefix)))
 
 
 def _add_string_hits(entries: Iterable[ApiEntry], s: str, hits: dict[str, _Hit]) -> None:

@@ -39,17 +39,15 @@ left out of `pre_consent`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, repeat
-from operator import add
 from typing import Any
 
 from pi_scan.knowledge.apis import ApiMatcher
 from pi_scan.knowledge.catalog import ApiEntry
 from pi_scan.knowledge.sdks import SdkCatalogue
+from pi_scan.knowledge.texts import JoinedTexts
 from pi_scan.model import CodeNode, RefTable
 
 FIRST_PARTY = "first-party"
@@ -61,7 +59,6 @@ REFLECTIVE_METHODS = ("Ljava/lang/Class;->getMethod(", "Ljava/lang/Class;->getDe
 REFLECTIVE_FIELDS = ("Ljava/lang/Class;->getField(", "Ljava/lang/Class;->getDeclaredField(")
 FOR_NAME = "Ljava/lang/Class;->forName("
 MAX_TEXTS = 20
-_SEP = "\x00"  # joins texts for one scan; no pattern here matches it
 MAX_KEYS = 50
 READER_DEPTH = 3
 KEY_WINDOW = 4  # a getter's key is among the operations just before it
@@ -129,13 +126,13 @@ def consent_facts(
     nodes = list(facts.get("code_graph") or ())
     graph = _Graph(nodes)
     code_texts = _Texts(strings)
-    all_texts = _Texts([*resources, *strings])
+    all_texts = _Texts(resources, strings)
     flag_keys = consent_flag_keys(code_texts, graph.flag_keys)
     consent_texts = _texts(all_texts, AGREE_WORD, AGREE_NEEDLES, _is_consent_text)
     # Without any sign of a consent dialog, the launcher activity does not show one either.
     refusal = [t for t in resources if REFUSAL.search(t)]
     dialog = bool(flag_keys or consent_texts or refusal)
-    analysis = _Analysis(graph, apis, catalogue, owner, detected, set(strings), dialog)
+    analysis = _Analysis(graph, apis, catalogue, owner, detected, _Present(strings), dialog)
     pre_consent = analysis.findings(facts.get("entry_points") or ())
     _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue)
     return {
@@ -290,7 +287,7 @@ class _Analysis:
         catalogue: SdkCatalogue,
         owner: _Owners,
         detected: set[str],
-        strings: set[str],
+        strings: Container[str],
         dialog: bool = True,
     ) -> None:
         self.graph = graph
@@ -705,28 +702,39 @@ def _set_status(
 
 
 class _Texts:
-    """Many strings searched at once: a big app has half a million, and a regular expression
-    tried on each (or on all joined) costs seconds.  Literal needles are found by str.find in
-    the joined, lower-cased text (C speed); only the strings they hit meet the expression."""
+    """Texts searched by literal needles (`JoinedTexts`, lower-cased) and then by a regular
+    expression: only the texts a needle hits meet the expression.  Several groups of texts
+    (resource strings and DEX strings) are searched as one, without being copied together."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.texts = texts
-        lows = list(map(str.lower, texts))  # lower() may change lengths: one per text
-        self.low = _SEP.join(lows)
-        self.starts = list(accumulate(map(add, map(len, lows), repeat(1)), initial=0))
+    def __init__(self, *groups: Sequence[str]) -> None:
+        self.groups = [(texts, JoinedTexts(texts, lower=True)) for texts in groups]
 
     def having(self, pattern: re.Pattern[str], needles: Iterable[str]) -> list[str]:
         """The texts in which `pattern` matches; each match must contain one of `needles`
         (lower case)."""
-        hits: set[int] = set()
-        low, starts = self.low, self.starts
-        for needle in needles:
-            pos = low.find(needle)
-            while pos != -1:
-                k = bisect_right(starts, pos) - 1
-                hits.add(k)
-                pos = low.find(needle, starts[k + 1])
-        return [self.texts[k] for k in sorted(hits) if pattern.search(self.texts[k])]
+        needles = list(needles)
+        found: list[str] = []
+        for texts, joined in self.groups:
+            hits = sorted({k for needle in needles for k in joined.find(needle)})
+            found += (texts[k] for k in hits if pattern.search(texts[k]))
+        return found
+
+
+class _Present:
+    """Whether a string is among the app's strings, each answer kept (a set of half a million
+    strings would cost 30 MB for the few strings asked about)."""
+
+    def __init__(self, strings: Sequence[str]) -> None:
+        self.strings = strings
+        self.known: dict[str, bool] = {}
+
+    def __contains__(self, text: object) -> bool:
+        if not isinstance(text, str):
+            return False
+        found = self.known.get(text)
+        if found is None:
+            found = self.known[text] = text in self.strings
+        return found
 
 
 def policy_urls(texts: _Texts) -> list[str]:
