@@ -148,3 +148,11 @@ def test_matches_any_on_many_strings_agrees_with_one_by_one() -> None:
     assert got == want
     assert "see our Privacy Policy" in got and "item 3" in got and "item 7" in got
     assert "policy" not in got
+
+
+def test_prefix_any_skips_items_that_are_not_strings() -> None:
+    from pi_scan.engine.ops import op_prefix_any
+
+    items = ["ab", None, 3, "ac", "b"]
+    assert op_prefix_any(items, ["a"], items) == ["ab", "ac"]
+    assert op_prefix_any(["ab", "b"], ["a", "b"], ["ab", "b"]) == ["ab", "b"]

@@ -10,11 +10,12 @@ the scalar.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import compress, repeat
 from typing import Any
+
+from pi_scan.texts import JoinedTexts
 
 Items = list[Any]
 Op = Callable[[Any, Any, Sequence[Any]], Items]
@@ -81,11 +82,14 @@ def op_contains_all(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> It
 
 def op_prefix_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     prefixes = tuple(value)
+    try:  # all strings (DEX facts: half a million): the test runs in C
+        return _pick(fact, list(map(str.startswith, texts, repeat(prefixes))))
+    except TypeError:  # a text that is not a string: no match for it
 
-    def starts(text: Any) -> bool:
-        return type(text) is str and text.startswith(prefixes)
+        def starts(text: Any) -> bool:
+            return type(text) is str and text.startswith(prefixes)
 
-    return _pick(fact, map(starts, texts))
+        return _pick(fact, map(starts, texts))
 
 
 @lru_cache(maxsize=512)
@@ -110,20 +114,37 @@ def _multiline(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.MULTILINE)
 
 
-_JOINED: list[tuple[Sequence[str], str, list[int]]] = []  # the last few joined lists
+@lru_cache(maxsize=512)
+def _literal(pattern: str) -> str | None:
+    """The text a pattern matches when it is a plain literal (no metacharacter), else None."""
+    return pattern if pattern and re.escape(pattern) == pattern else None
 
 
-def _joined(texts: Sequence[str]) -> tuple[str, list[int]]:
-    """The texts joined by newlines and where each starts; several rules search the same big
-    list (the DEX string table) in one evaluation, so the last few are kept."""
-    for seen, joined, starts in _JOINED:
+@lru_cache(maxsize=512)
+def _ascii_lower(pattern: str) -> re.Pattern[str] | None:
+    """For "(?i)body" with no upper-case letter in body: body, case-sensitive, which on
+    lower-cased ASCII text matches where the pattern does (see JoinedTexts.search)."""
+    if not pattern.startswith("(?i)") or any("A" <= c <= "Z" for c in pattern[4:]):
+        return None
+    try:
+        return re.compile(pattern[4:], re.MULTILINE)
+    except re.error:
+        return None
+
+
+_JOINED: list[tuple[Sequence[str], JoinedTexts]] = []  # the last few joined lists
+
+
+def _joined(texts: Sequence[str]) -> JoinedTexts:
+    """The texts joined by newlines; several rules search the same big list (the DEX string
+    table) in one evaluation, so the last few are kept."""
+    for seen, joined in _JOINED:
         if seen is texts:
-            return joined, starts
-    joined = "\n".join(texts)
-    starts = list(accumulate(map((1).__add__, map(len, texts[:-1])), initial=0))
-    _JOINED.insert(0, (texts, joined, starts))
+            return joined
+    joined = JoinedTexts(texts, sep="\n")
+    _JOINED.insert(0, (texts, joined))
     del _JOINED[3:]
-    return joined, starts
+    return joined
 
 
 def clear_caches() -> None:
@@ -132,27 +153,27 @@ def clear_caches() -> None:
 
 
 def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> list[bool]:
-    """Which texts some regex matches, searching one joined text so the loop runs in C.
+    """Which texts some regex matches, searching joined texts so the loop runs in C.
 
-    Each candidate match is checked again on its own text, and the search resumes at the next
-    text, so a match spanning two texts can neither add a false hit nor hide a real one.
+    A plain literal is found with str.find (which skips a chunk of ASCII texts at once when
+    the literal is Chinese); other patterns search the joined chunks with ^ and $ matching
+    at the joins.  Each candidate is checked again on its own text, so a match spanning two
+    texts can neither add a false hit nor hide a real one.
     """
-    joined, starts = _joined(texts)
+    joined = _joined(texts)
     hit = [False] * len(texts)
     for regex in regexes:
         if "\\A" in regex.pattern or "\\Z" in regex.pattern:  # anchored to the whole text
             hit = [h or bool(regex.search(t)) for h, t in zip(hit, texts, strict=True)]
             continue
-        # ^ and $ must also match at the joins; the per-text check below keeps them honest
-        bulk = _multiline(regex.pattern)
-        pos = 0
-        while (match := bulk.search(joined, pos)) is not None:
-            index = bisect_right(starts, match.start()) - 1
+        literal = _literal(regex.pattern)
+        if literal:
+            found = joined.find(literal)
+        else:
+            found = joined.search(_multiline(regex.pattern), _ascii_lower(regex.pattern))
+        for index in found:
             if not hit[index] and regex.search(texts[index]):
                 hit[index] = True
-            if index + 1 >= len(texts):
-                break
-            pos = starts[index + 1]
     return hit
 
 

@@ -47,8 +47,8 @@ from typing import Any
 from pi_scan.knowledge.apis import ApiMatcher
 from pi_scan.knowledge.catalog import ApiEntry
 from pi_scan.knowledge.sdks import SdkCatalogue
-from pi_scan.knowledge.texts import JoinedTexts
 from pi_scan.model import CodeNode, RefTable
+from pi_scan.texts import JoinedTexts
 
 FIRST_PARTY = "first-party"
 TIER_OF = {"application": 0, "provider": 0, "startup": 0, "receiver": 1, "launcher": 2}
