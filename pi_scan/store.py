@@ -2,11 +2,11 @@
 it already knows, an interrupted scan resumes, and `pi-scan history` shows an app over time.
 
 A stored result is keyed by the app file's SHA-256, the rules that judged it (rule-pack
-version plus a digest of the rules: `pi_scan.codec.ruleset_digest`), the tool version and the
-app type, and kept as versioned JSON (`pi_scan.codec`), never pickle.  Each result is
-committed on its own, so a scan killed half-way keeps everything it finished.  The file is in
-WAL mode with a busy timeout, so several pi-scan processes can share it: SQLite serialises
-their writes.
+version plus a digest of the rules: `pi_scan.codec.ruleset_digest`), the tool (`tool_id`: its
+version and a digest of its code and built-in catalogues) and the app type, and kept as
+versioned JSON (`pi_scan.codec`), never pickle.  Each result is committed on its own, so a
+scan killed half-way keeps everything it finished.  The file is in WAL mode with a busy
+timeout, so several pi-scan processes can share it: SQLite serialises their writes.
 
 Errors are raised as `StoreError`; deciding that a broken store must not stop a scan is the
 caller's business (`pi_scan.runner`)."""
@@ -14,10 +14,12 @@ caller's business (`pi_scan.runner`)."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from pi_scan import __version__
 from pi_scan.codec import CodecError, format_tag, result_from_json, result_to_json
 from pi_scan.model import ApkResult, Status, Verdict
+from pi_scan.ruleset import builtin_rules_dir
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -61,12 +64,27 @@ def default_path() -> Path:
     return Path(cache) / "pi-scan" / "results.sqlite"
 
 
+@functools.cache
+def tool_id() -> str:
+    """The pi-scan version and a digest of its code and built-in catalogues ("0.1.0+3f9a...").
+
+    A development build whose code or catalogues changed under the same version number must
+    not serve results of the old code; hashing the package's ~70 files takes a few ms, once.
+    """
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py")) + sorted((builtin_rules_dir() / "catalog").glob("*"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
 @dataclass(frozen=True)
 class Key:
     """What a stored result depends on besides the file's bytes."""
 
     rules: str  # pi_scan.codec.ruleset_digest(ruleset)
-    tool: str = __version__
+    tool: str = field(default_factory=tool_id)
 
 
 @dataclass(frozen=True)

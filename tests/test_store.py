@@ -244,3 +244,28 @@ def test_a_really_full_disk(tiny_disk: Path, tmp_path: Path) -> None:
         kept = db.execute("SELECT count(*) FROM results").fetchone()[0]
     assert 0 < kept < 40
     shutil.rmtree(folder)
+
+
+def test_the_tool_key_changes_with_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A development build whose code changed under the same version number does not reuse
+    results of the old code: the key digests the package's files and catalogues."""
+    from pi_scan import __version__
+    from pi_scan import store as store_module
+
+    tool = store_module.tool_id()
+    assert tool.startswith(f"{__version__}+") and len(tool) == len(__version__) + 13
+    assert Key(rules="x").tool == tool
+    real = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        data = real(path)
+        return data + b"# edited" if path.name == "dex.py" else data
+
+    store_module.tool_id.cache_clear()
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    try:
+        assert store_module.tool_id() != tool
+    finally:
+        monkeypatch.undo()
+        store_module.tool_id.cache_clear()
+    assert store_module.tool_id() == tool
