@@ -7,7 +7,8 @@ with os.wait4's rusage: ru_maxrss, and user + system CPU time; interpreter start
 1. zip      read the DEX bytes out of the APK, nothing else
 2. ours     pi_scan.extract.dex: read_dex_part on each DEX + combine (the module loaded on
             its own, without the pi_scan.extract package and its androguard imports)
-3. facts    `python -m pi_scan facts APK` (the whole extraction; output to /dev/null)
+3. facts    `python -m pi_scan facts APK` (extracted and derived facts; output to /dev/null)
+3b.         the same with --extracted-only (the extraction without the derived facts)
 4. ag-dex   androguard.core.dex.DEX on each DEX (the baseline object model)
 5. ag-apk   androguard.misc.AnalyzeAPK (the full baseline; slow, GBs: --skip-analyze)
 6. no-code  pi_scan.extract.extract_facts with the code evidence (call graph, reflective
@@ -173,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         step(
             "3 pi-scan facts APK (all facts)",
             [sys.executable, "-m", "pi_scan", "facts", str(apk)],
+            quiet=True,
+        )
+        step(
+            "3b pi-scan facts --extracted-only APK",
+            [sys.executable, "-m", "pi_scan", "facts", "--extracted-only", str(apk)],
             quiet=True,
         )
     step("4 androguard DEX (each DEX)", python(ANDROGUARD_DEX, str(apk)))

@@ -9,9 +9,10 @@ the other, and `FACTS` describes every name: its shape, the field that list oper
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from typing import Any
 
 import numpy as np
@@ -353,6 +354,7 @@ def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
 
 
 _CHUNK = 20_000  # list items (refs) encoded at a time
+_CHUNK_CHARS = 1_000_000  # characters of strings encoded at a time
 
 
 def _dumps(value: Any) -> str:
@@ -360,10 +362,18 @@ def _dumps(value: Any) -> str:
 
 
 def _list_json(items: Sequence[Any]) -> Iterator[str]:
-    """The JSON of a list, as _dumps gives it, a chunk of items at a time."""
+    """The JSON of a list, as _dumps gives it, a chunk of items at a time: at most _CHUNK
+    items, and for strings at most about _CHUNK_CHARS characters (a DEX string table can
+    hold strings of 60,000 characters)."""
     yield "["
-    for first in range(0, len(items), _CHUNK):
-        yield (", " if first else "") + _dumps(list(items[first : first + _CHUNK]))[1:-1]
+    first = 0
+    while first < len(items):
+        last = min(first + _CHUNK, len(items))
+        if isinstance(items[first], str):
+            ends = accumulate(map(len, items[first:last]), initial=0)
+            last = first + max(1, bisect_right(list(ends), _CHUNK_CHARS) - 1)
+        yield (", " if first else "") + _dumps(list(items[first:last]))[1:-1]
+        first = last
     yield "]"
 
 
@@ -380,8 +390,11 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
     callers_at = np.frombuffer(table.callers_at, np.uint32)
     yield "["
-    for first in range(0, len(table.refs), chunk):
+    first = 0
+    while first < len(table.refs):
+        # at most `chunk` refs, and about `chunk` callers (some refs have 40,000)
         last = min(first + chunk, len(table.refs))
+        last = max(first + 1, min(last, int(np.searchsorted(starts, starts[first] + chunk))))
         low, high = starts[first], starts[last]
         used = callers_at[low:high]
         joined = ", ".join(map(names.__getitem__, used.tolist()))
@@ -394,6 +407,7 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
         pieces = zip(repeat('{"callers": ['), callers, repeat('], "ref": '), refs, repeat("}, "))
         text = "".join(chain.from_iterable(pieces))
         yield (", " if first else "") + text[:-2]
+        first = last
     yield "]"
 
 

@@ -222,6 +222,24 @@ def test_facts_match_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert json.loads(result.stdout) == json.loads(golden.read_text(encoding="utf-8"))
 
 
+def test_extracted_only_facts_are_the_golden_facts_without_the_derived(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pi_scan.factview import DERIVED_FACTS, FACTS
+
+    monkeypatch.chdir(ROOT)
+    extracted = json.loads(
+        invoke(["facts", "--extracted-only", "samples/sdk-collector.apk"], 0).stdout
+    )
+    golden = json.loads((GOLDEN / "sdk-collector.apk.json").read_text(encoding="utf-8"))
+    assert set(extracted) == set(FACTS)
+    assert set(golden) - set(extracted) == set(DERIVED_FACTS)
+    # derivation adds the SDK that owns each component; everything else is as extracted
+    for component in golden["components"]:
+        del component["sdk"], component["starts_sdks"]
+    assert extracted == {name: golden[name] for name in FACTS}
+
+
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_facts_on_a_broken_sample(name: str) -> None:
     result = invoke(["facts", str(sample(name))], 3)

@@ -190,21 +190,31 @@ def _summary(result: ScanResult) -> None:
 @click.argument("apk", type=click.Path(dir_okay=False, path_type=Path))
 @category_option
 @category_map_option
+@click.option(
+    "--extracted-only",
+    is_flag=True,
+    help="Only the facts read from the APK, without those derived from the catalogues "
+    "(SDKs, API uses, consent evidence, app type).",
+)
 @handle_errors
-def facts(apk: Path, category: str | None, category_map: Path | None) -> None:
+def facts(apk: Path, category: str | None, category_map: Path | None, extracted_only: bool) -> None:
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
     from pi_scan.app import rule_facts
     from pi_scan.extract import extract_facts
+    from pi_scan.factview import fact_dict
 
-    knowledge = load_knowledge()
-    types = app_types(knowledge, category, category_map)
+    knowledge = None if extracted_only else load_knowledge()
+    types = app_types(knowledge, category, category_map) if knowledge is not None else None
     _set_verbose()
     try:
         extracted = extract_facts(apk)
     except ApkAnalysisError as exc:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
-    data = rule_facts(extracted, knowledge, types.of(extracted.package))
+    if knowledge is None or types is None:
+        data = fact_dict(extracted)
+    else:
+        data = rule_facts(extracted, knowledge, types.of(extracted.package))
     for chunk in facts_json(data):
         click.echo(chunk, nl=False)
 

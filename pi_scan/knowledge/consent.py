@@ -126,7 +126,7 @@ def consent_facts(
     nodes = list(facts.get("code_graph") or ())
     graph = _Graph(nodes)
     code_texts = _Texts(strings)
-    all_texts = _Texts(resources, strings)
+    all_texts = _Texts(resources).plus(code_texts)
     flag_keys = consent_flag_keys(code_texts, graph.flag_keys)
     consent_texts = _texts(all_texts, AGREE_WORD, AGREE_NEEDLES, _is_consent_text)
     # Without any sign of a consent dialog, the launcher activity does not show one either.
@@ -703,11 +703,17 @@ def _set_status(
 
 class _Texts:
     """Texts searched by literal needles (`JoinedTexts`, lower-cased) and then by a regular
-    expression: only the texts a needle hits meet the expression.  Several groups of texts
-    (resource strings and DEX strings) are searched as one, without being copied together."""
+    expression: only the texts a needle hits meet the expression.  `plus` searches several
+    groups (resource strings and DEX strings) as one, without copying them together."""
 
-    def __init__(self, *groups: Sequence[str]) -> None:
-        self.groups = [(texts, JoinedTexts(texts, lower=True)) for texts in groups]
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.groups = [(texts, JoinedTexts(texts, lower=True))]
+
+    def plus(self, other: _Texts) -> _Texts:
+        """These texts and `other`'s, searched as one (each group joined once)."""
+        both = _Texts(())
+        both.groups = self.groups + other.groups
+        return both
 
     def having(self, pattern: re.Pattern[str], needles: Iterable[str]) -> list[str]:
         """The texts in which `pattern` matches; each match must contain one of `needles`
