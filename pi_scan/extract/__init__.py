@@ -329,7 +329,8 @@ def _bundle_facts(identity: _Identity, zf: Archive, suffix: str) -> ApkFacts:
     base_name = container.base_hint(zf, members) or _first_unsplit(blobs, budget)
     try:
         base_zip = open_zip(io.BytesIO(blobs[base_name]), budget)
-        base_part = _read_part(base_zip, f"{base_name}!")
+        defined: set[str] = set()  # classes of the members read so far (the first one wins)
+        base_part = _read_part(base_zip, f"{base_name}!", None, defined)
     except ApkAnalysisError as exc:
         raise ApkAnalysisError(f"{base_name}: {exc}") from exc
     sdk = base_part.manifest.effective_target_sdk
@@ -338,7 +339,8 @@ def _bundle_facts(identity: _Identity, zf: Archive, suffix: str) -> ApkFacts:
     warnings: list[str] = []
     for name in container.order_members(members, base_name)[1:]:
         try:
-            parts.append(_read_part(open_zip(io.BytesIO(blobs[name]), budget), f"{name}!", sdk))
+            member = open_zip(io.BytesIO(blobs[name]), budget)
+            parts.append(_read_part(member, f"{name}!", sdk, defined))
             splits.append(name)
         except BudgetExceeded:
             raise
