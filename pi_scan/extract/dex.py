@@ -203,7 +203,6 @@ _HEADER = struct.Struct("<8sI20s20I")  # magic, checksum, signature, file_size .
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _LITTLE = sys.byteorder == "little"
-_EMPTY: frozenset[str] = frozenset()
 _NO_INDEX = 0xFFFFFFFF
 _SECTIONS = ("string_ids", "type_ids", "proto_ids", "field_ids", "method_ids", "class_defs")
 
@@ -310,8 +309,6 @@ def _mutf8_errors(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error("pi_scan.mutf8", _mutf8_errors)
 _NUL_STAND_INS = ("\U0010ffff", "\U0010fffe", "\uffff", "\ufffe", "\ue000")
-_NOT_ONE_ASCII_BYTE = bytes(b == 0 or b >= 0x80 for b in range(256))
-_FROM_SECOND = slice(1, None)
 _SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # the first two bytes of an encoded surrogate
 
 
