@@ -122,3 +122,24 @@ def test_select_by_tag_and_ignore_by_id() -> None:
     assert ids == {"PI-PERM-001", "PI-API-004", "PI-API-005"}
     ids = {r.id for r in load_rules(ignore=["PI-PERM-001"]).rules}
     assert "PI-PERM-001" not in ids and "PI-PERM-002" in ids
+
+
+def test_a_file_read_twice_is_validated_once_and_reread_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pi_scan.ruleset import schema
+
+    checked: list[str] = []
+    real = schema.validate
+    monkeypatch.setattr(schema, "validate", lambda d, s, f: (checked.append(f), real(d, s, f)))
+    policy = tmp_path / "policy.json"
+    original = (RULES / "policy.json").read_text(encoding="utf-8")
+    policy.write_text(original, encoding="utf-8")
+    first = schema.load_validated(policy, "policy")
+    first["escalations"] = "changed by a caller"
+    again = schema.load_validated(policy, "policy")
+    assert again == json.loads(original)  # each caller gets its own copy
+    assert checked == [str(policy)]  # validated once
+    policy.write_text('{"escalations": 3}\n', encoding="utf-8")  # another size: re-read
+    with pytest.raises(RuleLoadError):
+        schema.load_validated(policy, "policy")

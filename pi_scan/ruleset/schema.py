@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,26 @@ def load_json(path: Path) -> Any:
 
 
 def load_validated(path: Path, schema: str) -> Any:
-    """`load_json`, then `validate` against the named schema."""
+    """`load_json`, then `validate` against the named schema.
+
+    Catalogues cross-check each other, so one file is asked for several times while they
+    load (permissions.json three times); it is read and validated once per version of the
+    file (path, size and modification time), and each caller gets its own copy.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None:  # load_json names the reason
+        data = load_json(path)
+        validate(data, schema, str(path))
+        return data
+    version = (path.resolve(), stat.st_size, stat.st_mtime_ns)
+    return copy.deepcopy(_validated(path, schema, version))
+
+
+@lru_cache(maxsize=64)
+def _validated(path: Path, schema: str, version: tuple[Path, int, int]) -> Any:
     data = load_json(path)
     validate(data, schema, str(path))
     return data
