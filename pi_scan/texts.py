@@ -21,13 +21,19 @@ SEP = "\x00"  # joins the texts by default; no needle holds it
 CHUNK = 16_384  # texts per joined chunk
 
 
+# What lower() leaves that a case-insensitive ASCII letter still matches (re's extra cases):
+# dotless i and long s
+_FOLD = (("\u0131", "i"), ("\u017f", "s"))
+
+
 class JoinedTexts:
     """`texts` (optionally lower-cased) in joined chunks, for `find` and `search`."""
 
     def __init__(self, texts: Sequence[str], lower: bool = False, sep: str = SEP) -> None:
         self.texts = texts
+        self.sep = sep
         self._chunks: list[tuple[int, str, array[int]]] = []
-        self._lowered: dict[int, str] = {}  # ASCII chunks lower-cased, when first needed
+        self._folded: dict[int, tuple[str, list[int]]] = {}  # see `search`, made when needed
         for first in range(0, len(texts), CHUNK):
             part = texts[first : first + CHUNK]
             joined = sep.join(part)
@@ -49,30 +55,47 @@ class JoinedTexts:
                 yield first + k
                 pos = joined.find(needle, starts[k + 1])
 
-    def search(
-        self, pattern: re.Pattern[str], ascii_lower: re.Pattern[str] | None = None
-    ) -> Iterator[int]:
+    def search(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """The index of each text in which a match of `pattern` over the joined chunk
         starts, ascending, each once.  A match may run on into the next text: the caller
         checks each candidate on its own; the search resumes at the next text, so a
-        candidate never hides a match there.
+        candidate never hides a match there."""
+        for first, joined, starts in self._chunks:
+            yield from self._search(first, joined, starts, pattern)
 
-        `ascii_lower`, for a case-insensitive `pattern`: the same pattern, case-sensitive
-        and in lower case, tried on a chunk of ASCII texts lower-cased (ASCII case folding
-        is plain lower-casing); the regex engine finds a literal much faster so than by
-        ignoring case.
-        """
-        for index, (first, joined, starts) in enumerate(self._chunks):
-            if ascii_lower is not None and joined.isascii():
-                yield from self._search(first, self._lower(index), starts, ascii_lower)
-            else:
-                yield from self._search(first, joined, starts, pattern)
+    def find_folded(self, needle: str) -> Iterator[int]:
+        """The index of each text that contains `needle` (ASCII, lower case) once lower-cased,
+        with dotless i and long s read as i and s: a superset of the texts in which a
+        case-insensitive pattern that needs `needle` matches (re's IGNORECASE matches an
+        ASCII letter only with its upper case, the Kelvin sign, which lower() makes "k", and
+        those two).  Texts that lower() makes longer ("İ") are always included."""
+        for index, (first, _, starts) in enumerate(self._chunks):
+            text, always = self._fold(index)
+            found = set(always)
+            pos = text.find(needle)
+            while pos != -1:
+                k = bisect_right(starts, pos) - 1
+                found.add(first + k)
+                pos = text.find(needle, starts[k + 1])
+            yield from sorted(found)
 
-    def _lower(self, index: int) -> str:
-        low = self._lowered.get(index)
-        if low is None:
-            low = self._lowered[index] = self._chunks[index][1].lower()
-        return low
+    def _fold(self, index: int) -> tuple[str, list[int]]:
+        made = self._folded.get(index)
+        if made is None:
+            first, joined, starts = self._chunks[index]
+            low = joined.lower()
+            always: list[int] = []
+            if len(low) != len(joined):  # keep the offsets: such texts become NULs
+                part = list(self.texts[first : first + len(starts) - 1])
+                for k, text in enumerate(part):
+                    if len(text.lower()) != len(text):
+                        part[k] = "\x00" * len(text)
+                        always.append(first + k)
+                low = self.sep.join(part).lower()
+            for char, letter in _FOLD:
+                low = low.replace(char, letter)
+            made = self._folded[index] = (low, always)
+        return made
 
     @staticmethod
     def _search(

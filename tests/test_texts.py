@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import sys
 
@@ -10,6 +11,19 @@ import pytest
 from pi_scan import texts as texts_module
 from pi_scan.texts import JoinedTexts
 
+# Characters that lower() and re's IGNORECASE treat differently: dotted capital I (lower()
+# makes it two characters), dotless i, long s, the Kelvin sign, Greek capital sigma
+TRICKY = ["LOGİN", "logın", "ſign up", "\u212aey", "İİİ log in", "ΣIGN", "Sign\nUp", "log\u0130n"]
+FOLDED_PATTERNS = [
+    "(?i)\\blog ?in\\b",
+    "(?i)sign",
+    "(?i)key",
+    "(?i)i\\w",
+    "(?i)[a-z]{3}",
+    "(?i)[^a-z ]{2}",
+    "(?i)^sign$",
+    "(?i)g.n",
+]
 TEXTS = [
     "privacy policy",
     "",
@@ -70,9 +84,83 @@ def test_bulk_matching_in_rules_agrees_with_matching_each_string(
     monkeypatch.setattr(texts_module, "CHUNK", 100)
     strings = [f"text {i}" for i in range(3000)] + [*TEXTS, "隐私政策", "xx\n隐私政策"]
     strings += ["Sign Up now", "SIGNUP", "résumé SIGN UP", "no signal up"]
+    strings += TRICKY
     patterns = ["隐私政策", "(?i)POLICY", "^cy$", "\\A😀", "政策$", "policy\\Z", "text 29\\d\\d$"]
     patterns += ["(?i)\\bsign ?up\\b", "(?i)policy", "(?i)[a-z]+ 😀", "(?i)(?-i:sign)"]
+    patterns += FOLDED_PATTERNS
     for pattern in patterns:
         clear_caches()
         expected = [s for s in strings if re.search(pattern, s)]
         assert op_matches_any(strings, [pattern], strings) == expected, pattern
+
+
+def test_case_insensitive_needles_find_every_text_a_pattern_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """find_folded with a pattern's needle never loses a text the case-insensitive pattern
+    matches, whatever the characters around (dotted and dotless i, long s, Kelvin sign)."""
+    from pi_scan.engine.ops import _needle
+
+    monkeypatch.setattr(texts_module, "CHUNK", 3)
+    rng = random.Random(5)
+    alphabet = "aAiIsSkKnNgGlLoO İıſ\u212aΣσς😀\n_-0"
+    texts = TRICKY + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9))) for _ in range(3000)
+    ]
+    joined = JoinedTexts(texts, sep="\n")
+    for pattern in FOLDED_PATTERNS:
+        found = _needle(pattern)
+        if found is None:
+            continue
+        needle, folded = found
+        assert folded, pattern
+        candidates = set(joined.find_folded(needle))
+        expected = {i for i, t in enumerate(texts) if re.search(pattern, t)}
+        assert expected <= candidates, (pattern, [texts[i] for i in expected - candidates])
+
+
+NEEDLES = {
+    "(?i)\\bsign ?up\\b": ("sign", True),
+    "(?i)privacy[ _-]?policy": ("privacy", True),
+    "(?i)ad personali[sz]ation": ("ad personali", True),
+    "a{2,3}bc": ("bc", False),
+    "ab+c": ("ab", False),
+    "x\\.yz?": ("x.y", False),
+    "[^]a]bc": ("bc", False),
+    "(?=d)de": ("de", False),
+    "登录": ("登录", False),
+}
+
+
+@pytest.mark.parametrize(("pattern", "needle"), NEEDLES.items())
+def test_a_pattern_s_needle_is_in_every_match(pattern: str, needle: tuple[str, bool]) -> None:
+    from pi_scan.engine.ops import _needle
+
+    assert _needle(pattern) == needle
+    rng = random.Random(pattern)
+    alphabet = "abcdexyz.登录SIGNupPRIVACYpolicy _-ADperson"
+    matched = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        text += rng.choice(["", "sign up", "privacy-policy", "ad personalization", "aabc", "x.y"])
+        match = re.search(pattern, text)
+        if match:
+            matched += 1
+            word = match.group(0).lower() if needle[1] else match.group(0)
+            assert needle[0] in word, (pattern, text)
+    assert matched
+
+
+def test_patterns_without_a_safe_needle_have_none() -> None:
+    from pi_scan.engine.ops import _needle
+
+    for pattern in (
+        "(?i)Privacy",  # upper case in a case-insensitive body
+        "(?i)close (my |your )?account",  # alternation
+        "(?i)(a)\\1bc",  # back-reference
+        "(?i)隐私政策",  # not ASCII
+        "(?s)abc",  # other flags
+        "a?b?",  # nothing required
+        "\\bx\\b",  # one character
+    ):
+        assert _needle(pattern) is None, pattern

@@ -121,15 +121,55 @@ def _literal(pattern: str) -> str | None:
 
 
 @lru_cache(maxsize=512)
-def _ascii_lower(pattern: str) -> re.Pattern[str] | None:
-    """For "(?i)body" with no upper-case letter in body: body, case-sensitive, which on
-    lower-cased ASCII text matches where the pattern does (see JoinedTexts.search)."""
-    if not pattern.startswith("(?i)") or any("A" <= c <= "Z" for c in pattern[4:]):
+def _needle(pattern: str) -> tuple[str, bool] | None:
+    """A literal every match of the pattern contains (at least 2 characters), and whether it
+    is to be found case-insensitively: (needle, folded), or None.
+
+    Only simple patterns qualify: no alternation, no back-reference, and for "(?i)" ones an
+    ASCII body without upper-case letters (the needle then is in lower case and looked up
+    with JoinedTexts.find_folded).  The needle is the longest run of plain characters at the
+    top level, each not made optional or repeated by what follows.
+    """
+    folded = pattern.startswith("(?i)")
+    body = pattern[4:] if folded else pattern
+    if "|" in body or re.search(r"\\[1-9]|\(\?P=|\(\?[a-zA-Z-]", body):
         return None
-    try:
-        return re.compile(pattern[4:], re.MULTILINE)
-    except re.error:
+    if folded and (not body.isascii() or any("A" <= c <= "Z" for c in body)):
         return None
+    best, run, depth, i = "", "", 0, 0
+    while i < len(body):
+        char, i = body[i], i + 1
+        literal = ""
+        if char == "\\":  # an escaped punctuation mark is itself; \b, \d, \n ... are not
+            after, i = body[i : i + 1], i + 1
+            literal = after if after and not after.isalnum() else ""
+        elif char == "[":  # a class: skip it
+            if body[i : i + 1] == "^":
+                i += 1
+            if body[i : i + 1] == "]":
+                i += 1
+            while i < len(body) and body[i] != "]":
+                i += 2 if body[i] == "\\" else 1
+            if i >= len(body):
+                return None
+            i += 1
+        elif char == "{":  # a repeat count: skip it
+            i = body.find("}", i) + 1
+            if i <= 0:
+                return None
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char not in ".^$?*+}":
+            literal = char
+        following = body[i : i + 1]
+        if literal and depth == 0 and following not in ("?", "*", "{"):
+            run += literal
+            if following == "+":  # at least once, but what follows is not next to it
+                best, run = max(best, run, key=len), ""
+        else:
+            best, run = max(best, run, key=len), ""
+    best = max(best, run, key=len)
+    return (best, folded) if len(best) >= 2 else None
 
 
 _JOINED: list[tuple[Sequence[str], JoinedTexts]] = []  # the last few joined lists
@@ -167,10 +207,13 @@ def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> li
             hit = [h or bool(regex.search(t)) for h, t in zip(hit, texts, strict=True)]
             continue
         literal = _literal(regex.pattern)
+        needle = None if literal else _needle(regex.pattern)
         if literal:
             found = joined.find(literal)
+        elif needle is not None:  # the texts holding a literal the pattern needs
+            found = joined.find_folded(needle[0]) if needle[1] else joined.find(needle[0])
         else:
-            found = joined.search(_multiline(regex.pattern), _ascii_lower(regex.pattern))
+            found = joined.search(_multiline(regex.pattern))
         for index in found:
             if not hit[index] and regex.search(texts[index]):
                 hit[index] = True
