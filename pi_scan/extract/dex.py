@@ -31,9 +31,9 @@ Format notes (https://source.android.com/docs/core/runtime/dex-format):
 * ``class_data_item`` lists each class's methods as ULEB128 triples; the whole class_data
   section is decoded at once (a token ends at each byte below 0x80).
 * Strings are MUTF-8 (NUL written C0 80, supplementary characters as two 3-byte surrogates).
-  All of a DEX's strings are decoded by one call of the C UTF-8 codec (surrogates passed
-  through, then pairs combined through UTF-16); a lone surrogate and any invalid sequence
-  become U+FFFD, so that every string can be printed and encoded.
+  A DEX's strings are decoded 16,384 at a time, by one call of the C UTF-8 codec each
+  (surrogates passed through, then pairs combined through UTF-16); a lone surrogate and
+  any invalid sequence become U+FFFD, so that every string can be printed and encoded.
 * Anything that does not fit the usual layout (strings or class data not stored back to
   back) takes a slower per-item path that reads the same facts.
 
