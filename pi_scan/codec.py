@@ -13,7 +13,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -63,21 +63,39 @@ def canonical(data: Any) -> str:
 
 def decode(tp: Any, data: Any) -> Any:
     """The value of type `tp` (a type hint of the model) that `encode` turned into `data`."""
+    return _decoder(tp)(data)
+
+
+Decoder = Callable[[Any], Any]
+
+
+@cache
+def _decoder(tp: Any) -> Decoder:
+    """The decoding function for one type hint, worked out once (a warm rescan decodes
+    thousands of stored results: inspecting the hints for every value cost most of it)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        return _decode_union(typing.get_args(tp), data)
+        return _union_decoder(typing.get_args(tp))
     if origin is tuple or origin is Sequence:
-        item = typing.get_args(tp)[0]
-        return tuple(decode(item, v) for v in _expect(data, list))
+        item = _decoder(typing.get_args(tp)[0])
+        return lambda data: tuple(map(item, _expect(data, list)))
     if origin is not None and issubclass(origin, Mapping):
-        value_type = typing.get_args(tp)[1]
-        return {k: decode(value_type, v) for k, v in _expect(data, dict).items()}
+        value = _decoder(typing.get_args(tp)[1])
+        return lambda data: {k: value(v) for k, v in _expect(data, dict).items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _decode_dataclass(tp, _expect(data, dict))
+        return _dataclass_decoder(tp)
     if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
+        return tp
     if tp is object or tp is Any:
-        return data
+        return _same
+    return lambda data: _plain(tp, data)
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+def _plain(tp: Any, data: Any) -> Any:
     if tp is float and isinstance(data, int):
         return float(data)
     if isinstance(tp, type) and isinstance(data, tp):
@@ -85,25 +103,37 @@ def decode(tp: Any, data: Any) -> Any:
     raise CodecError(f"expected {tp}, found {type(data).__name__}")
 
 
-def _decode_union(options: tuple[Any, ...], data: Any) -> Any:
-    if data is None and type(None) in options:
-        return None
-    for option in options:
-        if option is type(None):
-            continue
-        try:
-            return decode(option, data)
-        except (CodecError, ValueError, TypeError):
-            continue
-    raise CodecError(f"no type of {options} fits {type(data).__name__}")
+def _union_decoder(options: tuple[Any, ...]) -> Decoder:
+    nullable = type(None) in options
+    choices = [(option, _decoder(option)) for option in options if option is not type(None)]
+
+    def decode_union(data: Any) -> Any:
+        if data is None and nullable:
+            return None
+        for _, choice in choices:
+            try:
+                return choice(data)
+            except (CodecError, ValueError, TypeError):
+                continue
+        raise CodecError(f"no type of {options} fits {type(data).__name__}")
+
+    return decode_union
 
 
-def _decode_dataclass(cls: type, data: dict[str, Any]) -> Any:
+def _dataclass_decoder(cls: type) -> Decoder:
     hints = _hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
-    if set(data) - fields:
-        raise CodecError(f"{cls.__name__}: unknown fields {sorted(set(data) - fields)}")
-    return cls(**{name: decode(hints[name], value) for name, value in data.items()})
+    decoders: dict[str, Decoder] = {}
+
+    def decode_dataclass(data: Any) -> Any:
+        data = _expect(data, dict)
+        if not fields.issuperset(data):
+            raise CodecError(f"{cls.__name__}: unknown fields {sorted(set(data) - fields)}")
+        if not decoders:  # made on first use: the model's types refer to each other
+            decoders.update({name: _decoder(hints[name]) for name in fields})
+        return cls(**{name: decoders[name](value) for name, value in data.items()})
+
+    return decode_dataclass
 
 
 @cache
