@@ -12,7 +12,8 @@ broken ones) plus LARGE copies of the large multi-DEX APK of benchmarks/make_lar
 and prints apps/s, the speed-up from 1 to 2 jobs, the warm-rescan factor and the peak RSS of
 each process that scanned (ru_maxrss, reported back by the worker with each result): after
 its first few small apps, after all small apps, and at the end (large apps included).  The
-wall time is that of `run_scan` (workers' start-up included, interpreter start-up not).
+wall time is that of `run_scan` (workers' start-up included, interpreter start-up not; with
+more than one job the fork server is started before the rules load, as `pi-scan scan` does).
 
 Usage: python benchmarks/bench_batch.py [--variants 21] [--large 2] [--no-large]
 """
@@ -101,8 +102,10 @@ def measure(jobs: int, store: str) -> dict[str, Any]:
     from pi_scan.app import run_scan
     from pi_scan.knowledge import load_knowledge
     from pi_scan.ruleset import load_rules
-    from pi_scan.runner import Batch
+    from pi_scan.runner import Batch, warm_up
 
+    if jobs > 1:
+        warm_up()  # as `pi-scan scan` does: the fork server imports while the rules load
     ruleset, knowledge = load_rules(()), load_knowledge()
     collect = Collect()
     start = time.perf_counter()

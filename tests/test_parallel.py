@@ -322,3 +322,19 @@ def test_quiet_progress_still_reports_errors() -> None:
         progress.finished(_event(index, "no manifest" if index == 2 else None))
     progress.close()
     assert stream.getvalue() == "error: apps/2.apk: no manifest\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork server on Windows")
+def test_the_fork_server_can_be_started_early(rules: tuple[RuleSet, Knowledge]) -> None:
+    """`pi-scan scan --jobs N` starts the workers' fork server before it loads the rules, so
+    that the server's imports overlap with that; starting it twice is harmless, and the
+    workers then come from it as usual."""
+    from multiprocessing import forkserver
+
+    from pi_scan.runner import warm_up
+
+    warm_up()
+    warm_up()
+    assert forkserver._forkserver._forkserver_pid is not None  # type: ignore[attr-defined]
+    result = scan(rules, [sample("clean.apk"), sample("legacy.apk")], Batch(jobs=2))
+    assert [r.verdict.label for r in result.results] == ["pass", "removal"]

@@ -31,7 +31,7 @@ from pi_scan.postprocess import PostProcess
 from pi_scan.report import REPORTERS
 from pi_scan.report.base import clean, summary_counts
 from pi_scan.ruleset import load_rules
-from pi_scan.runner import Batch
+from pi_scan.runner import Batch, warm_up
 from pi_scan.verdict import FAIL_ON, gate
 
 
@@ -123,6 +123,8 @@ def scan(
     from pi_scan.app import run_scan
 
     targets = parse_outputs(outputs, fmt)
+    if batch.jobs > 1 and batch.scheduler is None:
+        warm_up()  # workers' fork server imports while the rules load
     post = PostProcess.load(baseline, waivers, previous)
     ruleset = load_rules(rules_dirs, select, ignore)
     knowledge = load_knowledge()

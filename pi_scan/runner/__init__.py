@@ -20,7 +20,7 @@ from typing import Protocol
 from pi_scan.codec import at_path, ruleset_digest
 from pi_scan.discover import Target
 from pi_scan.model import ApkResult
-from pi_scan.runner.pool import Limits, WorkerPool, default_jobs
+from pi_scan.runner.pool import Limits, WorkerPool, default_jobs, warm_up
 from pi_scan.runner.task import Done, Job, ScanSetup, dump_setup, fingerprint, scan_job
 from pi_scan.store import Key, ResultStore, StoreError
 
@@ -32,6 +32,7 @@ __all__ = [
     "ScanSetup",
     "default_jobs",
     "execute",
+    "warm_up",
 ]
 
 Executor = Callable[[Iterable[Job]], Generator[Done, None, None]]

@@ -62,6 +62,16 @@ def context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
+def warm_up() -> None:
+    """Start the fork server now (where workers come from one), so that its imports (numpy,
+    androguard, pi-scan: about half a second) run while the caller still loads the rules;
+    the first worker is then forked without that wait.  Idempotent."""
+    if context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver  # POSIX only
+
+        forkserver.ensure_running()
+
+
 class WorkerPool:
     """Up to `size` worker processes, started as jobs arrive.  Use as a context manager: on
     leaving, workers are told to stop, or killed at once if an exception (Ctrl-C) is passing."""
