@@ -33,7 +33,7 @@ class JoinedTexts:
         self.texts = texts
         self.sep = sep
         self._chunks: list[tuple[int, str, array[int]]] = []
-        self._folded: dict[int, tuple[str, list[int]]] = {}  # see `search`, made when needed
+        self._folded: dict[int, tuple[str, list[int]]] = {}  # see find_folded; made when needed
         for first in range(0, len(texts), CHUNK):
             part = texts[first : first + CHUNK]
             joined = sep.join(part)
@@ -49,11 +49,7 @@ class JoinedTexts:
     def find(self, needle: str) -> Iterator[int]:
         """The index of each text that contains `needle`, ascending, each once."""
         for first, joined, starts in self._chunks:
-            pos = joined.find(needle)
-            while pos != -1:
-                k = bisect_right(starts, pos) - 1
-                yield first + k
-                pos = joined.find(needle, starts[k + 1])
+            yield from self._find(first, joined, starts, needle)
 
     def search(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """The index of each text in which a match of `pattern` over the joined chunk
@@ -71,13 +67,7 @@ class JoinedTexts:
         those two).  Texts that lower() makes longer ("İ") are always included."""
         for index, (first, _, starts) in enumerate(self._chunks):
             text, always = self._fold(index)
-            found = set(always)
-            pos = text.find(needle)
-            while pos != -1:
-                k = bisect_right(starts, pos) - 1
-                found.add(first + k)
-                pos = text.find(needle, starts[k + 1])
-            yield from sorted(found)
+            yield from sorted({*always, *self._find(first, text, starts, needle)})
 
     def _fold(self, index: int) -> tuple[str, list[int]]:
         made = self._folded.get(index)
@@ -96,6 +86,14 @@ class JoinedTexts:
                 low = low.replace(char, letter)
             made = self._folded[index] = (low, always)
         return made
+
+    @staticmethod
+    def _find(first: int, joined: str, starts: array[int], needle: str) -> Iterator[int]:
+        pos = joined.find(needle)
+        while pos != -1:
+            k = bisect_right(starts, pos) - 1
+            yield first + k
+            pos = joined.find(needle, starts[k + 1])
 
     @staticmethod
     def _search(

@@ -57,7 +57,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, count, pairwise, repeat
-from operator import add, contains, itemgetter
+from operator import add, contains
 from typing import Any, TypeAlias, overload
 
 import numpy as np
@@ -440,7 +440,7 @@ def _type_lists(data: bytes, offsets: list[int], types: list[str]) -> list[str]:
     """type_lists (a proto's parameters) at offsets, each as "(" descriptors ")", in C."""
     if max(offsets, default=0) + 4 > len(data):
         raise DexFormatError(f"type_list at 0x{max(offsets):x} outside the file")
-    sizes = list(map(itemgetter(0), map(_U32.unpack_from, repeat(data), offsets)))
+    sizes = _u32_at(np.frombuffer(data, np.uint8), np.asarray(offsets, np.int64)).tolist()
     starts = list(map(add, offsets, repeat(4)))
     ends = list(map(add, starts, map(add, sizes, sizes)))
     if max(ends, default=0) > len(data):
