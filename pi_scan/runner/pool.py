@@ -15,6 +15,7 @@ extraction modules once, so starting a replacement worker costs milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -65,11 +66,13 @@ def context() -> ForkServerContext | SpawnContext:
 def warm_up() -> None:
     """Start the fork server now (where workers come from one), so that its imports (numpy,
     androguard, pi-scan: about half a second) run while the caller still loads the rules;
-    the first worker is then forked without that wait.  Idempotent."""
+    the first worker is then forked without that wait.  Idempotent, and only a head start:
+    if the server cannot start now, the pool starts it (and reports why) when it needs it."""
     if context().get_start_method() == "forkserver":
         from multiprocessing import forkserver  # POSIX only
 
-        forkserver.ensure_running()
+        with contextlib.suppress(OSError):
+            forkserver.ensure_running()
 
 
 class WorkerPool:
