@@ -32,6 +32,8 @@ BULK_FACTS = (
     "resource_strings",
     "code_graph",
     "reflection_code",
+    "intent_query_code",
+    "resource_texts",
 )
 
 
@@ -216,6 +218,8 @@ def slim(result: ApkResult) -> ApkResult:
         resource_strings=(),
         code_graph=(),
         reflection_code=(),
+        intent_query_code=(),
+        resource_texts=(),
     )
     return dataclasses.replace(result, facts=facts)
 

@@ -143,6 +143,19 @@ FACTS: Mapping[str, FactSpec] = {
     "reflection_code": FactSpec(
         "objects", "classes*.dex", "methods that look members up by reflection", "method"
     ),
+    "intent_query_code": FactSpec(
+        "objects",
+        "classes*.dex",
+        "methods asking which apps answer an intent (queryIntentActivities, resolveActivity "
+        "...), with their operations",
+        "method",
+    ),
+    "resource_texts": FactSpec(
+        "objects",
+        "resources.arsc",
+        "string resources of the default and Chinese locales (name, locale, value)",
+        "value",
+    ),
 }
 
 CATALOG = "rules/catalog"
@@ -167,8 +180,32 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "objects",
         f"{CATALOG}/apis.json",
         "sensitive-API catalogue entries the app uses (id, pi_type, refs, callers, sdks, "
-        "first_party)",
+        "first_party, party_callers: each caller with its party, platform_callers: platform "
+        "library callers with reached_from and counted)",
         "id",
+    ),
+    "platform_api_uses": FactSpec(
+        "objects",
+        f"{CATALOG}/apis.json, {CATALOG}/platform-libs.json",
+        "sensitive-API uses made only by platform libraries (AndroidX, Material, Play services "
+        "base ...) that the app's code does not reach with the permission held; rules about "
+        "the app's or SDKs' use do not see them (platform_callers says why)",
+        "id",
+    ),
+    "installed_app_lists": FactSpec(
+        "objects",
+        "classes*.dex",
+        "calls that can list the installed apps, per caller class: how (list, launcher-query, "
+        "specific-intent, unknown-intent, uid-probe), party (app, platform:<lib>, sdk:<id>), "
+        "counted (lists all apps and is the app's or an SDK's own call), summary",
+        "summary",
+    ),
+    "app_resource_strings": FactSpec(
+        "objects",
+        "resources.arsc",
+        "the app's own string resources: default and Chinese locales, resources of known "
+        "libraries (abc_, mtrl_, common_ ...) left out (value, name, locale, where)",
+        "value",
     ),
     "api_pi_types": FactSpec(
         "strings",
@@ -292,6 +329,8 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "code_graph": list(facts.code_graph),  # CodeNode: see to_json
         "code_graph_limits": list(facts.code_graph_limits),
         "reflection_code": list(facts.reflection_code),
+        "intent_query_code": list(facts.intent_query_code),
+        "resource_texts": [_plain(t) for t in facts.resource_texts],
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)

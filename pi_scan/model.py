@@ -249,6 +249,28 @@ class CodeNode:
     edges: tuple[CodeEdge, ...] = ()
 
 
+def is_read_locale(locale: str) -> bool:
+    """Whether the app's texts in `locale` are read: the default locale ("", or androguard's
+    "\\x00\\x00") and the Chinese ones ("zh", "zh-rCN", "zh-rTW", "zh-rHK", "b+zh+Hans",
+    "b+zh+Hant+TW" ...), the texts Chinese users see or fall back to."""
+    text = locale.strip("\x00").strip()
+    if not text:
+        return True
+    if text.startswith("b+"):
+        return text[2:].split("+", 1)[0].lower() == "zh"
+    return text.replace("_", "-").split("-", 1)[0].lower() == "zh"
+
+
+@dataclass(frozen=True)
+class ResourceText:
+    """One string resource: its name, its locale ("" for the default, "zh-rCN", "b+zh+Hans" ...)
+    and its value."""
+
+    name: str
+    locale: str
+    value: str
+
+
 @dataclass(frozen=True)
 class ApkFacts:
     """Everything the rules may look at for one app (one APK or one split bundle)."""
@@ -300,6 +322,11 @@ class ApkFacts:
     code_graph: tuple[CodeNode, ...] = ()  # methods reached from entry_points
     code_graph_limits: tuple[str, ...] = ()  # budgets the graph ran into, if any
     reflection_code: tuple[CodeNode, ...] = ()  # methods anywhere doing reflective lookups
+    # methods anywhere asking the package manager which apps answer an intent
+    # (queryIntentActivities, resolveActivity ...), with their operations
+    intent_query_code: tuple[CodeNode, ...] = ()
+    # string resources of the default and Chinese locales, with their names
+    resource_texts: tuple[ResourceText, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ import pytest
 
 from pi_scan.engine import evaluate_rule
 from pi_scan.factview import default_facts
-from pi_scan.model import Rule, Status
+from pi_scan.knowledge import load_knowledge
+from pi_scan.knowledge.parties import installed_app_lists
+from pi_scan.knowledge.platform import Parties
+from pi_scan.model import CodeNode, Rule, Status
 from pi_scan.ruleset import builtin_rules_dir, load_rules, read_json
 from pi_scan.ruleset.testing import rule_cases, run_case
 
@@ -17,6 +20,7 @@ from .conftest import invoke
 
 RULESET = load_rules()
 RULES = {r.id: r for r in RULESET.rules}
+KNOWLEDGE = load_knowledge()
 SETS: dict[str, list[Any]] = read_json(builtin_rules_dir() / "pack.json", "pack")["sets"]
 CASES = [(r, c) for r in RULESET.rules for c in rule_cases(r)]
 
@@ -101,10 +105,17 @@ def test_device_id_field_entry(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", SETS["app_list_methods"])
 def test_app_list_method_entry(prefix: str) -> None:
-    ref = prefix + "I)Ljava/util/List;"
-    assert fires("PI-PERM-006", method_refs=[{"ref": ref, "callers": ["a.B"]}])
-    near = prefix[:-1] + "Count(I)I"
-    assert not fires("PI-PERM-006", method_refs=[{"ref": near, "callers": ["a.B"]}])
+    # PI-PERM-006 reads installed_app_lists, derived from the calls (a query with the
+    # launcher intent's MAIN action in the calling method lists the apps too)
+    parties = Parties(KNOWLEDGE.sdks, KNOWLEDGE.platform)
+
+    def lists(ref: str) -> list[dict[str, Any]]:
+        code = [CodeNode("La/B;->m()V", ('"android.intent.action.MAIN', ref))]
+        facts = {"method_refs": [{"ref": ref, "callers": ["a.B"]}], "intent_query_code": code}
+        return installed_app_lists(facts, parties)
+
+    assert fires("PI-PERM-006", installed_app_lists=lists(prefix + "I)Ljava/util/List;"))
+    assert not fires("PI-PERM-006", installed_app_lists=lists(prefix[:-1] + "Count(I)I"))
 
 
 @pytest.mark.parametrize("prefix", SETS["sdk_code_prefixes"])
@@ -205,8 +216,12 @@ def test_text_set_entries(set_name: str) -> None:
 def test_text_sets_drive_their_rules() -> None:
     assert not fires("PI-PP-002", resource_strings=["同意并继续", "不同意"])
     assert fires("PI-PP-002", resource_strings=["同意并继续"])
-    assert fires("PI-PP-003", resource_strings=["Sign in"])
-    assert not fires("PI-PP-003", resource_strings=["Sign in", "Delete my account"])
+    sign_in = [{"value": "Sign in", "name": "sign_in", "locale": ""}]
+    assert fires("PI-PP-003", app_resource_strings=sign_in)
+    assert not fires("PI-PP-003", resource_strings=["Sign in"])  # a library's, or other locales
+    assert not fires(
+        "PI-PP-003", app_resource_strings=sign_in, resource_strings=["Delete my account"]
+    )
     assert fires("PI-PP-004", strings=["人脸识别通过后方可注销"])
     assert fires("PI-SDK-002", sdk_categories=["ads"], strings=["hello"])
     assert not fires("PI-SDK-002", sdk_categories=["ads"], strings=["Personalized ads"])

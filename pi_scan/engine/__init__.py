@@ -147,11 +147,14 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         refs = item.get("refs") or []
         key = f"{key}: {_first(refs)}"
         where = "classes*.dex" + (" strings" if item.get("kind") in ("string", "uri") else "")
+    elif fact == "app_resource_strings":
+        where = f"resources.arsc {item.get('where')}"
     elif fact == "sdks":
         signals = ", ".join(f"{e['kind']} {e['value']}" for e in item.get("evidence", [])[:3])
         key = f"{item.get('name')} [{item.get('confidence')}]"
         where = signals or where
-    callers = tuple(item.get("callers") or ())
+    # api_uses name each caller's party: "cls (platform:androidx-appcompat, called from ...)"
+    callers = tuple(item.get("party_callers") or item.get("callers") or ())
     return Evidence(fact, str(key), where, callers)
 
 

@@ -39,11 +39,13 @@ from pi_scan.extract.archive import (
     prepended_dex,
 )
 from pi_scan.extract.callgraph import (
+    INTENT_QUERIES,
     MAX_REFLECTIVE,
     REFLECTIVE_LOOKUPS,
     CodeIndex,
     build_code_graph,
     entry_points,
+    methods_calling,
     reflective_methods,
 )
 from pi_scan.extract.dex import DexPart, DexTables, combine, read_dex_part
@@ -57,6 +59,8 @@ from pi_scan.model import (
     CustomPermission,
     Feature,
     PermissionUse,
+    RefTable,
+    ResourceText,
 )
 
 __all__ = ["extract_facts", "set_verbose"]
@@ -435,6 +439,8 @@ def _facts(
         code_graph=code.nodes,
         code_graph_limits=code.limits,
         reflection_code=code.reflective,
+        intent_query_code=_intent_queries(dex.method_refs, tables),
+        resource_texts=_union_texts(x.resource_texts for x in manifests),
     )
 
 
@@ -471,6 +477,27 @@ def _code_evidence(
         reason = _one_line(f"call graph not built: {describe(exc)}")
         return _CodeEvidence(limits=(reason, *noted), reflective=found)
     return _CodeEvidence(graph.entries, graph.nodes, graph.limits + noted, found)
+
+
+def _intent_queries(refs: RefTable, tables: tuple[DexTables, ...]) -> tuple[CodeNode, ...]:
+    """The methods that ask which apps answer an intent, with their operations (the
+    installed-app-list rules read the intent's constant strings there).  Only evidence: a
+    reader slip on a hostile file leaves it empty."""
+    users = {c for key in INTENT_QUERIES for i in refs.prefixed(key) for c in refs.callers(i)}
+    if not users or not tables:
+        return ()
+    try:
+        return methods_calling(CodeIndex(tables), users)
+    except Exception:  # DexFormatError, or a reader slip on a hostile file
+        return ()
+
+
+def _union_texts(groups: Iterable[tuple[ResourceText, ...]]) -> tuple[ResourceText, ...]:
+    return tuple(sorted({t for group in groups for t in group}, key=_text_key))
+
+
+def _text_key(text: ResourceText) -> tuple[str, str, str]:
+    return text.name, text.locale, text.value
 
 
 def _class_then_method(node: CodeNode) -> tuple[str, str]:

@@ -824,3 +824,40 @@ def reflective_methods(
             if len(out) >= limit:
                 return tuple(out)
     return tuple(out)
+
+
+# Framework calls that ask the package manager about other apps; `methods_calling` keeps the
+# operations of the methods making them, so that `pi_scan.knowledge` can tell an installed-app
+# list (a MAIN/LAUNCHER query) from a question about one intent (share, view, a scheme).
+INTENT_QUERIES = (
+    "Landroid/content/pm/PackageManager;->queryIntentActivities(",
+    "Landroid/content/pm/PackageManager;->queryIntentActivityOptions(",
+    "Landroid/content/pm/PackageManager;->queryIntentServices(",
+    "Landroid/content/pm/PackageManager;->queryBroadcastReceivers(",
+    "Landroid/content/pm/PackageManager;->resolveActivity(",
+)
+MAX_INTENT_QUERIES = 2_000  # methods kept per app
+
+
+def methods_calling(
+    index: CodeIndex,
+    classes: Iterable[str],
+    prefixes: tuple[str, ...] = INTENT_QUERIES,
+    limit: int = MAX_INTENT_QUERIES,
+) -> tuple[CodeNode, ...]:
+    """Methods of `classes` (dotted names) that invoke a method starting with one of
+    `prefixes`, with their operations (edges are not resolved here)."""
+    out: list[CodeNode] = []
+    for dotted in sorted(set(classes)):
+        desc = descriptor(dotted)
+        if desc not in index:
+            continue
+        for sig in sorted(index.methods(desc)):
+            method = f"{desc}->{sig}"
+            code = index.code(method)
+            if not any(ref.startswith(prefixes) for _, _, ref in code.invokes):
+                continue
+            out.append(CodeNode(method, tuple(code.ops), ()))
+            if len(out) >= limit:
+                return tuple(out)
+    return tuple(out)

@@ -24,7 +24,14 @@ from androguard.core.axml import (  # type: ignore[import-untyped]
 from pi_scan.errors import ApkAnalysisError
 from pi_scan.extract.archive import describe
 from pi_scan.extract.tolerant import Document, read_axml, survey_axml
-from pi_scan.model import Component, CustomPermission, Feature, PermissionUse
+from pi_scan.model import (
+    Component,
+    CustomPermission,
+    Feature,
+    PermissionUse,
+    ResourceText,
+    is_read_locale,
+)
 
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
 
@@ -103,6 +110,7 @@ class ManifestInfo:
     queries_providers: tuple[str, ...] = ()
     features: tuple[Feature, ...] = ()
     resource_strings: tuple[str, ...] = ()
+    resource_texts: tuple[ResourceText, ...] = ()
     warnings: tuple[str, ...] = ()
     tamper_indicators: tuple[str, ...] = ()
 
@@ -264,6 +272,28 @@ class Resources:
         except Exception as exc:
             self.warnings.append(f"resources.arsc: cannot list strings ({describe(exc)})")
         return tuple(sorted(found))
+
+    def app_texts(self) -> tuple[ResourceText, ...]:
+        """The string resources of the default and Chinese locales (`is_read_locale`), with
+        their names, sorted by name, locale and value."""
+        table = self._table()
+        if table is None:
+            return ()
+        found: set[ResourceText] = set()
+        try:
+            with _quiet_stdout():
+                for package in table.get_packages_names():
+                    for locale in table.get_locales(package):
+                        where = str(locale)
+                        if not is_read_locale(where):
+                            continue
+                        shown = "" if not where.strip("\x00") else where
+                        for name, value in table.values[package][locale].get("string", []):
+                            if isinstance(value, str) and value and isinstance(name, str):
+                                found.add(ResourceText(name, shown, value))
+        except Exception as exc:
+            self.warnings.append(f"resources.arsc: cannot list strings ({describe(exc)})")
+        return tuple(sorted(found, key=lambda t: (t.name, t.locale, t.value)))
 
     def name(self, text: str) -> str:
         """A reference as "@type/name" when the table knows it, else as written."""
@@ -628,6 +658,7 @@ def parse_manifest(
         queries_providers=providers,
         features=_features(root, reader),
         resource_strings=res.all_strings(),
+        resource_texts=res.app_texts(),
         warnings=xml_warnings + tuple(dict.fromkeys(res.warnings)),
         tamper_indicators=indicators,
     )

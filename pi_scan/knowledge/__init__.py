@@ -18,10 +18,13 @@ from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
 from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
 from pi_scan.knowledge.consent import consent_facts
 from pi_scan.knowledge.coverage import coverage_facts
+from pi_scan.knowledge.parties import app_resource_strings, installed_app_lists, split_api_uses
+from pi_scan.knowledge.platform import Parties, PlatformCatalogue, load_platform_catalogue
 from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.model import RefTable
 
 SDKS_FILE = "sdks.json"
+PLATFORM_FILE = "platform-libs.json"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Knowledge:
     catalogues: Catalogues
     sdks: SdkCatalogue
     apis: ApiMatcher
+    platform: PlatformCatalogue = PlatformCatalogue(())
 
     def app_type_id(self, text: str) -> str:
         """An app type given by id ("map-navigation") or number ("1"); UsageError if unknown."""
@@ -51,17 +55,26 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     """Load the catalogues of `directory` (default: the built-in `rules/catalog`)."""
     folder = directory if directory is not None else builtin_catalog_dir()
     catalogues = load_catalogues(folder)
+    sdks = load_sdk_catalogue(folder / SDKS_FILE)
+    platform_file = folder / PLATFORM_FILE
     return Knowledge(
         catalogues=catalogues,
-        sdks=load_sdk_catalogue(folder / SDKS_FILE),
+        sdks=sdks,
         apis=ApiMatcher(catalogues.apis.values()),
+        platform=(
+            load_platform_catalogue(platform_file, sdks)
+            if platform_file.exists()
+            else PlatformCatalogue(())
+        ),
     )
 
 
 def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
     """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
     sdks = detect_sdks(facts, knowledge.sdks)
-    api_uses = find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class)
+    parties = Parties(knowledge.sdks, knowledge.platform)
+    found = find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class)
+    api_uses, platform_uses = split_api_uses(found, facts, parties, knowledge.catalogues.apis)
     perms = permission_facts(
         facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
     )
@@ -82,6 +95,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdks": sdks,
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
+        "platform_api_uses": platform_uses,
+        "installed_app_lists": installed_app_lists(facts, parties),
+        "app_resource_strings": app_resource_strings(
+            facts.get("resource_texts") or (), knowledge.platform
+        ),
         "api_pi_types": sorted({u["pi_type"] for u in called}),
         "permission_pi_types": perms["pi_types_by_permission"],
         "dangerous_permissions": perms["dangerous_permissions"],
