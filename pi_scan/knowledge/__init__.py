@@ -9,7 +9,7 @@ permissions add up to, the app type's necessary PI) so that rules stay declarati
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ class Knowledge:
     catalogues: Catalogues
     sdks: SdkCatalogue
     apis: ApiMatcher
-    platform: PlatformCatalogue = PlatformCatalogue(())
+    platform: PlatformCatalogue = field(default_factory=lambda: PlatformCatalogue(()))
 
     def app_type_id(self, text: str) -> str:
         """An app type given by id ("map-navigation") or number ("1"); UsageError if unknown."""

@@ -73,7 +73,9 @@ class _Reach:
         prefix = "L" + dotted.replace(".", "/") + ";->"
         found = None
         for i in self.table.prefixed(prefix):
-            found = next((c for c in self.table.callers(i) if self.parties.of_class(c)[0] == APP), None)
+            found = next(
+                (c for c in self.table.callers(i) if self.parties.of_class(c)[0] == APP), None
+            )
             if found is not None:
                 break
         self.known[dotted] = found
@@ -110,9 +112,7 @@ def split_api_uses(
                 continue
             via = reach.reached_by(caller)
             ok = via is not None and allowed
-            platform.append(
-                {"class": caller, "library": ident, "reached_from": via, "counted": ok}
-            )
+            platform.append({"class": caller, "library": ident, "reached_from": via, "counted": ok})
             if ok:
                 counted.append(caller)
                 labelled.append(f"{caller} ({PLATFORM}:{ident}, called from {via})")
@@ -133,9 +133,7 @@ def split_api_uses(
 # --------------------------------------------------------------------------------------------
 
 
-def installed_app_lists(
-    facts: Mapping[str, Any], parties: Parties
-) -> list[dict[str, Any]]:
+def installed_app_lists(facts: Mapping[str, Any], parties: Parties) -> list[dict[str, Any]]:
     """Every call that can list the installed apps, by caller class (see the module
     docstring), sorted by (counted first, ref, caller)."""
     table = RefTable.of(facts.get("method_refs") or ())
@@ -146,7 +144,11 @@ def installed_app_lists(
         ops = node.ops if hasattr(node, "ops") else node.get("ops") or ()
         code.setdefault(_class_of(method), []).append((method, tuple(ops)))
     out = []
-    for prefixes, fixed in ((LIST_METHODS, "list"), (QUERY_METHODS, None), (UID_METHODS, "uid-probe")):
+    for prefixes, fixed in (
+        (LIST_METHODS, "list"),
+        (QUERY_METHODS, None),
+        (UID_METHODS, "uid-probe"),
+    ):
         for key in prefixes:
             for i in table.prefixed(key):
                 ref = table.refs[i]
@@ -210,9 +212,7 @@ def _class_of(smali: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def app_resource_strings(
-    texts: Iterable[Any], platform: PlatformCatalogue
-) -> list[dict[str, Any]]:
+def app_resource_strings(texts: Iterable[Any], platform: PlatformCatalogue) -> list[dict[str, Any]]:
     """The app's own string resources: default and Chinese locales, library names left out."""
     out = []
     for text in texts:

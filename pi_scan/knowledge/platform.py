@@ -156,7 +156,7 @@ class Parties:
         return found
 
     def label(self, name: str) -> str:
-        """"app", "platform:<library id>" or "sdk:<SDK id>"."""
+        """ "app", "platform:<library id>" or "sdk:<SDK id>"."""
         kind, ident = self.of_class(name)
         return kind if ident is None else f"{kind}:{ident}"
 
@@ -187,9 +187,7 @@ def load_platform_catalogue(
     entries: Sequence[Mapping[str, Any]] = data["libraries"]
     ids: set[str] = set()
     owner: dict[str, str] = {}
-    sdk_prefixes = (
-        {p: s.id for s in sdks.sdks for p in s.prefixes} if sdks is not None else {}
-    )
+    sdk_prefixes = {p: s.id for s in sdks.sdks for p in s.prefixes} if sdks is not None else {}
     for i, entry in enumerate(entries):
         if entry["id"] in ids:
             raise RuleLoadError(file, f"$.libraries[{i}].id", f"duplicate id {entry['id']!r}")
@@ -199,7 +197,9 @@ def load_platform_catalogue(
             if prefix in VENDOR_WIDE:
                 raise RuleLoadError(file, where, f"{prefix!r} names a whole vendor or platform")
             if prefix in owner:
-                raise RuleLoadError(file, where, f"{prefix!r} is already claimed by {owner[prefix]!r}")
+                raise RuleLoadError(
+                    file, where, f"{prefix!r} is already claimed by {owner[prefix]!r}"
+                )
             if prefix in sdk_prefixes:
                 raise RuleLoadError(
                     file, where, f"{prefix!r} is SDK {sdk_prefixes[prefix]!r}'s prefix in sdks.json"
