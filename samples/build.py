@@ -529,6 +529,7 @@ APPS = [
     Sample("provider-init", "provider-init", assets=True),
     Sample("async-init", "async-init"),
     Sample("reflection", "reflection"),
+    Sample("platform-libs", "platform-libs", assets=True),
     Sample(
         "packed",
         "packed",
@@ -706,6 +707,12 @@ EXPECTED_DEX = {
         "Class descriptor  : 'Lorg/piscan/sample/reflection/DeviceIds;'",
         "Ljava/lang/Class;.forName:",
         "Ljava/lang/Class;.getMethod:",
+    ],
+    ("platform-libs.apk", "", "classes.dex"): [
+        "Class descriptor  : 'Landroidx/appcompat/app/TwilightManager;'",
+        "Class descriptor  : 'Landroidx/appcompat/widget/ShareTargets;'",
+        "Landroid/location/LocationManager;.getLastKnownLocation:",
+        "Landroid/content/pm/PackageManager;.queryIntentActivities:",
     ],
     ("packed.apk", "", "classes.dex"): [
         "Class descriptor  : 'Lcom/stub/StubApp;'",

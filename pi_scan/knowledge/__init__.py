@@ -84,7 +84,9 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     _add_consent_calls(sdks, facts, knowledge.sdks)
     components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
-    code = consent_facts(facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components)
+    code = consent_facts(
+        facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform
+    )
     return {
         **facts,
         **code,

@@ -46,6 +46,7 @@ from typing import Any
 
 from pi_scan.knowledge.apis import ApiMatcher
 from pi_scan.knowledge.catalog import ApiEntry
+from pi_scan.knowledge.platform import PlatformCatalogue
 from pi_scan.knowledge.sdks import SdkCatalogue
 from pi_scan.model import CodeNode, RefTable
 from pi_scan.texts import JoinedTexts
@@ -117,8 +118,14 @@ def consent_facts(
     sdks: list[dict[str, Any]],
     api_uses: Sequence[Mapping[str, Any]],
     components: Sequence[Mapping[str, Any]],
+    platform: PlatformCatalogue | None = None,
 ) -> dict[str, Any]:
-    """The derived code-evidence facts of one app; sets `status` on each of `sdks`."""
+    """The derived code-evidence facts of one app; sets `status` on each of `sdks`.
+
+    With `platform`, a platform library's call of an API that needs a permission the app does
+    not hold is no pre-consent target (the library checks the permission itself: AppCompat's
+    TwilightManager), and items are attributed to "platform:<library>" when its code makes the
+    final call."""
     owner = _Owners(catalogue)
     detected = {s["id"] for s in sdks}
     strings: Sequence[str] = facts.get("strings") or ()
@@ -133,6 +140,9 @@ def consent_facts(
     refusal = [t for t in resources if REFUSAL.search(t)]
     dialog = bool(flag_keys or consent_texts or refusal)
     analysis = _Analysis(graph, apis, catalogue, owner, detected, _Present(strings), dialog)
+    if platform is not None:
+        analysis.platform = platform
+        analysis.held = frozenset(facts.get("permissions") or ())
     pre_consent = analysis.findings(facts.get("entry_points") or ())
     _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue)
     return {
@@ -316,6 +326,13 @@ class _Analysis:
             for prefix in init[key]
         )
         self._targets: dict[str, list[_Target]] = {}
+        self.platform: PlatformCatalogue | None = None
+        self.held: frozenset[str] = frozenset()
+
+    def _platform_of(self, method: str) -> str | None:
+        if self.platform is None:
+            return None
+        return self.platform.lib_of_class(method[: method.find("->")])
 
     # ---- what one method does
 
@@ -328,10 +345,18 @@ class _Analysis:
 
     def _scan(self, method: str, node: CodeNode) -> Iterable[_Target]:
         caller_sdk = self.owner.of_member(method)
+        # a platform library's call that needs a permission the app lacks cannot read anything
+        guarded = caller_sdk is None and self._platform_of(method) is not None
         for pos, op in enumerate(node.ops):
             if not op.startswith(("L", "[")):
                 continue
             for entry in self.apis.entries_for(op):
+                if (
+                    guarded
+                    and entry.requires_permission
+                    and not self.held.intersection(entry.requires_permission)
+                ):
+                    continue
                 if self._counts(entry):
                     yield _Target(pos, "api", entry.id, op, caller_sdk, entry.pi_type)
             if "(" in op:
@@ -466,7 +491,8 @@ class _Analysis:
         if level == 2 and not self.dialog:
             level = 1
         caller_sdk = self.owner.of_member(method)
-        attributed = caller_sdk or FIRST_PARTY
+        lib = None if caller_sdk else self._platform_of(method)
+        attributed = caller_sdk or (f"platform:{lib}" if lib else FIRST_PARTY)
         full = [*chain, target.ref]
         confidence = CONFIDENCE[level]
         note = f"{confidence} confidence"
