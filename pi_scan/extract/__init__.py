@@ -395,7 +395,7 @@ def _facts(
     warnings = [w for p in parts for w in p.warnings] + list(extra_warnings)
     dex, tables = combine([d for p in parts for d in p.dex], [f for p in parts for f in p.loaders])
     listing = merge_listings(p.listing for p in parts)
-    code = _code_evidence(m, parts, tables)
+    code = _code_evidence(m, parts, tables, dex.method_refs)
     return ApkFacts(
         path=identity.path,
         sha256=identity.sha256,
@@ -439,7 +439,7 @@ def _facts(
         code_graph=code.nodes,
         code_graph_limits=code.limits,
         reflection_code=code.reflective,
-        intent_query_code=_intent_queries(dex.method_refs, tables),
+        intent_query_code=code.intent_queries,
         resource_texts=_union_texts(x.resource_texts for x in manifests),
     )
 
@@ -449,13 +449,15 @@ class _CodeEvidence(NamedTuple):
     nodes: tuple[CodeNode, ...] = ()
     limits: tuple[str, ...] = ()
     reflective: tuple[CodeNode, ...] = ()
+    intent_queries: tuple[CodeNode, ...] = ()
 
 
 def _code_evidence(
-    m: ManifestInfo, parts: list[_Part], tables: tuple[DexTables, ...]
+    m: ManifestInfo, parts: list[_Part], tables: tuple[DexTables, ...], refs: RefTable
 ) -> _CodeEvidence:
-    """The call graph from the entry points, read from the DEX files of all parts, and the
-    methods doing reflective lookups (read with each part).  It only adds evidence: a
+    """The call graph from the entry points, read from the DEX files of all parts, the methods
+    doing reflective lookups (read with each part) and those asking which apps answer an
+    intent.  It only adds evidence: a
     malformed part of the code it reads stops it with a limit noted, never the extraction."""
     reflective = sorted((n for p in parts for n in p.reflective), key=_class_then_method)
     found = tuple(reflective[:MAX_REFLECTIVE])
@@ -464,6 +466,11 @@ def _code_evidence(
         return _CodeEvidence(limits=noted, reflective=found)
     try:
         index = CodeIndex(tables)
+    except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
+        reason = _one_line(f"call graph not built: {describe(exc)}")
+        return _CodeEvidence(limits=(reason, *noted), reflective=found)
+    queries = _intent_queries(refs, index)
+    try:
         components = [(c.kind, c.name, c.meta_data) for p in parts for c in p.manifest.components]
         app_class = m.application.get("class")
         entries = entry_points(
@@ -475,19 +482,19 @@ def _code_evidence(
         graph = build_code_graph(index, entries)
     except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
         reason = _one_line(f"call graph not built: {describe(exc)}")
-        return _CodeEvidence(limits=(reason, *noted), reflective=found)
-    return _CodeEvidence(graph.entries, graph.nodes, graph.limits + noted, found)
+        return _CodeEvidence(limits=(reason, *noted), reflective=found, intent_queries=queries)
+    return _CodeEvidence(graph.entries, graph.nodes, graph.limits + noted, found, queries)
 
 
-def _intent_queries(refs: RefTable, tables: tuple[DexTables, ...]) -> tuple[CodeNode, ...]:
+def _intent_queries(refs: RefTable, index: CodeIndex) -> tuple[CodeNode, ...]:
     """The methods that ask which apps answer an intent, with their operations (the
-    installed-app-list rules read the intent's constant strings there).  Only evidence: a
-    reader slip on a hostile file leaves it empty."""
+    installed-app-list rules read the intent's constant strings there), read with the call
+    graph's index.  Only evidence: a reader slip on a hostile file leaves it empty."""
     users = {c for key in INTENT_QUERIES for i in refs.prefixed(key) for c in refs.callers(i)}
-    if not users or not tables:
+    if not users:
         return ()
     try:
-        return methods_calling(CodeIndex(tables), users)
+        return methods_calling(index, users)
     except Exception:  # DexFormatError, or a reader slip on a hostile file
         return ()
 
