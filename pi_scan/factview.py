@@ -146,8 +146,8 @@ FACTS: Mapping[str, FactSpec] = {
     "intent_query_code": FactSpec(
         "objects",
         "classes*.dex",
-        "methods asking which apps answer an intent (queryIntentActivities, resolveActivity "
-        "...), with their operations",
+        "methods asking which apps answer an intent (queryIntentActivities, "
+        "queryIntentServices ...), with their operations",
         "method",
     ),
     "resource_texts": FactSpec(

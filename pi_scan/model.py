@@ -323,7 +323,7 @@ class ApkFacts:
     code_graph_limits: tuple[str, ...] = ()  # budgets the graph ran into, if any
     reflection_code: tuple[CodeNode, ...] = ()  # methods anywhere doing reflective lookups
     # methods anywhere asking the package manager which apps answer an intent
-    # (queryIntentActivities, resolveActivity ...), with their operations
+    # (queryIntentActivities, queryIntentServices ...), with their operations
     intent_query_code: tuple[CodeNode, ...] = ()
     # string resources of the default and Chinese locales, with their names
     resource_texts: tuple[ResourceText, ...] = ()

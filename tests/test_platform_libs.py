@@ -407,3 +407,8 @@ def test_sample_passes_and_old_false_positives_are_gone() -> None:
     result = invoke(["scan", "--format", "json", "--no-store", str(sample("platform-libs.apk"))], 0)
     [app] = json.loads(result.stdout)["results"]
     assert app["verdict"] == "pass" and app["findings"] == []
+
+
+def test_resolve_activity_is_no_list() -> None:
+    resolve = "Landroid/content/pm/PackageManager;->resolveActivity(Landroid/content/Intent;I)Landroid/content/pm/ResolveInfo;"
+    assert _lists("com.ex.Home", resolve, "android.intent.action.MAIN") == []

@@ -826,7 +826,8 @@ def reflective_methods(
     return tuple(out)
 
 
-# Framework calls that ask the package manager about other apps; `methods_calling` keeps the
+# Framework calls that ask the package manager which apps answer an intent (resolveActivity,
+# which answers with one activity, never lists); `methods_calling` keeps the
 # operations of the methods making them, so that `pi_scan.knowledge` can tell an installed-app
 # list (a MAIN/LAUNCHER query) from a question about one intent (share, view, a scheme).
 INTENT_QUERIES = (
@@ -834,7 +835,6 @@ INTENT_QUERIES = (
     "Landroid/content/pm/PackageManager;->queryIntentActivityOptions(",
     "Landroid/content/pm/PackageManager;->queryIntentServices(",
     "Landroid/content/pm/PackageManager;->queryBroadcastReceivers(",
-    "Landroid/content/pm/PackageManager;->resolveActivity(",
 )
 MAX_INTENT_QUERIES = 2_000  # methods kept per app
 

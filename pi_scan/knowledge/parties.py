@@ -4,7 +4,7 @@
   "platform:<library>", "sdk:<SDK>").  A platform library's call site counts as the app's use
   only when an app class calls into the library class that makes the call and, when the API
   needs a permission (`requires_permission` in apis.json), the app holds one of them; the
-  others are moved to `platform_callers` (with `reached` and `counted`) and out of `callers`.
+  others are moved to `platform_callers` (with `reached_from` and `counted`) and out of `callers`.
   A use left with no caller at all moves to the derived fact `platform_api_uses`.  Precision:
   "calls into" is one step (an app class invoking a method of that very class); an app that
   reaches the library class through other library classes (AppCompatActivity ->
@@ -14,9 +14,14 @@
   "launcher-query" (queryIntentActivities ... in a method holding the constant
   android.intent.action.MAIN), "specific-intent" (the method holds another intent action, a
   MIME type or a URI scheme: share, view, a browser), "unknown-intent" (no constant in the
-  method: the intent is made elsewhere) or "uid-probe" (getPackagesForUid).  Only "list" and
-  "launcher-query" are `counted`, and for a platform library only when the app reaches it.
-  Precision: per calling method, not data flow: a MAIN constant anywhere in the method counts.
+  method: the intent is made elsewhere) or "uid-probe" (getPackagesForUid: a loop over uids
+  would list the apps, but loops are not seen in the operations, so it is listed and not
+  counted).  Only "list" and "launcher-query" are `counted`, and for a platform library only
+  when the app reaches it.  resolveActivity answers with one activity and is not listed.
+  Precision: per calling method, not data flow: a MAIN constant anywhere in the method counts,
+  and an intent built in another method than the query is "unknown-intent" (not counted).
+  Package visibility (targetSdk 30+ without QUERY_ALL_PACKAGES or a <queries> entry) is not
+  taken into account.
 * `app_resource_strings`: the string resources of the default and Chinese locales that belong
   to no known library (by name and the libraries' prefixes), with name and locale.
 """
@@ -40,7 +45,6 @@ QUERY_METHODS = (
     "Landroid/content/pm/PackageManager;->queryIntentActivityOptions(",
     "Landroid/content/pm/PackageManager;->queryIntentServices(",
     "Landroid/content/pm/PackageManager;->queryBroadcastReceivers(",
-    "Landroid/content/pm/PackageManager;->resolveActivity(",
 )
 UID_METHODS = ("Landroid/content/pm/PackageManager;->getPackagesForUid(",)
 ACTION_MAIN = "android.intent.action.MAIN"
