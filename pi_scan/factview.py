@@ -109,6 +109,12 @@ FACTS: Mapping[str, FactSpec] = {
         "ref",
     ),
     "strings": FactSpec("strings", "classes*.dex", "string constants"),
+    "string_users": FactSpec(
+        "objects",
+        "classes*.dex",
+        "the string constants (ref) with the classes whose code loads each (const-string)",
+        "ref",
+    ),
     "resource_strings": FactSpec(
         "strings", "resources.arsc", "string resources of every locale (UI texts)"
     ),
@@ -199,6 +205,13 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "specific-intent, unknown-intent, uid-probe), party (app, platform:<lib>, sdk:<id>), "
         "counted (lists all apps and is the app's or an SDK's own call), summary",
         "summary",
+    ),
+    "app_strings": FactSpec(
+        "objects",
+        "classes*.dex",
+        "the DEX strings (ref) without those only SDK and platform-library classes load, with "
+        "the classes loading each (callers); strings no code loads stay",
+        "ref",
     ),
     "app_resource_strings": FactSpec(
         "objects",
@@ -318,6 +331,7 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "method_refs": _refs(facts.method_refs),
         "field_refs": _refs(facts.field_refs),
         "strings": list(facts.strings),
+        "string_users": _refs(facts.string_users),
         "resource_strings": list(facts.resource_strings),
         "native_libs": [_plain(n) for n in facts.native_libs],
         "assets": list(facts.assets),

@@ -305,6 +305,8 @@ class ApkFacts:
     method_refs: Sequence[MemberRef] = ()  # a RefTable when extracted
     field_refs: Sequence[MemberRef] = ()
     strings: tuple[str, ...] = ()
+    # the same strings with the classes whose code loads each (const-string); a RefTable
+    string_users: Sequence[MemberRef] = ()
     # resources
     resource_strings: tuple[str, ...] = ()  # string resources, all locales
     # the rest of the archive

@@ -92,11 +92,19 @@ def callers(refs: RefTable) -> Mapping[str, frozenset[str]]:
     return refs.as_dict()
 
 
+def loaders(strings: RefTable) -> Mapping[str, frozenset[str]]:
+    """The strings some code loads, with the classes loading each."""
+    return {text: found for text, found in strings.as_dict().items() if found}
+
+
 def union(parts: list[DexContents]) -> DexContents:
     """The naive union of several files' facts (what combine must give)."""
     methods: dict[str, set[str]] = {}
     fields: dict[str, set[str]] = {}
+    texts: dict[str, set[str]] = {}
     for part in parts:
+        for text, found in part.string_users.as_dict().items():
+            texts.setdefault(text, set()).update(found)
         for ref, found in part.method_refs.as_dict().items():
             methods.setdefault(ref, set()).update(found)
         for ref, found in part.field_refs.as_dict().items():
@@ -106,6 +114,7 @@ def union(parts: list[DexContents]) -> DexContents:
         method_refs=RefTable.from_mapping(methods),
         field_refs=RefTable.from_mapping(fields),
         strings=tuple(sorted({s for p in parts for s in p.strings})),
+        string_users=RefTable.from_mapping(texts),
     )
 
 
@@ -133,6 +142,11 @@ def androguard_facts(data: bytes) -> DexContents:
         f"{f.get_class_name()}->{f.get_name()}:{f.get_type()}"
         for f in dex.get_fields_id_item().gets()
     ]
+    texts = [
+        s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        for s in dex.get_strings()
+    ]
+    string_callers: dict[str, set[str]] = {text: set() for text in texts}
     method_callers: dict[str, set[str]] = {ref: set() for ref in methods}
     field_callers: dict[str, set[str]] = {ref: set() for ref in fields}
     for cls in dex.get_classes():
@@ -147,18 +161,16 @@ def androguard_facts(data: bytes) -> DexContents:
                     method_callers[methods[ins.BBBB]].add(name)
                 elif op in FIELD_OPS:  # iget/iput 22c: field@CCCC; sget/sput 21c: field@BBBB
                     field_callers[fields[ins.CCCC if op < 0x60 else ins.BBBB]].add(name)
+                elif op == 0x1A:  # const-string 21c: string@BBBB
+                    string_callers[texts[ins.BBBB]].add(name)
+                elif op == 0x1B:  # const-string/jumbo 31c: string@BBBBBBBB
+                    string_callers[texts[ins.BBBBBBBB]].add(name)
     return DexContents(
         classes=tuple(sorted({_dotted(c.get_name()) for c in dex.get_classes()})),
         method_refs=RefTable.from_mapping(method_callers),
         field_refs=RefTable.from_mapping(field_callers),
-        strings=tuple(
-            sorted(
-                {
-                    s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-                    for s in dex.get_strings()
-                }
-            )
-        ),
+        strings=tuple(sorted(set(texts))),
+        string_users=RefTable.from_mapping(string_callers),
     )
 
 
@@ -184,6 +196,8 @@ def test_agrees_with_androguard(name: str, data: bytes) -> None:
     assert ours.field_refs.refs == theirs.field_refs.refs
     assert callers(ours.field_refs) == callers(theirs.field_refs)
     assert ours.strings == theirs.strings
+    assert ours.string_users.refs == ours.strings
+    assert loaders(ours.string_users) == loaders(theirs.string_users)
 
 
 LARGE_APK = ROOT / "benchmarks" / ".cache" / "large.apk"
@@ -200,6 +214,7 @@ def test_large_apk_agrees_with_androguard() -> None:
         assert ours.method_refs == theirs.method_refs, name
         assert ours.field_refs == theirs.field_refs, name
         assert ours.strings == theirs.strings, name
+        assert loaders(ours.string_users) == loaders(theirs.string_users), name
 
 
 def test_merge_of_sample_multidex_agrees_with_androguard() -> None:
@@ -576,3 +591,25 @@ def test_the_step_walk_and_the_regex_agree_on_damaged_code(
         assert steps == regex
         agreed += isinstance(steps, DexContents)
     assert agreed  # some damaged files are still read
+
+
+@pytest.mark.parametrize("tail", [0, 10**9], ids=["step-walk", "regex"])
+def test_const_string_indices_in_both_walks(tail: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """const-string (16-bit index) and const-string/jumbo (32-bit index, beyond 65,535 strings)
+    are read by the numpy step walk and by the regex alike."""
+    monkeypatch.setattr(dex_module, "_TAIL", tail)
+    code = b"".join(
+        [
+            bytes([0x1B, 0x00, 0x34, 0x12, 0x01, 0x00]),  # const-string/jumbo v0, string@0x11234
+            bytes([0x6E, 0x10, 0x07, 0x00, 0x00, 0x00]),  # invoke-virtual {v0}, method@7
+            bytes([0x1A, 0x01, 0x05, 0x00]),  # const-string v1, string@5
+            bytes([0x1B, 0x02, 0xFF, 0xFF, 0x02, 0x00]),  # const-string/jumbo v2, string@0x2FFFF
+            bytes([0x0E, 0x00]),  # return-void
+        ]
+    )
+    method, opcodes, index = dex_module._walk(
+        code, np.array([0], np.int64), np.array([len(code)], np.int64)
+    )
+    assert opcodes.tolist() == [0x1B, 0x6E, 0x1A, 0x1B]
+    assert index.tolist() == [0x11234, 7, 5, 0x2FFFF]
+    assert method.tolist() == [0, 0, 0, 0]

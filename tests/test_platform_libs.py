@@ -15,7 +15,12 @@ from pi_scan.errors import RuleLoadError
 from pi_scan.extract import extract_facts
 from pi_scan.factview import fact_dict
 from pi_scan.knowledge import derive, load_knowledge
-from pi_scan.knowledge.parties import app_resource_strings, installed_app_lists, split_api_uses
+from pi_scan.knowledge.parties import (
+    app_resource_strings,
+    app_strings,
+    installed_app_lists,
+    split_api_uses,
+)
 from pi_scan.knowledge.platform import (
     APP,
     PLATFORM,
@@ -25,7 +30,7 @@ from pi_scan.knowledge.platform import (
     is_read_locale,
     load_platform_catalogue,
 )
-from pi_scan.model import CodeNode, Status
+from pi_scan.model import CodeNode, RefTable, Status
 from pi_scan.ruleset import load_rules
 
 from .conftest import ROOT, invoke, sample
@@ -412,3 +417,52 @@ def test_sample_passes_and_old_false_positives_are_gone() -> None:
 def test_resolve_activity_is_no_list() -> None:
     resolve = "Landroid/content/pm/PackageManager;->resolveActivity(Landroid/content/Intent;I)Landroid/content/pm/ResolveInfo;"
     assert _lists("com.ex.Home", resolve, "android.intent.action.MAIN") == []
+
+
+# ---- DEX strings: whose code loads them
+
+QQ_LOGIN = "https://graph.qq.com/oauth2.0/login"
+
+
+def _string_facts(loaders: dict[str, list[str]]) -> dict[str, Any]:
+    table = RefTable.from_mapping(loaders)
+    return {"strings": list(table.refs), "string_users": table}
+
+
+def test_app_strings_leave_out_what_only_sdks_and_platform_libraries_load() -> None:
+    facts = _string_facts(
+        {
+            QQ_LOGIN: ["com.tencent.tauth.Tencent"],
+            "Sign in with Google": ["com.google.android.gms.common.SignInButton"],
+            "Log in": ["com.example.LoginActivity", "com.tencent.tauth.Tencent"],
+            "Lcom/example/LoginActivity;": [],  # loaded by nobody: kept
+        }
+    )
+    kept = app_strings(facts, PARTIES)
+    assert list(kept.refs) == ["Lcom/example/LoginActivity;", "Log in"]
+    assert kept.callers(1) == ("com.example.LoginActivity", "com.tencent.tauth.Tencent")
+    assert kept.callers(0) == ()
+
+
+def test_app_strings_without_loaders_keep_every_string() -> None:
+    kept = app_strings({"strings": ["a", "b"]}, PARTIES)
+    assert list(kept.refs) == ["a", "b"] and kept.callers(0) == ()
+
+
+def test_login_rule_quiet_for_sdk_strings_and_evidence_names_the_class() -> None:
+    rule = next(r for r in load_rules().rules if r.id == "PI-PP-003")
+    sdk_only = _derived(**_string_facts({QQ_LOGIN: ["com.tencent.tauth.Tencent"]}))
+    assert evaluate_rule(sdk_only, rule).status is Status.PASSED
+    own = _derived(**_string_facts({"Log in": ["com.example.LoginActivity"]}))
+    outcome = evaluate_rule(own, rule)
+    assert outcome.status is Status.FAILED
+    assert any(
+        e.value == "Log in" and e.callers == ("com.example.LoginActivity",)
+        for e in outcome.evidence
+    )
+
+
+def test_sample_strings_loaded_by_androidx_are_not_the_apps() -> None:
+    d = derive(fact_dict(extract_facts(sample("platform-libs.apk"))), KNOWLEDGE, None)
+    assert "android.intent.action.SEND" in d["strings"]
+    assert "android.intent.action.SEND" not in d["app_strings"].refs

@@ -424,6 +424,7 @@ def _facts(
         method_refs=dex.method_refs,
         field_refs=dex.field_refs,
         strings=dex.strings,
+        string_users=dex.string_users,
         resource_strings=_union_sorted(x.resource_strings for x in manifests),
         native_libs=listing.native_libs,
         assets=listing.assets,

@@ -16,7 +16,8 @@ Format notes (https://source.android.com/docs/core/runtime/dex-format):
   methods for the rest.  Python bytecode runs per class or per ref only where unavoidable,
   and per instruction never.
 * Instructions are 16-bit code units; an instruction's length follows from its opcode (the
-  low byte), and the ref index of an invoke or field access is always at byte 2.  All the
+  low byte), and the ref index of an invoke, field access or const-string is always at
+  byte 2 (const-string/jumbo: 32 bits).  All the
   methods of a DEX are walked together, one instruction of each per numpy step
   (``_walk``): a table gives each opcode's length and whether to keep it.  A payload
   pseudo-instruction (``nop`` with high byte 1, 2 or 3: packed-switch, sparse-switch and
@@ -25,7 +26,8 @@ Format notes (https://source.android.com/docs/core/runtime/dex-format):
   finished by one compiled pattern (``_INSTRUCTIONS``): an alternation of opcode byte
   classes, each followed by the exact byte length of its instruction format, consumes
   uninteresting instructions in bulk and captures a 4-byte record (opcode, A, 16-bit
-  index) of each invoke and field access.  What follows the loop always matches where it
+  index) of each invoke, field access and const-string (a const-string/jumbo's 32-bit
+  index takes a second cell).  What follows the loop always matches where it
   stops, so the engine never backtracks into a misaligned decoding; payloads stop the
   pattern and are skipped by their size (``_records_past_payloads``).
 * ``class_data_item`` lists each class's methods as ULEB128 triples; the whole class_data
@@ -63,7 +65,7 @@ from typing import Any, TypeAlias, overload
 import numpy as np
 import numpy.typing as npt
 
-from pi_scan.model import RefTable
+from pi_scan.model import EMPTY_REFS, RefTable
 
 __all__ = [
     "ClassDef",
@@ -96,6 +98,8 @@ class DexContents:
     method_refs: RefTable
     field_refs: RefTable
     strings: tuple[str, ...]
+    # the strings (same order) with the classes whose code loads each (const-string)
+    string_users: RefTable = field(default_factory=lambda: EMPTY_REFS)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ class DexPart:
     class_defs: list[ClassDef]
     method_uses: UInt32s = field(repr=False)
     field_uses: UInt32s = field(repr=False)
+    # sorted, unique int64 keys ``string index << 16 | class_def row`` of every const-string
+    string_uses: Int64s = field(repr=False, default_factory=lambda: np.empty(0, np.int64))
 
     def users_of(self, prefixes: tuple[str, ...]) -> list[str]:
         """Dotted names of the classes whose code invokes a method whose smali reference
@@ -513,6 +519,8 @@ _WIDTHS: dict[int, tuple[int, ...]] = {
     5: (0x18,),
 }
 _FIELD_OPS = range(0x52, 0x6E)  # iget*, iput*, sget*, sput*: formats 22c / 21c, 2 units
+_CONST_STRING, _CONST_STRING_JUMBO = 0x1A, 0x1B  # formats 21c (2 units) and 31c (3 units)
+_STRING_OPS = (_CONST_STRING, _CONST_STRING_JUMBO)
 _INVOKE_OPS = (*range(0x6E, 0x73), *range(0x74, 0x79))  # invoke-*(/range): 35c / 3rc, 3 units
 _POLYMORPHIC_OPS = (0xFA, 0xFB)  # invoke-polymorphic(/range): 45cc / 4rcc, 4 units
 _WIDTHS[1] = tuple(
@@ -538,9 +546,15 @@ def _instruction_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """(the record pattern, the pattern that consumes instructions up to a payload)."""
     nop = rb"\x00[\x00\x04-\xff]"  # high byte 1, 2, 3: a payload
     boring = [_byte_class(_WIDTHS[1]) + b".", nop]
-    boring += [_byte_class(_WIDTHS[w]) + b"." * (2 * w - 1) for w in (2, 3, 5)]
-    invoke, polymorphic = _byte_class(_INVOKE_OPS), _byte_class(_POLYMORPHIC_OPS)
-    field = _byte_class(_FIELD_OPS)
+    boring += [
+        _byte_class(op for op in _WIDTHS[w] if op not in _STRING_OPS) + b"." * (2 * w - 1)
+        for w in (2, 3, 5)
+    ]
+    # const-string (4 bytes) is recorded like a field access, const-string/jumbo (6 bytes) like
+    # an invoke: opcode, A and the low 16 bits of the index (the tail drops jumbo records)
+    invoke = _byte_class((*_INVOKE_OPS, _CONST_STRING_JUMBO))
+    polymorphic = _byte_class(_POLYMORPHIC_OPS)
+    field = _byte_class((*_FIELD_OPS, _CONST_STRING))
     wanted = b"(?:" + invoke + b"|" + polymorphic + b"|" + field + b")..."
     wanted += rb"|\x00[\x01-\x03].."  # or the start of a payload
     rest = b"(?:(?<=" + invoke + b"...)..|(?<=" + polymorphic + b"...)....|(?<=" + field
@@ -557,6 +571,7 @@ def _instruction_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
 _INSTRUCTIONS, _UNTIL_PAYLOAD = _instruction_patterns()
 _IS_METHOD = bytes(op in _INVOKE_OPS or op in _POLYMORPHIC_OPS for op in range(256))
 _IS_FIELD = bytes(op in _FIELD_OPS for op in range(256))
+_IS_STRING = bytes(op in _STRING_OPS for op in range(256))
 
 
 def _payload_end(data: bytes, pos: int, end: int) -> int:
@@ -577,6 +592,25 @@ def _payload_end(data: bytes, pos: int, end: int) -> int:
     return pos + 2 * units
 
 
+_JUMBO = bytes([_CONST_STRING_JUMBO])
+_HIGH_HALF = 0xFF  # the opcode of the cell after a const-string/jumbo record (never recorded)
+
+
+def _with_jumbo_high_halves(data: bytes, pos: int, stop: int) -> list[bytes]:
+    """The records of data[pos:stop], each const-string/jumbo record followed by a second
+    4-byte cell (0xFF, 0, the index's high 16 bits), so that records stay 4 bytes apart."""
+    out = []
+    for match in _INSTRUCTIONS.finditer(data, pos, stop):
+        record = match.group(1)
+        if record is None:
+            continue
+        out.append(record)
+        if record[:1] == _JUMBO:
+            at = match.start(1) + 4
+            out.append(bytes((_HIGH_HALF, 0)) + data[at : at + 2])
+    return out
+
+
 def _records_past_payloads(data: bytes, ranges: Iterable[tuple[int, int]]) -> list[bytes]:
     """The records of the code in the ranges, skipping each payload by its size."""
     records: list[bytes] = []
@@ -584,7 +618,10 @@ def _records_past_payloads(data: bytes, ranges: Iterable[tuple[int, int]]) -> li
         pos = start
         while pos < end:
             stop = _UNTIL_PAYLOAD.match(data, pos, end).end()  # type: ignore[union-attr]
-            records += _INSTRUCTIONS.findall(data, pos, stop)
+            found = _INSTRUCTIONS.findall(data, pos, stop)
+            if any(record[:1] == _JUMBO for record in found):
+                found = _with_jumbo_high_halves(data, pos, stop)
+            records += found
             if stop >= end:
                 break
             if data[stop] == 0 and data[stop + 1] in (1, 2, 3):
@@ -721,6 +758,7 @@ def _class_code(data: bytes, data_offs: Sequence[int], header: _Header) -> list[
 
 _METHOD_OP = np.frombuffer(_IS_METHOD, np.uint8).astype(np.bool_)
 _FIELD_OP = np.frombuffer(_IS_FIELD, np.uint8).astype(np.bool_)
+_STRING_OP = np.frombuffer(_IS_STRING, np.uint8).astype(np.bool_)
 _LOW32 = 0xFFFFFFFF
 _ROW, _INDEX = 16, 0xFFFF  # a use key: class_def row << _ROW | ref index
 
@@ -760,7 +798,7 @@ _BYTES[list(_FIELD_OPS)] = 4
 _BYTES[list(_INVOKE_OPS)] = 6
 _BYTES[list(_POLYMORPHIC_OPS)] = 8
 _BYTES[0] = 2  # nop; a payload's length is read from its header
-_WANTED_OP = _METHOD_OP | _FIELD_OP
+_WANTED_OP = _METHOD_OP | _FIELD_OP | _STRING_OP
 _TAIL = 64  # from this few methods still being walked on, the regex walks each one's rest
 
 
@@ -796,26 +834,37 @@ def _walk(
         if len(take):
             methods.append(method[take])
             opcodes.append(op[take])
-            indices.append(_u16_at(buf, pos[take] + 2))
+            index = _u16_at(buf, pos[take] + 2)
+            jumbo = (op[take] == _CONST_STRING_JUMBO).nonzero()[0]
+            if len(jumbo):  # a 32-bit string index
+                index[jumbo] |= _u16_at(buf, pos[take[jumbo]] + 4) << 16
+            indices.append(index)
         pos += np.where(fits, width, 2)
         live = (pos < end).nonzero()[0]
         if len(live) < len(pos):
             pos, end, method = pos[live], end[live], method[live]
     for at, stop, which in zip(pos.tolist(), end.tolist(), method.tolist(), strict=True):
         cells = np.frombuffer(b"".join(_records_past_payloads(data, ((at, stop),))), np.uint8)
-        methods.append(np.full(len(cells) // 4, which, np.int64))
-        opcodes.append(cells[0::4])
-        indices.append(_u16_at(cells, np.arange(2, len(cells), 4)))
+        ops = cells[0::4]
+        index = _u16_at(cells, np.arange(2, len(cells), 4))
+        jumbo = (ops == _CONST_STRING_JUMBO).nonzero()[0]
+        if len(jumbo):  # the next cell holds the high half of the 32-bit string index
+            index[jumbo] |= index[jumbo + 1] << 16
+        keep = ops != _HIGH_HALF
+        methods.append(np.full(int(keep.sum()), which, np.int64))
+        opcodes.append(ops[keep])
+        indices.append(index[keep])
     if not methods:
         return np.empty(0, np.int64), np.empty(0, np.uint8), np.empty(0, np.int64)
     return np.concatenate(methods), np.concatenate(opcodes), np.concatenate(indices)
 
 
 def _uses(
-    data: bytes, class_code: list[list[int]], limits: tuple[int, int], names: list[str]
-) -> tuple[UInt32s, UInt32s]:
+    data: bytes, class_code: list[list[int]], limits: tuple[int, int, int], names: list[str]
+) -> tuple[UInt32s, UInt32s, Int64s]:
     """(method uses, field uses): unique ``class_def row << 16 | ref index`` keys of every
-    invoke and field access in the classes' code."""
+    invoke and field access in the classes' code; (string uses): unique ``string index << 16
+    | class_def row`` keys of every const-string."""
     if len(class_code) > _INDEX + 1:
         raise DexFormatError(f"{len(class_code)} class_defs (a DEX has at most 65536 types)")
     rows = [row for row, code in enumerate(class_code) if code]
@@ -825,7 +874,7 @@ def _uses(
     owner = np.repeat(np.asarray(rows, np.uint32), per_class)[method]
     out = []
     for wanted, limit, what in zip(
-        (_METHOD_OP, _FIELD_OP), limits, ("method", "field"), strict=True
+        (_METHOD_OP, _FIELD_OP), limits[:2], ("method", "field"), strict=True
     ):
         chosen = wanted[opcodes]
         keys = _unique(owner[chosen] << _ROW | index[chosen].astype(np.uint32))
@@ -834,7 +883,13 @@ def _uses(
             user, top = names[int(keys[bad] >> _ROW)], int(keys[bad] & _INDEX)
             raise DexFormatError(f"{user} uses {what} index {top} of {limit}")
         out.append(keys)
-    return out[0], out[1]
+    chosen = _STRING_OP[opcodes]
+    strings = _unique(index[chosen] << _ROW | owner[chosen].astype(np.int64))
+    if len(strings) and int(strings[-1] >> _ROW) >= limits[2]:
+        bad = int((strings >> _ROW >= limits[2]).nonzero()[0][0])
+        user, top = names[int(strings[bad] & _INDEX)], int(strings[bad] >> _ROW)
+        raise DexFormatError(f"{user} uses string index {top} of {limits[2]}")
+    return out[0], out[1], strings
 
 
 def _unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -942,6 +997,28 @@ def _ref_table(
     return RefTable(refs, _u32(starts), _u32(callers), names)
 
 
+def _string_users(
+    strings: tuple[str, ...],
+    uses: Iterable[Int64s],
+    class_maps: Maps,
+    string_maps: Maps,
+    names: tuple[str, ...],
+) -> RefTable:
+    """The merged strings as a RefTable whose callers are the classes loading each string."""
+    keys = [
+        string_map[local >> _ROW].astype(np.int64) << 32 | class_map[local & _INDEX]
+        for local, class_map, string_map in zip(uses, class_maps, string_maps, strict=True)
+        if len(local)
+    ]
+    united = _unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
+    del keys
+    starts = np.zeros(len(strings) + 1, np.uint32)
+    np.cumsum(np.bincount(united >> 32, minlength=len(strings)), dtype=np.uint32, out=starts[1:])
+    callers = (united & _LOW32).astype(np.uint32)
+    del united
+    return RefTable(strings, _u32(starts), _u32(callers), names)
+
+
 def _u32(values: npt.NDArray[np.uint32]) -> array[int]:
     out = array("I")
     out.frombytes(np.ascontiguousarray(values, np.uint32).view(np.uint8).data)
@@ -978,7 +1055,10 @@ def combine(
                     part.class_defs,
                 )
             )
-        contents = DexContents(classes, method_refs, field_refs, strings)
+        string_users = _string_users(
+            strings, (p.string_uses for p in parts), class_maps, string_maps, classes
+        )
+        contents = DexContents(classes, method_refs, field_refs, strings, string_users)
         return contents, tuple(tables)
 
 
@@ -1068,7 +1148,9 @@ def _read(data: bytes, name: str) -> DexPart:
     class_defs, data_offs = _class_defs(data, header, types)
     classes = _dotted(desc for desc, _, _, _ in class_defs)
     class_code = _class_code(data, data_offs, header)
-    method_uses, field_uses = _uses(data, class_code, (len(methods), len(fields)), classes)
+    method_uses, field_uses, string_uses = _uses(
+        data, class_code, (len(methods), len(fields), len(strings)), classes
+    )
     return DexPart(
         name,
         strings,
@@ -1080,4 +1162,5 @@ def _read(data: bytes, name: str) -> DexPart:
         class_defs,
         method_uses,
         field_uses,
+        string_uses,
     )

@@ -18,7 +18,12 @@ from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
 from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
 from pi_scan.knowledge.consent import consent_facts
 from pi_scan.knowledge.coverage import coverage_facts
-from pi_scan.knowledge.parties import app_resource_strings, installed_app_lists, split_api_uses
+from pi_scan.knowledge.parties import (
+    app_resource_strings,
+    app_strings,
+    installed_app_lists,
+    split_api_uses,
+)
 from pi_scan.knowledge.platform import Parties, PlatformCatalogue, load_platform_catalogue
 from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.model import RefTable
@@ -99,6 +104,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
         "installed_app_lists": installed_app_lists(facts, parties),
+        "app_strings": app_strings(facts, parties),
         "app_resource_strings": app_resource_strings(
             facts.get("resource_texts") or (), knowledge.platform
         ),

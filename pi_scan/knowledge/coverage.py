@@ -82,6 +82,8 @@ CODE_FACTS = frozenset(
         "method_refs",
         "field_refs",
         "strings",
+        "string_users",
+        "app_strings",
         "api_uses",
         "api_pi_types",
         "pre_consent",

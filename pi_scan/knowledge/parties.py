@@ -22,14 +22,22 @@
   and an intent built in another method than the query is "unknown-intent" (not counted).
   Package visibility (targetSdk 30+ without QUERY_ALL_PACKAGES or a <queries> entry) is not
   taken into account.
+* `app_strings`: the DEX strings without those that only SDK and platform-library classes
+  load (a QQ login URL in the QQ SDK is not the app's login screen): a string some app class
+  loads, or that no code loads (identifiers, annotation values), stays; each with the
+  classes that load it (`callers`), which evidence names.
 * `app_resource_strings`: the string resources of the default and Chinese locales that belong
   to no known library (by name and the libraries' prefixes), with name and locale.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress
 from typing import Any
+
+import numpy as np
 
 from pi_scan.knowledge.catalog import ApiEntry
 from pi_scan.knowledge.platform import APP, PLATFORM, Parties, PlatformCatalogue
@@ -229,3 +237,37 @@ def app_resource_strings(texts: Iterable[Any], platform: PlatformCatalogue) -> l
             {"value": value, "name": name, "locale": locale, "where": f"@string/{name} [{shown}]"}
         )
     return out
+
+
+def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
+    """The DEX strings the app's own code may show (see the module docstring), as a RefTable
+    (strings with their loading classes).  Without `string_users` (facts from elsewhere than
+    the extractor), every string stays, with no loaders."""
+    strings: Sequence[str] = facts.get("strings") or ()
+    users = facts.get("string_users")
+    table = RefTable.of(users) if users else None
+    if table is None or table.refs != tuple(strings):
+        return RefTable(tuple(strings), array("I", bytes(4 * (len(strings) + 1))), array("I"), ())
+    names = table.names
+    foreign = np.fromiter((parties.of_class(n)[0] != APP for n in names), np.bool_, len(names))
+    starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
+    callers = np.frombuffer(table.callers_at, np.uint32)
+    counts = np.diff(starts)
+    own = np.zeros(len(counts), np.int64)
+    if len(callers):
+        segment = np.repeat(np.arange(len(counts)), counts)
+        own = np.bincount(segment, weights=~foreign[callers], minlength=len(counts)).astype(
+            np.int64
+        )
+    keep = (counts == 0) | (own > 0)
+    if keep.all():
+        return table
+    kept_starts = np.zeros(int(keep.sum()) + 1, np.int64)
+    np.cumsum(counts[keep], out=kept_starts[1:])
+    kept_callers = callers[np.repeat(keep, counts)]
+    return RefTable(
+        tuple(compress(table.refs, keep.tolist())),
+        array("I", kept_starts.astype(np.uint32).tobytes()),
+        array("I", kept_callers.astype(np.uint32).tobytes()),
+        names,
+    )
