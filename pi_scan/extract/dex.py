@@ -619,7 +619,7 @@ def _records_past_payloads(data: bytes, ranges: Iterable[tuple[int, int]]) -> li
         while pos < end:
             stop = _UNTIL_PAYLOAD.match(data, pos, end).end()  # type: ignore[union-attr]
             found = _INSTRUCTIONS.findall(data, pos, stop)
-            if any(record[:1] == _JUMBO for record in found):
+            if _JUMBO in b"".join(found)[0::4]:  # records are 4 bytes (or empty)
                 found = _with_jumbo_high_halves(data, pos, stop)
             records += found
             if stop >= end:
@@ -820,6 +820,7 @@ def _walk(
     methods: list[Int64s] = []
     opcodes: list[npt.NDArray[np.uint8]] = []
     indices: list[Int64s] = []
+    places: list[Int64s] = []  # where the step walk's records are; read after the walk
     while len(pos) > _TAIL:
         op = buf[pos]
         width = _BYTES[op]
@@ -834,15 +835,19 @@ def _walk(
         if len(take):
             methods.append(method[take])
             opcodes.append(op[take])
-            index = _u16_at(buf, pos[take] + 2)
-            jumbo = (op[take] == _CONST_STRING_JUMBO).nonzero()[0]
-            if len(jumbo):  # a 32-bit string index
-                index[jumbo] |= _u16_at(buf, pos[take[jumbo]] + 4) << 16
-            indices.append(index)
+            places.append(pos[take])
         pos += np.where(fits, width, 2)
         live = (pos < end).nonzero()[0]
         if len(live) < len(pos):
             pos, end, method = pos[live], end[live], method[live]
+    if places:
+        where = np.concatenate(places)
+        found = _u16_at(buf, where + 2)
+        jumbo = (np.concatenate(opcodes) == _CONST_STRING_JUMBO).nonzero()[0]
+        if len(jumbo):  # a 32-bit string index
+            found[jumbo] |= _u16_at(buf, where[jumbo] + 4) << 16
+        indices.append(found)
+        methods, opcodes = [np.concatenate(methods)], [np.concatenate(opcodes)]
     for at, stop, which in zip(pos.tolist(), end.tolist(), method.tolist(), strict=True):
         cells = np.frombuffer(b"".join(_records_past_payloads(data, ((at, stop),))), np.uint8)
         ops = cells[0::4]
