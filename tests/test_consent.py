@@ -185,6 +185,10 @@ def test_launcher_only_findings_depend_on_a_consent_dialog() -> None:
     assert (imei["entry_kind"], imei["confidence"]) == ("launcher", "medium")  # no dialog at all
     with_dialog = {k: v for k, v in facts.items() if k in FACTS}
     with_dialog["resource_strings"] = ["Agree", "Disagree"]
+    with_dialog["resource_texts"] = [  # the app's own texts are read by name and locale
+        {"name": "agree", "locale": "", "value": "Agree"},
+        {"name": "disagree", "locale": "", "value": "Disagree"},
+    ]
     again = derive(with_dialog, KNOWLEDGE, None)
     [imei] = found(again, target="API-TEL-IMEI")
     assert imei["confidence"] == "low" and "may show the consent dialog" in imei["summary"]

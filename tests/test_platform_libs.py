@@ -466,3 +466,30 @@ def test_sample_strings_loaded_by_androidx_are_not_the_apps() -> None:
     d = derive(fact_dict(extract_facts(sample("platform-libs.apk"))), KNOWLEDGE, None)
     assert "android.intent.action.SEND" in d["strings"]
     assert "android.intent.action.SEND" not in d["app_strings"].refs
+
+
+def test_policy_and_consent_facts_read_the_apps_own_texts() -> None:
+    sdk_policy = "https://www.umeng.com/page/policy"
+    facts = _string_facts(
+        {
+            sdk_policy: ["com.umeng.commonsdk.UMConfigure"],
+            "https://example.cn/privacy.html": ["com.example.AboutActivity"],
+        }
+    )
+    facts["resource_texts"] = [
+        {"name": "agree", "locale": "", "value": "我已阅读并同意《隐私政策》"},
+        {"name": "agree", "locale": "pt-rBR", "value": "Concordo com a política"},
+        {"name": "common_open_on_phone", "locale": "", "value": "Delete my account"},
+    ]
+    d = _derived(**facts)
+    assert d["policy_urls"] == ["https://example.cn/privacy.html"]
+    assert d["consent_texts"] == ["我已阅读并同意《隐私政策》"]
+    assert d["account_deletion_texts"] == []  # Play services' resource, not the app's
+    only_sdk = _derived(**_string_facts({sdk_policy: ["com.umeng.commonsdk.UMConfigure"]}))
+    assert only_sdk["policy_urls"] == []
+
+
+def test_resource_strings_without_names_are_read_as_they_are() -> None:
+    got = app_resource_strings([], PLATFORM_LIBS, ["隐私政策", "Sign in"])
+    assert [t["value"] for t in got] == ["隐私政策", "Sign in"]
+    assert got[0]["name"] is None and got[0]["where"] == "(name and locale not known)"

@@ -132,7 +132,8 @@ def test_sdk_code_prefix_entry(prefix: str) -> None:
     ["隐私政策", "隐私协议", "隐私权政策", "个人信息保护政策", "Privacy Policy", "privacy_policy"],
 )
 def test_privacy_policy_strings(text: str) -> None:
-    assert not fires("PI-PP-001", strings=[f"see {text}"])
+    assert not fires("PI-PP-001", app_strings=[f"see {text}"])
+    assert fires("PI-PP-001", strings=[f"see {text}"])  # loaded only by SDK code
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,9 @@ def test_privacy_policy_files(name: str) -> None:
 
 
 def test_privacy_policy_near_miss() -> None:
-    assert fires("PI-PP-001", strings=["政策", "private", "policeman"], assets=["assets/poli.png"])
+    assert fires(
+        "PI-PP-001", app_strings=["政策", "private", "policeman"], assets=["assets/poli.png"]
+    )
 
 
 # Text sets: one example per entry (in order), and near misses that match no entry.
@@ -214,15 +217,19 @@ def test_text_set_entries(set_name: str) -> None:
 
 
 def test_text_sets_drive_their_rules() -> None:
-    assert not fires("PI-PP-002", resource_strings=["同意并继续", "不同意"])
-    assert fires("PI-PP-002", resource_strings=["同意并继续"])
+    def texts(*values: str) -> list[dict[str, str]]:
+        return [{"value": v, "name": f"t{i}", "locale": ""} for i, v in enumerate(values)]
+
+    assert not fires("PI-PP-002", app_resource_strings=texts("同意并继续", "不同意"))
+    assert fires("PI-PP-002", app_resource_strings=texts("同意并继续"))
     sign_in = [{"value": "Sign in", "name": "sign_in", "locale": ""}]
     assert fires("PI-PP-003", app_resource_strings=sign_in)
     assert not fires("PI-PP-003", resource_strings=["Sign in"])  # a library's, or other locales
     assert not fires(
         "PI-PP-003", app_resource_strings=sign_in, resource_strings=["Delete my account"]
     )
-    assert fires("PI-PP-004", strings=["人脸识别通过后方可注销"])
+    assert fires("PI-PP-004", app_strings=["人脸识别通过后方可注销"])
+    assert not fires("PI-PP-004", strings=["人脸识别通过后方可注销"])  # e.g. SDK code only
     assert fires("PI-SDK-002", sdk_categories=["ads"], strings=["hello"])
     assert not fires("PI-SDK-002", sdk_categories=["ads"], strings=["Personalized ads"])
 

@@ -89,8 +89,15 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     _add_consent_calls(sdks, facts, knowledge.sdks)
     components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
+    own_strings = app_strings(facts, parties)
+    own_resources = app_resource_strings(
+        facts.get("resource_texts") or (),
+        knowledge.platform,
+        facts.get("resource_strings") or (),
+    )
+    texts = ([r["value"] for r in own_resources], own_strings.refs)
     code = consent_facts(
-        facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform
+        facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform, texts
     )
     return {
         **facts,
@@ -104,10 +111,8 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
         "installed_app_lists": installed_app_lists(facts, parties),
-        "app_strings": app_strings(facts, parties),
-        "app_resource_strings": app_resource_strings(
-            facts.get("resource_texts") or (), knowledge.platform
-        ),
+        "app_strings": own_strings,
+        "app_resource_strings": own_resources,
         "api_pi_types": sorted({u["pi_type"] for u in called}),
         "permission_pi_types": perms["pi_types_by_permission"],
         "dangerous_permissions": perms["dangerous_permissions"],

@@ -119,8 +119,13 @@ def consent_facts(
     api_uses: Sequence[Mapping[str, Any]],
     components: Sequence[Mapping[str, Any]],
     platform: PlatformCatalogue | None = None,
+    texts: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """The derived code-evidence facts of one app; sets `status` on each of `sdks`.
+
+    `texts` are the app's own (resource strings, DEX strings) that the policy, consent and
+    deletion facts read (`app_resource_strings`, `app_strings`: no library's resources, no
+    string only SDK or platform-library code loads); by default every resource and DEX string.
 
     With `platform`, a platform library's call of an API that needs a permission the app does
     not hold is no pre-consent target (the library checks the permission itself: AppCompat's
@@ -130,9 +135,12 @@ def consent_facts(
     detected = {s["id"] for s in sdks}
     strings: Sequence[str] = facts.get("strings") or ()
     resources: Sequence[str] = facts.get("resource_strings") or ()
+    own_strings = strings
+    if texts is not None:
+        resources, own_strings = texts
     nodes = list(facts.get("code_graph") or ())
     graph = _Graph(nodes)
-    code_texts = _Texts(strings)
+    code_texts = _Texts(own_strings)
     all_texts = _Texts(resources).plus(code_texts)
     flag_keys = consent_flag_keys(code_texts, graph.flag_keys)
     consent_texts = _texts(all_texts, AGREE_WORD, AGREE_NEEDLES, _is_consent_text)

@@ -224,8 +224,20 @@ def _class_of(smali: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def app_resource_strings(texts: Iterable[Any], platform: PlatformCatalogue) -> list[dict[str, Any]]:
-    """The app's own string resources: default and Chinese locales, library names left out."""
+def app_resource_strings(
+    texts: Iterable[Any], platform: PlatformCatalogue, fallback: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """The app's own string resources: default and Chinese locales, library names left out.
+
+    Facts without names and locales (`resource_texts` empty: built by hand, or by an older
+    extractor) give `fallback` (the plain `resource_strings`) as they are, name and locale
+    unknown."""
+    texts = list(texts)
+    if not texts:
+        return [
+            {"value": v, "name": None, "locale": None, "where": "(name and locale not known)"}
+            for v in fallback
+        ]
     out = []
     for text in texts:
         get = text.get if isinstance(text, Mapping) else lambda k, t=text: getattr(t, k)
