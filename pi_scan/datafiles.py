@@ -1,4 +1,6 @@
-"""JSON Schema validation of rule-pack files with located, readable errors."""
+"""Reading the JSON files pi-scan works from, for every stage: the built-in rule pack and
+catalogues (validated with JSON Schema, errors located), and the files a user hands in
+(baselines, waivers, earlier reports)."""
 
 from __future__ import annotations
 
@@ -12,14 +14,24 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from pi_scan.errors import RuleLoadError
+from pi_scan.errors import ConfigError, RuleLoadError
 
 SCHEMAS = ("rule", "policy", "pack")
+
+_HERE = Path(__file__).resolve().parent
+
+
+def builtin_rules_dir() -> Path:
+    """The built-in pack: inside the installed package, or the checkout's top-level rules/."""
+    installed = _HERE / "_rules"
+    if (installed / "pack.json").is_file():
+        return installed
+    return _HERE.parent / "rules"
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    text = resources.files("pi_scan.ruleset").joinpath(f"schemas/{name}.schema.json").read_text()
+    text = resources.files("pi_scan").joinpath(f"schemas/{name}.schema.json").read_text()
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -71,3 +83,13 @@ def validate(data: Any, schema: str, file: str) -> None:
     error = best_match(validator(schema).iter_errors(data))
     if error is not None:
         raise RuleLoadError(file, error.json_path, error.message)
+
+
+def read_user_json(path: Path) -> Any:
+    """The parsed file; a missing, unreadable or malformed one is a one-line ConfigError."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None

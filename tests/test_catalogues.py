@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from pi_scan.errors import RuleLoadError, UsageError
-from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
-from pi_scan.knowledge.catalog import (
+from pi_scan.facts.apis import ApiMatcher, find_api_uses, permission_facts
+from pi_scan.facts.catalog import (
     ApiEntry,
     Catalogues,
     builtin_catalog_dir,

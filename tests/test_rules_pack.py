@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from pi_scan.engine import evaluate_rule
-from pi_scan.factview import default_facts
+from pi_scan.facts.view import default_facts
+from pi_scan.judge.engine import evaluate_rule
+from pi_scan.judge.ruleset import builtin_rules_dir, load_rules, read_json
+from pi_scan.judge.ruletest import rule_cases, run_case
 from pi_scan.model import Rule, Status
-from pi_scan.ruleset import builtin_rules_dir, load_rules, read_json
-from pi_scan.ruleset.testing import rule_cases, run_case
 
 from .conftest import invoke
 

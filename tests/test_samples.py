@@ -225,7 +225,7 @@ def test_facts_match_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_extracted_only_facts_are_the_golden_facts_without_the_derived(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pi_scan.factview import DERIVED_FACTS, FACTS
+    from pi_scan.facts.view import DERIVED_FACTS, FACTS
 
     monkeypatch.chdir(ROOT)
     extracted = json.loads(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pi_scan.errors import ExitCode
+from pi_scan.judge.verdict import aggregate, gate
 from pi_scan.model import (
     ApkResult,
     Citation,
@@ -18,7 +19,6 @@ from pi_scan.model import (
     Status,
     Verdict,
 )
-from pi_scan.verdict import aggregate, gate
 
 TEXT = {"en": "t", "zh": "t"}
 

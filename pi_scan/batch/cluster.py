@@ -27,10 +27,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from pi_scan.codec import at_path
-from pi_scan.errors import PiScanError
-from pi_scan.runner.pool import Limits, WorkerPool
-from pi_scan.runner.task import (
+from pi_scan.batch.codec import at_path
+from pi_scan.batch.pool import Limits, WorkerPool
+from pi_scan.batch.task import (
     CHANGED,
     Done,
     Fingerprint,
@@ -41,6 +40,7 @@ from pi_scan.runner.task import (
     scan_job,
     signature,
 )
+from pi_scan.errors import PiScanError
 
 CONNECT_TIMEOUT = "20s"
 

@@ -28,12 +28,12 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from pi_scan.runner.task import Done, Job, error_result, load_setup, memory_message, scan_job
+from pi_scan.batch.task import Done, Job, error_result, load_setup, memory_message, scan_job
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkServerContext, SpawnContext
 
-PRELOAD = ["pi_scan.runner.task", "pi_scan.extract"]
+PRELOAD = ["pi_scan.batch.task", "pi_scan.extract"]
 _EXIT_GRACE_S = 2.0
 
 

@@ -1,5 +1,5 @@
 """Running a scan at scale: the results store first, then the work in-process, in a pool of
-worker processes (`pool`) or on a Dask cluster (`pi_scan.cluster`), results in discover order.
+worker processes (`pool`) or on a Dask cluster (`pi_scan.batch.cluster`), results in discover order.
 
 For each target, in discover order: a path that is itself the problem becomes an error at
 once; otherwise the file is hashed (cheap next to scanning it) and looked up in the store; a
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pi_scan.codec import at_path, ruleset_digest
-from pi_scan.discover import Target
+from pi_scan.batch.codec import at_path, ruleset_digest
+from pi_scan.batch.discover import Target
+from pi_scan.batch.pool import Limits, WorkerPool, default_jobs, warm_up
+from pi_scan.batch.store import Key, ResultStore, StoreError
+from pi_scan.batch.task import Done, Job, ScanSetup, dump_setup, fingerprint, scan_job
 from pi_scan.model import ApkResult
-from pi_scan.runner.pool import Limits, WorkerPool, default_jobs, warm_up
-from pi_scan.runner.task import Done, Job, ScanSetup, dump_setup, fingerprint, scan_job
-from pi_scan.store import Key, ResultStore, StoreError
 
 __all__ = [
     "Batch",
@@ -89,7 +89,7 @@ def execute(
 def _executor(setup: ScanSetup, batch: Batch) -> Executor:
     address = batch.scheduler
     if address is not None:
-        from pi_scan.cluster import run_on_cluster
+        from pi_scan.batch.cluster import run_on_cluster
 
         def on_cluster(jobs: Iterable[Job]) -> Generator[Done, None, None]:
             blob = dump_setup(setup)

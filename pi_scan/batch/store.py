@@ -2,14 +2,14 @@
 it already knows, an interrupted scan resumes, and `pi-scan history` shows an app over time.
 
 A stored result is keyed by the app file's SHA-256, the rules that judged it (rule-pack
-version plus a digest of the rules: `pi_scan.codec.ruleset_digest`), the tool (`tool_id`: its
+version plus a digest of the rules: `pi_scan.batch.codec.ruleset_digest`), the tool (`tool_id`: its
 version and a digest of its code and built-in catalogues) and the app type, and kept as
-versioned JSON (`pi_scan.codec`), never pickle.  Each result is committed on its own, so a
+versioned JSON (`pi_scan.batch.codec`), never pickle.  Each result is committed on its own, so a
 scan killed half-way keeps everything it finished.  The file is in WAL mode with a busy
 timeout, so several pi-scan processes can share it: SQLite serialises their writes.
 
 Errors are raised as `StoreError`; deciding that a broken store must not stop a scan is the
-caller's business (`pi_scan.runner`)."""
+caller's business (`pi_scan.batch.runner`)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from pi_scan import __version__
-from pi_scan.codec import CodecError, format_tag, result_from_json, result_to_json
+from pi_scan.batch.codec import CodecError, format_tag, result_from_json, result_to_json
+from pi_scan.datafiles import builtin_rules_dir
 from pi_scan.model import ApkResult, Status, Verdict
-from pi_scan.ruleset import builtin_rules_dir
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -71,7 +71,7 @@ def tool_id() -> str:
     A development build whose code or catalogues changed under the same version number must
     not serve results of the old code; hashing the package's ~70 files takes a few ms, once.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     files = sorted(package.rglob("*.py")) + sorted((builtin_rules_dir() / "catalog").glob("*"))
     digest = hashlib.sha256()
     for path in files:
@@ -83,7 +83,7 @@ def tool_id() -> str:
 class Key:
     """What a stored result depends on besides the file's bytes."""
 
-    rules: str  # pi_scan.codec.ruleset_digest(ruleset)
+    rules: str  # pi_scan.batch.codec.ruleset_digest(ruleset)
     tool: str = field(default_factory=tool_id)
 
 

@@ -18,19 +18,33 @@ import pickle
 import stat
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 
-from pi_scan.app import AppTypes, Extractor, judge
-from pi_scan.codec import slim
+from pi_scan.batch.codec import slim
 from pi_scan.errors import ApkAnalysisError
-from pi_scan.knowledge import Knowledge
-from pi_scan.model import ApkResult, RuleSet
+from pi_scan.facts import Knowledge
+from pi_scan.judge import judge
+from pi_scan.model import ApkFacts, ApkResult, RuleSet
 
 _CHUNK = 1024 * 1024
 CHANGED = "file changed while it was scanned"
+
+Extractor = Callable[[Path], ApkFacts]
+
+
+@dataclass(frozen=True)
+class AppTypes:
+    """Which of the 39 app types an app is: a default for the run and a per-package map."""
+
+    default: str | None = None
+    by_package: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, package: str) -> str | None:
+        return self.by_package.get(package, self.default)
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,9 @@ class ScanSetup:
     knowledge: Knowledge
     types: AppTypes
     extractor: Extractor | None = None  # None: pi_scan.extract.extract_facts
-    slim: bool = True  # drop the code-level fact lists from results (pi_scan.codec.BULK_FACTS)
+    slim: bool = (
+        True  # drop the code-level fact lists from results (pi_scan.batch.codec.BULK_FACTS)
+    )
 
 
 def signature(path: str) -> tuple[int, ...] | None:

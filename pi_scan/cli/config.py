@@ -14,8 +14,8 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 
+from pi_scan.datafiles import validator
 from pi_scan.errors import ConfigError
-from pi_scan.ruleset.schema import validator
 
 if sys.version_info >= (3, 11):
     import tomllib

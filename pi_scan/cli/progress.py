@@ -15,15 +15,15 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from pi_scan.batch.runner import Event
 from pi_scan.report.base import clean
-from pi_scan.runner import Event
 
 _REDRAW_S = 0.1
 _CLEAR = "\r\x1b[K"
 
 
 class Progress:
-    """An Observer (see pi_scan.runner) that writes progress and error lines to `stream`."""
+    """An Observer (see pi_scan.batch.runner) that writes progress and error lines to `stream`."""
 
     def __init__(
         self,

@@ -12,9 +12,9 @@ from tabulate import tabulate
 
 from pi_scan.cli.common import handle_errors, lang_option, rules_option
 from pi_scan.errors import ExitCode
+from pi_scan.judge.ruleset import load_rules
+from pi_scan.judge.ruletest import run_all
 from pi_scan.model import Rule
-from pi_scan.ruleset import load_rules
-from pi_scan.ruleset.testing import run_all
 
 
 @click.group()

@@ -1,5 +1,7 @@
-"""Knowledge the rules draw on beyond the rule packs: catalogues of PI types, permissions, app
-types, sensitive APIs and third-party SDKs, and the facts derived from them for one app.
+"""The facts the rules see.  `view` turns what `pi_scan.extract` read from an APK into the
+facts namespace; the catalogues of PI types, permissions, app types, sensitive APIs and
+third-party SDKs (the knowledge the rules draw on beyond the rule packs) add facts derived
+from them for one app.
 
 `derive()` is a pure function of the extracted facts, the catalogues and the app's type.  It
 adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code, what the
@@ -14,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from pi_scan.errors import UsageError
-from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
-from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
-from pi_scan.knowledge.consent import consent_facts
-from pi_scan.knowledge.coverage import coverage_facts
-from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
-from pi_scan.model import RefTable
+from pi_scan.facts.apis import ApiMatcher, find_api_uses, permission_facts
+from pi_scan.facts.catalog import Catalogues, builtin_catalog_dir, load_catalogues
+from pi_scan.facts.consent import consent_facts
+from pi_scan.facts.coverage import coverage_facts
+from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+from pi_scan.facts.view import fact_dict
+from pi_scan.model import ApkFacts, RefTable
 
 SDKS_FILE = "sdks.json"
 
@@ -142,3 +145,8 @@ def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
         cut = text.find("(")
         out.add(text[: cut + 1] if cut >= 0 else text)
     return out
+
+
+def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
+    """Exactly what the rules see for one app: extracted plus derived facts."""
+    return derive(fact_dict(facts), knowledge, app_type)

@@ -28,9 +28,9 @@ from itertools import compress, repeat
 from typing import Any
 
 from pi_scan.errors import UsageError
-from pi_scan.knowledge.catalog import ApiEntry, PermissionCatalogue
+from pi_scan.facts.catalog import ApiEntry, PermissionCatalogue
+from pi_scan.facts.texts import SEP, JoinedTexts
 from pi_scan.model import RefTable
-from pi_scan.texts import SEP, JoinedTexts
 
 URI_SCHEME = "content://"
 URI_BOUNDARIES = frozenset("/?#")

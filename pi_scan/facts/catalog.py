@@ -9,7 +9,7 @@ Four JSON files in `rules/catalog/` belong together:
   permissions exposing it (`necessary_permissions`);
 * `apis.json` - code-level indicators (method/field reference prefixes, content URIs, strings).
 
-Each file is validated against its JSON Schema (Draft 2020-12, `pi_scan/ruleset/schemas/`) and
+Each file is validated against its JSON Schema (Draft 2020-12, `pi_scan/schemas/`) and
 then cross-checked against its siblings: PI types exist, app-type ids and permission names
 resolve, `necessary_for` and `necessary_permissions` agree in both directions, ids are unique.
 Every problem raises `RuleLoadError(file, json_path, message)`.
@@ -26,9 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from pi_scan.datafiles import builtin_rules_dir, load_json, load_validated
 from pi_scan.errors import RuleLoadError
-from pi_scan.ruleset import builtin_rules_dir
-from pi_scan.ruleset.schema import load_json, load_validated
 
 PI_TYPES_FILE = "pi-types.json"
 PERMISSIONS_FILE = "permissions.json"

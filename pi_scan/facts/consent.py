@@ -1,7 +1,7 @@
 """Code evidence: who collects what before consent, through which calls, and what the app
 shows of a privacy policy and a consent dialog.
 
-`consent_facts()` is called by `pi_scan.knowledge.derive` and adds (see DERIVED_FACTS):
+`consent_facts()` is called by `pi_scan.facts.derive` and adds (see DERIVED_FACTS):
 
 * `pre_consent`: sensitive APIs of the catalogue (method and field entries, weak ones left
   out; and the same reached by reflection with constant names) and SDK initialisations that
@@ -44,11 +44,11 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pi_scan.knowledge.apis import ApiMatcher
-from pi_scan.knowledge.catalog import ApiEntry
-from pi_scan.knowledge.sdks import SdkCatalogue
+from pi_scan.facts.apis import ApiMatcher
+from pi_scan.facts.catalog import ApiEntry
+from pi_scan.facts.sdks import SdkCatalogue
+from pi_scan.facts.texts import JoinedTexts
 from pi_scan.model import CodeNode, RefTable
-from pi_scan.texts import JoinedTexts
 
 FIRST_PARTY = "first-party"
 TIER_OF = {"application": 0, "provider": 0, "startup": 0, "receiver": 1, "launcher": 2}

@@ -14,7 +14,7 @@ and a pass of such a check means nothing.  `coverage_facts()` (called by `derive
   packer, each DEX file that could not be read, a manifest class missing from the code, a
   call graph that could not be built).  Empty when the scan saw all the code.
 
-`Coverage` in results is built from those (pi_scan.app.judge), with `code_rules()`: the rules
+`Coverage` in results is built from those (pi_scan.batch.judge), with `code_rules()`: the rules
 that read code in a way that finding nothing lets them pass.  With partial coverage their
 passes become "not evaluated" (`apply_coverage`): never a silent pass.
 
@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pi_scan.knowledge.sdks import SdkCatalogue
+from pi_scan.facts.sdks import SdkCatalogue
 from pi_scan.model import AllOf, AnyOf, Condition, Coverage, Leaf, Not, Outcome, Rule, Status
 
 PACKER = "packer"

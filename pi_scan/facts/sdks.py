@@ -23,9 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pi_scan.datafiles import builtin_rules_dir, load_validated
 from pi_scan.errors import RuleLoadError
-from pi_scan.ruleset import builtin_rules_dir
-from pi_scan.ruleset.schema import load_validated
 
 SCHEMA = "sdks"
 SIGNAL_KINDS = ("class", "component", "action", "native_lib", "meta_data")
@@ -275,7 +274,7 @@ def _check_pi_types(
 def detect_sdks(facts: Mapping[str, Any], catalogue: SdkCatalogue) -> list[dict[str, Any]]:
     """The catalogue SDKs present in an app, sorted by id, with evidence and confidence.
 
-    `facts` is the flat fact dict (see `pi_scan.factview`); `classes`, `components`,
+    `facts` is the flat fact dict (see `pi_scan.facts.view`); `classes`, `components`,
     `native_libs` and `app_meta_data` are used, missing ones count as empty.
     """
     classes = _classes_by_sdk(facts.get("classes") or (), catalogue)

@@ -147,7 +147,7 @@ FACTS: Mapping[str, FactSpec] = {
 
 CATALOG = "rules/catalog"
 
-# Facts derived from the catalogues (pi_scan.knowledge.derive); `pi-scan facts` shows them too.
+# Facts derived from the catalogues (pi_scan.facts.derive); `pi-scan facts` shows them too.
 DERIVED_FACTS: Mapping[str, FactSpec] = {
     "app_type": FactSpec("scalar", "--category", "the app's type (one of the 39 types), or null"),
     "app_type_pi_types": FactSpec(
@@ -190,7 +190,7 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "requested PI permissions not necessary for the app's type; null when the type is not "
         "known",
     ),
-    # code evidence (pi_scan.knowledge.consent, pi_scan.knowledge.coverage)
+    # code evidence (pi_scan.facts.consent, pi_scan.facts.coverage)
     "pre_consent": FactSpec(
         "objects",
         "classes*.dex call graph",

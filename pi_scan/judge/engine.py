@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import methodcaller
 from typing import Any
 
-from pi_scan.engine.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
-from pi_scan.factview import ALL_FACTS, FactValue
+from pi_scan.facts.view import ALL_FACTS, FactValue
+from pi_scan.judge.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
 from pi_scan.model import (
     AllOf,
     AnyOf,

@@ -15,7 +15,7 @@ from functools import lru_cache
 from itertools import compress, repeat
 from typing import Any
 
-from pi_scan.texts import JoinedTexts
+from pi_scan.facts.texts import JoinedTexts
 
 Items = list[Any]
 Op = Callable[[Any, Any, Sequence[Any]], Items]

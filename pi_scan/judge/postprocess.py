@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pi_scan.judge.rectify import Earlier, load_previous, mark_not_rectified
+from pi_scan.judge.suppress import Suppressions, apply, load_baseline, load_waivers
 from pi_scan.model import ScanResult
-from pi_scan.rectify import Earlier, load_previous, mark_not_rectified
-from pi_scan.suppress import Suppressions, apply, load_baseline, load_waivers
 
 
 @dataclass(frozen=True)

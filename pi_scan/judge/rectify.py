@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pi_scan.datafiles import read_user_json
 from pi_scan.errors import ConfigError
-from pi_scan.jsonfile import read_user_json
+from pi_scan.judge.suppress import rejudge
 from pi_scan.model import ApkResult, ScanResult, Status
-from pi_scan.suppress import rejudge
 
 NOTIFIED = ("notice", "removal")
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pi_scan.engine.ops import LIST_OPS, SCALAR_OPS
 from pi_scan.errors import RuleLoadError
-from pi_scan.factview import ALL_FACTS
+from pi_scan.facts.view import ALL_FACTS
+from pi_scan.judge.ops import LIST_OPS, SCALAR_OPS
 from pi_scan.model import AllOf, AnyOf, Citation, Condition, Leaf, Not, Rule, Verdict
 
 _NEEDS_LIST_VALUE = frozenset({"in", "contains_any", "contains_all", "prefix_any", "matches_any"})

@@ -17,20 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pi_scan.datafiles import builtin_rules_dir, load_validated
 from pi_scan.errors import RuleLoadError, UsageError
+from pi_scan.judge.rulebuild import build_rule
 from pi_scan.model import Escalation, Policy, Rule, RuleSet, Verdict
-from pi_scan.ruleset.build import build_rule
-from pi_scan.ruleset.schema import load_validated
-
-_HERE = Path(__file__).resolve().parent
-
-
-def builtin_rules_dir() -> Path:
-    """The built-in pack: inside the installed package, or the checkout's top-level rules/."""
-    installed = _HERE.parent / "_rules"
-    if (installed / "pack.json").is_file():
-        return installed
-    return _HERE.parent.parent / "rules"
 
 
 @dataclass

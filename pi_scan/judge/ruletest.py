@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pi_scan.engine import evaluate_rule
-from pi_scan.factview import default_facts
+from pi_scan.facts.view import default_facts
+from pi_scan.judge.engine import evaluate_rule
 from pi_scan.model import Rule, RuleSet, Status
 
 

@@ -17,11 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pi_scan.datafiles import read_user_json, validate
 from pi_scan.errors import ConfigError
-from pi_scan.jsonfile import read_user_json
+from pi_scan.judge.verdict import aggregate
 from pi_scan.model import ApkResult, Outcome, RuleSet, ScanResult, Status
-from pi_scan.ruleset.schema import validate
-from pi_scan.verdict import aggregate
 
 BASELINE_VERSION = 1
 
