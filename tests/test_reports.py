@@ -37,6 +37,7 @@ import pytest
 from pi_scan.model import (
     ApkFacts,
     ApkResult,
+    Applicability,
     Certificate,
     Citation,
     Coverage,
@@ -44,6 +45,7 @@ from pi_scan.model import (
     Evidence,
     Inventory,
     Leaf,
+    Level,
     NativeLib,
     Outcome,
     PermissionUse,
@@ -80,7 +82,16 @@ HOSTILE_CALLER = "-2+3 <i>x</i>"
 # --- the fixture scan -----------------------------------------------------------------------
 
 
-def _rule(rule_id: str, level: Verdict, category: str, tags: tuple[str, ...], **texts: Any) -> Rule:
+NO_PI = {
+    "en": "The app processes no personal information.",
+    "zh": "应用不处理个人信息。",
+}
+
+
+def _rule(rule_id: str, level: Level, category: str, tags: tuple[str, ...], **texts: Any) -> Rule:
+    applies = None
+    if "otherwise" in texts:
+        applies = Applicability(Leaf("pi_processing", "any"), texts["otherwise"], NO_PI)
     return Rule(
         id=rule_id,
         level=level,
@@ -92,47 +103,50 @@ def _rule(rule_id: str, level: Verdict, category: str, tags: tuple[str, ...], **
         tags=tags,
         category=category,
         source=f"rules/checks/{rule_id}.json",
+        applies=applies,
     )
 
 
 RULES = (
     _rule(
-        "PI-API-002", Verdict.NOTICE, "illegal-collection", ("api", "device-id", "sdk", "sensitive-pi"),
+        "PI-API-002", Level.NOTICE, "illegal-collection", ("api", "device-id", "sdk", "sensitive-pi"),
         title={"en": "Third-party SDK code reads device identifiers", "zh": "第三方 SDK 代码读取设备标识符"},
         message={"en": "Code of a third-party SDK reads identifiers the user cannot reset.", "zh": "第三方 SDK 的代码读取了用户无法重置的设备标识。"},
         remediation={"en": "Update or configure the SDK so it does not collect them.", "zh": "升级或配置相关 SDK，使其不收集上述标识。"},
         citations=(Citation("RDFF", "5.1"), Citation("TC260-SDK", "3"), Citation("PIPL", "Art. 23")),
     ),
     _rule(
-        "PI-PERM-001", Verdict.NOTICE, "over-scope-collection", ("permissions", "sms", "sensitive-pi"),
+        "PI-PERM-001", Level.NOTICE, "over-scope-collection", ("permissions", "sms", "sensitive-pi"),
         title={"en": "Requests access to text messages", "zh": "申请短信权限"},
         message={"en": "The app asks for permissions that read, receive or send SMS.", "zh": "应用申请了读取、接收或发送短信的权限。"},
         remediation={"en": "Remove the SMS permissions unless SMS is the app's core function.", "zh": "除非短信是应用的核心功能，否则删除短信权限。"},
         citations=(Citation("RDFF", "4.1"), Citation("PIPL", "Art. 28")),
     ),
     _rule(
-        "PI-PERM-005", Verdict.REMOVAL, "illegal-collection", ("permissions", "target-sdk", "sensitive-pi"),
+        "PI-PERM-005", Level.REMOVAL, "illegal-collection", ("permissions", "target-sdk", "sensitive-pi"),
         title={"en": "Targets an API level below 23 while requesting dangerous permissions", "zh": "目标 API 级别低于 23 且申请危险权限"},
         message={"en": "Dangerous permissions are granted at install time, without asking.", "zh": "危险权限在安装时即被授予，不经用户同意。"},
         remediation={"en": "Target API level 23 or higher and ask at run time.", "zh": "将目标 API 级别提升至 23 及以上，并在运行时申请权限。"},
         citations=(Citation("RDFF", "3.1"), Citation("PIPL", "Art. 14")),
     ),
     _rule(
-        "PI-PP-001", Verdict.NOTICE, "illegal-collection", ("privacy-policy",),
+        "PI-PP-001", Level.NOTICE, "illegal-collection", ("privacy-policy",),
         title={"en": "No evidence of a privacy policy", "zh": "未发现隐私政策"},
         message={"en": "Nothing in the app looks like a privacy policy.", "zh": "应用中未发现隐私政策。"},
         remediation={"en": "Ship a privacy policy and show it at first start.", "zh": "提供隐私政策并在首次启动时展示。"},
         citations=(Citation("RDFF", "1.1"), Citation("CSL", "Art. 43", "Art. 41")),
+        otherwise="not_applicable",
     ),
     _rule(
-        "PI-MAN-001", Verdict.NOTICE, "security-duty", ("manifest", "hygiene"),
+        "PI-MAN-001", Level.NOTICE, "security-duty", ("manifest", "hygiene"),
         title={"en": "Release build is debuggable", "zh": "发布版本可调试"},
         message={"en": "android:debuggable is true.", "zh": "android:debuggable 为 true。"},
         remediation={"en": "Build the release with debuggable false.", "zh": "发布版本应关闭调试。"},
         citations=(Citation("CSL", "Art. 44", "Art. 42"),),
+        otherwise="advice",
     ),
     _rule(
-        "PI-START-001", Verdict.NOTICE, "self-start", ("manifest", "self-start"),
+        "PI-START-001", Level.NOTICE, "self-start", ("manifest", "self-start"),
         title={"en": "Starts itself when the device boots", "zh": "开机自启动"},
         message={"en": "A receiver listens for BOOT_COMPLETED.", "zh": "存在监听开机广播的接收器。"},
         remediation={"en": "Remove the boot receiver.", "zh": "删除开机广播接收器。"},
@@ -193,7 +207,13 @@ PASS_APP = ApkResult(
         certificates=(Certificate("v2", "CN=Example Notes,O=Example", "ab" * 32),),
         permissions=(PermissionUse("android.permission.INTERNET"),),
     ),
-    outcomes=_passed(),
+    outcomes=_with(
+        _passed(),
+        Outcome("PI-PP-001", Status.NOT_APPLICABLE, Level.NOTICE, reason=NO_PI["en"]),
+        Outcome("PI-MAN-001", Status.FAILED, Level.ADVICE,
+                (Evidence("application.debuggable", "application.debuggable=true", "AndroidManifest.xml <application>"),),
+                reason=NO_PI["en"]),
+    ),
 )  # fmt: skip
 
 NOTICE_APP = ApkResult(
@@ -213,20 +233,20 @@ NOTICE_APP = ApkResult(
     ),
     outcomes=_with(
         _passed(),
-        Outcome("PI-API-002", Status.FAILED, Verdict.NOTICE, (
+        Outcome("PI-API-002", Status.FAILED, Level.NOTICE, (
             Evidence("method_refs", "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;", "classes*.dex",
                      ("cn.jpush.android.helper.DeviceInfo", "com.umeng.commonsdk.statistics.idtracking.ImeiTracker")),
             Evidence("method_refs", "Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;", "classes*.dex",
                      ("com.umeng.commonsdk.statistics.common.DeviceConfig",)),
         )),
-        Outcome("PI-PERM-001", Status.FAILED, Verdict.NOTICE, (
+        Outcome("PI-PERM-001", Status.FAILED, Level.NOTICE, (
             Evidence("permissions", "android.permission.READ_SMS", _MANIFEST_PERM),
             Evidence("permissions", "android.permission.RECEIVE_SMS", _MANIFEST_PERM),
         )),
-        Outcome("PI-MAN-001", Status.SUPPRESSED, Verdict.NOTICE,
+        Outcome("PI-MAN-001", Status.SUPPRESSED, Level.NOTICE,
                 (Evidence("application.debuggable", "application.debuggable=true", "AndroidManifest.xml <application>"),),
                 justification="waiver W-12: internal test build, expires 2026-12-31"),
-        Outcome("PI-START-001", Status.NOT_EVALUATED, Verdict.NOTICE, reason="manifest receivers could not be read"),
+        Outcome("PI-START-001", Status.NOT_EVALUATED, Level.NOTICE, reason="manifest receivers could not be read"),
     ),
     verdict=Verdict.NOTICE,
     verdict_reasons=("PI-API-002:notice", "PI-PERM-001:notice"),
@@ -264,15 +284,15 @@ REMOVAL_APP = ApkResult(
     ),
     outcomes=_with(
         _passed(),
-        Outcome("PI-PERM-005", Status.FAILED, Verdict.REMOVAL, (
+        Outcome("PI-PERM-005", Status.FAILED, Level.REMOVAL, (
             Evidence("target_sdk", "target_sdk=22", "AndroidManifest.xml <uses-sdk>"),
             Evidence("permissions", "android.permission.READ_CONTACTS", _MANIFEST_PERM),
         )),
-        Outcome("PI-PP-001", Status.FAILED, Verdict.NOTICE,
+        Outcome("PI-PP-001", Status.FAILED, Level.NOTICE,
                 (Evidence("strings", 'none found: strings matches_any ["隐私政策"]', "classes*.dex"),)),
-        Outcome("PI-API-002", Status.FAILED, Verdict.NOTICE,
+        Outcome("PI-API-002", Status.FAILED, Level.NOTICE,
                 (Evidence("method_refs", HOSTILE_EVIDENCE, "classes*.dex", (HOSTILE_CALLER, "com.qq.e.comm.DeviceStatus")),)),
-        Outcome("PI-PERM-001", Status.NOT_EVALUATED, Verdict.NOTICE,
+        Outcome("PI-PERM-001", Status.NOT_EVALUATED, Level.NOTICE,
                 reason="the app's code could not all be read, so finding nothing proves nothing"),
     ),
     verdict=Verdict.REMOVAL,
@@ -434,7 +454,13 @@ def test_sarif_content() -> None:
         }
     ]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert uris == {"apks/shop.apk", "apks/evil%20app%20%231%20100%25.apk"}
+    assert uris == {
+        "apks/clean%20notes.apk",  # its advice, as a SARIF note
+        "apks/shop.apk",
+        "apks/evil%20app%20%231%20100%25.apk",
+    }
+    [advice] = [r for r in results if r["level"] == "note"]
+    assert advice["ruleId"] == "PI-MAN-001" and "suppressions" not in advice
     api = next(r for r in results if r["ruleId"] == "PI-API-002")
     kinds = {
         (loc["kind"], loc["fullyQualifiedName"]) for loc in api["locations"][0]["logicalLocations"]
@@ -493,8 +519,8 @@ def test_sarif_fingerprints_survive_a_rebuild() -> None:
     assert rebuilt.facts is not None
     other_package = replace(rebuilt, facts=replace(rebuilt.facts, package="com.example.other"))
     assert not set(prints(other_package).values()) & set(prints(NOTICE_APP).values())
-    assert fingerprint("p", Outcome("R", Status.FAILED, Verdict.NOTICE)) != fingerprint(
-        "p", Outcome("S", Status.FAILED, Verdict.NOTICE)
+    assert fingerprint("p", Outcome("R", Status.FAILED, Level.NOTICE)) != fingerprint(
+        "p", Outcome("S", Status.FAILED, Level.NOTICE)
     )
 
 
@@ -542,9 +568,16 @@ def test_junit_parses_and_counts_match(lang: str) -> None:
         for key, value in counted.items():
             totals[key] += value
     assert {k: int(root.get(k, "-1")) for k in totals} == totals
-    # skipped: the suppressed and the not-evaluated rule of the notice app, and the removal
-    # app's rule not evaluated for partial coverage and its "coverage" case
-    assert totals == {"tests": 20, "failures": 5, "errors": 1, "skipped": 4}
+    # skipped: the pass app's rule that does not apply, the suppressed and the not-evaluated
+    # rule of the notice app, and the removal app's rule not evaluated for partial coverage and
+    # its "coverage" case; the pass app's advice is no failure
+    assert totals == {"tests": 20, "failures": 5, "errors": 1, "skipped": 5}
+    [advice] = [
+        c
+        for c in root.iter("testcase")
+        if c.get("classname") == "com.example.notes" and (c.get("name") or "").startswith("PI-MAN")
+    ]
+    assert advice.find("failure") is None and advice.find("system-out") is not None
     [coverage] = [c for c in root.iter("testcase") if c.get("name") == "coverage"]
     assert "360 Jiagu" in str(coverage.find("skipped").get("message"))  # type: ignore[union-attr]
 
@@ -619,7 +652,17 @@ def test_markdown_escapes_hostile_strings(lang: str) -> None:
     assert "\x1b" not in text
     assert md(HOSTILE_PACKAGE) in text
     assert md(HOSTILE_PACKAGE) == r"=cmd\|' /C calc'\!A0"
-    starts = ("## ", "### ", "**", "|", "<sub>", "Not evaluated: ", "未评估: ")
+    starts = (
+        "## ",
+        "### ",
+        "**",
+        "|",
+        "<sub>",
+        "Not evaluated: ",
+        "未评估: ",
+        "Not applicable: ",
+        "不适用: ",
+    )
     for line in text.splitlines():
         assert not line or line.startswith(starts), line  # no line starts with an APK string
         if line.startswith("|"):

@@ -53,8 +53,13 @@ def test_csl_citations_keep_both_numberings() -> None:
     assert all(c.former_clause for c in csl)
 
 
+# The value-set tests judge an app that processes PI, so that the rules presuming it apply.
+PROCESSES_PI = [{"kind": "permission", "value": "android.permission.READ_CONTACTS", "detail": "x"}]
+
+
 def fires(rule_id: str, **facts: Any) -> bool:
     base = default_facts()
+    base["pi_processing"] = PROCESSES_PI
     base.update(facts)
     return evaluate_rule(base, RULES[rule_id]).status is Status.FAILED
 

@@ -27,7 +27,7 @@ from typing import Any
 from pi_scan import __version__
 from pi_scan.batch.codec import CodecError, format_tag, result_from_json, result_to_json
 from pi_scan.datafiles import builtin_rules_dir
-from pi_scan.model import ApkResult, Status, Verdict
+from pi_scan.model import ApkResult, Level
 
 BUSY_TIMEOUT_S = 60.0
 
@@ -199,8 +199,8 @@ def _history_row(row: tuple[Any, ...]) -> HistoryRow:
 
 
 def _counts(result: ApkResult) -> tuple[int, int]:
-    failed = [o for o in result.outcomes if o.status is Status.FAILED]
-    removal = sum(1 for o in failed if o.level is Verdict.REMOVAL)
+    failed = result.failed
+    removal = sum(1 for o in failed if o.level is Level.REMOVAL)
     return removal, len(failed) - removal
 
 

@@ -17,7 +17,12 @@ from typing import Any
 
 from pi_scan.errors import UsageError
 from pi_scan.facts.apis import ApiMatcher, find_api_uses, permission_facts
-from pi_scan.facts.catalog import Catalogues, builtin_catalog_dir, load_catalogues
+from pi_scan.facts.catalog import (
+    Catalogues,
+    PermissionCatalogue,
+    builtin_catalog_dir,
+    load_catalogues,
+)
 from pi_scan.facts.consent import consent_facts
 from pi_scan.facts.coverage import coverage_facts
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
@@ -75,10 +80,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     _add_consent_calls(sdks, facts, knowledge.sdks)
     components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
     code = consent_facts(facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components)
+    coverage = coverage_facts(facts, sdks, knowledge.sdks)
     return {
         **facts,
         **code,
-        **coverage_facts(facts, sdks, knowledge.sdks),
+        **coverage,
         "components": components,
         "app_type": app_type,
         "app_type_pi_types": type_pi,
@@ -90,7 +96,51 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "dangerous_permissions": perms["dangerous_permissions"],
         "dangerous_groups": perms["dangerous_groups"],
         "unnecessary_permissions": perms["unnecessary_permissions"],
+        "pi_processing": pi_processing(
+            facts.get("permissions") or (),
+            knowledge.catalogues.permissions,
+            called,
+            sdks,
+            coverage["packers"],
+        ),
     }
+
+
+PI_PROTECTIONS = ("dangerous", "special")
+
+
+def pi_processing(
+    permissions: Iterable[str],
+    catalogue: PermissionCatalogue,
+    called: Iterable[Mapping[str, Any]],
+    sdks: Iterable[Mapping[str, Any]],
+    packers: Iterable[Mapping[str, Any]] = (),
+) -> list[dict[str, str]]:
+    """Why the app can be said to process personal information, one item per reason (kind,
+    value, detail); empty when nothing shows it.  Rules that presume PI processing (privacy
+    policy, consent dialog, hygiene) read this in their `applies_when`.
+
+    * permission: a declared runtime or special permission that exposes PI;
+    * api: a sensitive API that some code calls (or a PI URI/string it uses);
+    * sdk: a third-party SDK whose reachable code reads PI (status "collects");
+    * packer: the code that runs is hidden by a packer, so processing cannot be ruled out.
+    """
+    out: list[dict[str, str]] = []
+    for name in sorted(set(permissions)):
+        entry = catalogue.get(name)
+        if entry is not None and entry.protection in PI_PROTECTIONS and entry.pi_types:
+            out.append({"kind": "permission", "value": name, "detail": ", ".join(entry.pi_types)})
+    out += [{"kind": "api", "value": str(u["id"]), "detail": str(u["pi_type"])} for u in called]
+    out += [
+        {"kind": "sdk", "value": str(s["id"]), "detail": str(s["name"])}
+        for s in sdks
+        if s.get("status") == "collects"
+    ]
+    out += [
+        {"kind": "packer", "value": str(p["id"]), "detail": "code hidden: cannot be ruled out"}
+        for p in packers
+    ]
+    return out
 
 
 STARTUP_PROVIDER = "androidx.startup.InitializationProvider"

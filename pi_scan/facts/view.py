@@ -190,6 +190,14 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "requested PI permissions not necessary for the app's type; null when the type is not "
         "known",
     ),
+    "pi_processing": FactSpec(
+        "objects",
+        f"{CATALOG}/permissions.json, apis.json, sdks.json",
+        "why the app processes personal information (kind permission/api/sdk/packer, value, "
+        "detail); "
+        "empty when nothing shows it",
+        "value",
+    ),
     # code evidence (pi_scan.facts.consent, pi_scan.facts.coverage)
     "pre_consent": FactSpec(
         "objects",

@@ -16,6 +16,7 @@ from pi_scan.model import (
     Condition,
     Evidence,
     Leaf,
+    Level,
     MemberRef,
     Not,
     Outcome,
@@ -43,13 +44,21 @@ def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Out
 def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:
     missing = [name for name in rule.requires if facts.get(name) is None]
     if missing:
-        reason = f"needs {', '.join(missing)}"
+        needs = f"needs {', '.join(missing)}"
         if "app_type" in missing:
-            reason += " (give --category or a category map)"
-        return Outcome(rule.id, Status.NOT_EVALUATED, rule.level, reason=reason)
+            needs += " (give --category or a category map)"
+        return Outcome(rule.id, Status.NOT_EVALUATED, rule.level, reason=needs)
+    level = rule.level
+    reason: str | None = None
+    if rule.applies is not None and not _eval(rule.applies.condition, facts, top=False)[0]:
+        reason = rule.applies.reason["en"]
+        if rule.applies.otherwise == "not_applicable":
+            return Outcome(rule.id, Status.NOT_APPLICABLE, rule.level, reason=reason)
+        level = Level.ADVICE
     matched, evidence = _eval(rule.condition, facts, top=True)
-    status = Status.FAILED if matched else Status.PASSED
-    return Outcome(rule.id, status, rule.level, tuple(_dedupe(evidence)) if matched else ())
+    if not matched:
+        return Outcome(rule.id, Status.PASSED, level)
+    return Outcome(rule.id, Status.FAILED, level, tuple(_dedupe(evidence)), reason=reason)
 
 
 def _eval(cond: Condition, scope: Scope, top: bool) -> tuple[bool, list[Evidence]]:

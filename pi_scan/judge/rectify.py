@@ -22,6 +22,10 @@ from pi_scan.model import ApkResult, ScanResult, Status
 NOTIFIED = ("notice", "removal")
 
 
+# JSON report versions whose `findings` this reads the same way (2 adds advice, kept apart).
+REPORT_VERSIONS = (1, 2)
+
+
 @dataclass(frozen=True)
 class Earlier:
     """What an earlier report says about one package."""
@@ -34,8 +38,12 @@ class Earlier:
 def load_previous(path: Path) -> dict[str, Earlier]:
     """package -> the latest version of it in an earlier `--format json` report."""
     doc = read_user_json(path)
-    if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "results" not in doc:
-        raise ConfigError(f"{path}: not a pi-scan JSON report (schema_version 1)")
+    if (
+        not isinstance(doc, dict)
+        or doc.get("schema_version") not in REPORT_VERSIONS
+        or "results" not in doc
+    ):
+        raise ConfigError(f"{path}: not a pi-scan JSON report (schema_version 1 or 2)")
     earlier: dict[str, Earlier] = {}
     for item in doc["results"]:
         entry = _earlier(item)

@@ -15,7 +15,17 @@ from typing import Any
 from pi_scan.errors import RuleLoadError
 from pi_scan.facts.view import ALL_FACTS
 from pi_scan.judge.ops import LIST_OPS, SCALAR_OPS
-from pi_scan.model import AllOf, AnyOf, Citation, Condition, Leaf, Not, Rule, Verdict
+from pi_scan.model import (
+    AllOf,
+    AnyOf,
+    Applicability,
+    Citation,
+    Condition,
+    Leaf,
+    Level,
+    Not,
+    Rule,
+)
 
 _NEEDS_LIST_VALUE = frozenset({"in", "contains_any", "contains_all", "prefix_any", "matches_any"})
 _NEEDS_NUMBER = frozenset({"lt", "le", "gt", "ge", "count_ge"})
@@ -51,7 +61,7 @@ def build_rule(
                 raise ctx.fail(f"$.tests[{i}].facts.{name}", f"unknown fact {name!r}")
     return Rule(
         id=data["id"],
-        level=Verdict.parse(data["level"]),
+        level=Level.parse(data["level"]),
         title=data["title"],
         message=data["message"],
         remediation=data["remediation"],
@@ -63,6 +73,17 @@ def build_rule(
         category=data["category"],
         source=file,
         requires=tuple(data.get("requires", ())),
+        applies=_applicability(data.get("applies_when"), ctx),
+    )
+
+
+def _applicability(node: Mapping[str, Any] | None, ctx: _Ctx) -> Applicability | None:
+    if node is None:
+        return None
+    return Applicability(
+        condition=_condition(node["match"], "$.applies_when.match", ctx, top=True),
+        otherwise=node["otherwise"],
+        reason=node["reason"],
     )
 
 

@@ -13,14 +13,14 @@ Every problem is a `RuleLoadError` naming the file and the JSON path.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pi_scan.datafiles import builtin_rules_dir, load_validated
 from pi_scan.errors import RuleLoadError, UsageError
 from pi_scan.judge.rulebuild import build_rule
-from pi_scan.model import Escalation, Policy, Rule, RuleSet, Verdict
+from pi_scan.model import Escalation, Level, Policy, Rule, RuleSet, Verdict
 
 
 @dataclass
@@ -50,7 +50,15 @@ def load_rules(
         _load_pack(Path(directory), acc)
     if acc.policy is None:
         raise RuleLoadError(str(dirs[0] / "policy.json"), "$", "no policy.json in any rule pack")
-    rules = _select(tuple(sorted(acc.rules.values(), key=lambda r: r.id)), select, ignore)
+    overrides = acc.policy.overrides  # a rule runs at the level the policy gives it
+    rules = _select(
+        tuple(
+            replace(r, level=overrides[r.id]) if r.id in overrides else r
+            for r in sorted(acc.rules.values(), key=lambda r: r.id)
+        ),
+        select,
+        ignore,
+    )
     if not rules:
         raise UsageError("no rules to run (all were ignored or none were loaded)")
     return RuleSet(
@@ -101,7 +109,7 @@ def _build_policy(data: Mapping[str, Any]) -> Policy:
         )
         for e in data["escalations"]
     )
-    overrides = {rid: Verdict.parse(level) for rid, level in data.get("overrides", {}).items()}
+    overrides = {rid: Level.parse(level) for rid, level in data.get("overrides", {}).items()}
     return Policy(overrides=overrides, escalations=escalations)
 
 

@@ -16,7 +16,7 @@ from pi_scan.model import Rule, RuleSet, Status
 class CaseResult:
     rule_id: str
     name: str
-    expect: str  # "fire" or "quiet"
+    expect: str  # "fire", "quiet", "not_evaluated", "not_applicable" or "advice"
     got: str
 
     @property
@@ -37,9 +37,13 @@ def run_case(rule: Rule, case: dict[str, Any]) -> CaseResult:
     facts = default_facts()
     facts.update(case["facts"])
     outcome = evaluate_rule(facts, rule)
-    got = {Status.FAILED: "fire", Status.NOT_EVALUATED: "not_evaluated"}.get(
-        outcome.status, "quiet"
-    )
+    got = {
+        Status.FAILED: "fire",
+        Status.NOT_EVALUATED: "not_evaluated",
+        Status.NOT_APPLICABLE: "not_applicable",
+    }.get(outcome.status, "quiet")
+    if got == "fire" and outcome.level < rule.level:  # fired, lowered to advice for this app
+        got = "advice"
     return CaseResult(rule.id, case["name"], case["expect"], got)
 
 

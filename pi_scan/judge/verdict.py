@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pi_scan.errors import ExitCode
-from pi_scan.model import Escalation, Outcome, Policy, Rule, ScanResult, Status, Verdict
+from pi_scan.model import (
+    Escalation,
+    Level,
+    Outcome,
+    Policy,
+    Rule,
+    ScanResult,
+    Status,
+    Verdict,
+)
 
 FAIL_ON = ("notice", "removal", "never")
 
@@ -15,14 +24,22 @@ def aggregate(
 ) -> tuple[Verdict, tuple[str, ...]]:
     """The worst level among failed outcomes, raised by any escalation that applies.
 
-    Returns the verdict and the reasons for it (rule ids with their level, escalation ids).
+    Advice never counts: not for the verdict, not for an escalation.  An outcome lowered to
+    advice (its rule does not apply to this app in full) stays advice whatever the policy
+    overrides say.  Returns the verdict and the reasons for it (rule ids with their level,
+    escalation ids).
     """
-    failed = [o for o in outcomes if o.status is Status.FAILED]
+    failed: list[Outcome] = []
     verdict = Verdict.PASS
     reasons: list[str] = []
-    for outcome in failed:
+    for outcome in outcomes:
+        if outcome.status is not Status.FAILED or outcome.level is Level.ADVICE:
+            continue
         level = policy.overrides.get(outcome.rule_id, outcome.level)
-        verdict = max(verdict, level)
+        if level is Level.ADVICE:
+            continue
+        failed.append(outcome)
+        verdict = max(verdict, level.verdict)
         reasons.append(f"{outcome.rule_id}:{level.label}")
     for esc in policy.escalations:
         if esc.to > verdict and escalation_applies(esc, failed, rules):
