@@ -49,6 +49,9 @@ def test_every_corpus_entry_is_labelled_and_pinned() -> None:
         assert len(entry["sha256"]) == 64 and int(entry["sha256"], 16) >= 0
         if entry["source"] == "github":
             assert len(entry["commit"]) == 40 and int(entry["commit"], 16) >= 0
+            assert entry["size"] < 4 * 1024 * 1024, entry[
+                "id"
+            ]  # mirrored snapshots lack larger files
         else:
             assert entry["source"] in ("npm", "pypi") and entry["version"][0].isdigit()
 
