@@ -2,8 +2,9 @@
 types, sensitive APIs and third-party SDKs, and the facts derived from them for one app.
 
 `derive()` is a pure function of the extracted facts, the catalogues and the app's type.  It
-adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code, what the
-permissions add up to, the app type's necessary PI) so that rules stay declarative.
+adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code and whether
+each can return PI to this app at all, what the permissions add up to, the app type's necessary PI)
+so that rules stay declarative.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from pi_scan.errors import UsageError
 from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
 from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
+from pi_scan.knowledge.collectable import collectable_uses
 from pi_scan.knowledge.consent import consent_facts
 from pi_scan.knowledge.coverage import coverage_facts
 from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
@@ -61,7 +63,11 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
 def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
     """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
     sdks = detect_sdks(facts, knowledge.sdks)
-    api_uses = find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class)
+    api_uses = collectable_uses(
+        find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class),
+        knowledge.catalogues.apis,
+        facts,
+    )
     perms = permission_facts(
         facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
     )
@@ -82,6 +88,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdks": sdks,
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
+        "collectable_api_uses": [u for u in api_uses if u["collectable"]],
         "api_pi_types": sorted({u["pi_type"] for u in called}),
         "permission_pi_types": perms["pi_types_by_permission"],
         "dangerous_permissions": perms["dangerous_permissions"],
