@@ -67,6 +67,16 @@ class PiType:
 
 
 @dataclass(frozen=True)
+class PiExposure:
+    """Whether a runtime permission lets the app read PI, and on what basis (TC260 guide)."""
+
+    exposes: bool
+    basis: str  # listed, successor, write-only, no-pi-read or not-in-guide
+    document: str  # regulation tag, e.g. "TC260-PERM"
+    clause: str
+
+
+@dataclass(frozen=True)
 class Permission:
     name: str
     protection: str  # one of PROTECTIONS
@@ -80,6 +90,7 @@ class Permission:
     en: str
     zh: str
     note: Text | None = None
+    pi_exposure: PiExposure | None = None  # runtime (dangerous) permissions only
 
     @property
     def short_name(self) -> str:
@@ -302,6 +313,11 @@ def load_permissions(
         names.add(name)
         _check_pi_types(file, f"{where}.pi_types", raw["pi_types"], pi_types)
         _check_sensitive(file, where, raw["sensitive"], raw["pi_types"], pi_types)
+        exposure = raw.get("pi_exposure")
+        if exposure is not None and exposure["exposes"] and not raw["pi_types"]:
+            raise RuleLoadError(
+                file, f"{where}.pi_exposure.exposes", "exposes PI but lists no pi_types"
+            )
         max_api = raw.get("max_api")
         if max_api is not None and raw["api_level"] is not None and max_api < raw["api_level"]:
             raise RuleLoadError(file, f"{where}.max_api", "max_api is below api_level")
@@ -531,7 +547,14 @@ def _permission(raw: Mapping[str, Any]) -> Permission:
         en=raw["en"],
         zh=raw["zh"],
         note=_text(raw.get("note")),
+        pi_exposure=_exposure(raw.get("pi_exposure")),
     )
+
+
+def _exposure(raw: Mapping[str, Any] | None) -> PiExposure | None:
+    if raw is None:
+        return None
+    return PiExposure(raw["exposes"], raw["basis"], raw["document"], raw["clause"])
 
 
 def _app_type(raw: Mapping[str, Any]) -> AppType:

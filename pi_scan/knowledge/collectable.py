@@ -226,10 +226,11 @@ def collectable(entry: ApiEntry, app: AppSdk, newest: int = NEWEST_API) -> tuple
     bad = [r for r in runs if not r[2].ok]
     sdk = f"minSdk {lo}" if _target_free(entry) else f"minSdk {lo}, targetSdk {app.target}"
     if not good:
-        if len(bad) == 1 and not _device_bound(bad[0][2].why):
-            why = bad[0][2].why
+        said = [r for r in bad if not _quiet(r[2])] or bad
+        if len(said) == 1 and not _device_bound(said[0][2].why):
+            why = said[0][2].why
             return False, why if _target_free(entry) else f"{why} (targetSdk {app.target})"
-        texts = [f"{level.why} {_span(a, b, hi)}" for a, b, level in bad]
+        texts = [f"{level.why} {_span(a, b, hi)}" for a, b, level in said]
         return False, f"{'; '.join(texts)}; {sdk}"
     levels = sorted(d for a, b, _ in good for d in range(a, b + 1))
     whys = list(dict.fromkeys(level.why for _, _, level in good))
