@@ -297,6 +297,7 @@ NO_PERMISSION = [
     ("API-AM-RUNNING-SERVICES", 26),
     ("API-BUILD-SERIAL", 28),
     ("API-PROC-NET-ARP", None),
+    ("API-BT-DEVICE-ADDRESS", None),
 ]
 
 
