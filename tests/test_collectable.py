@@ -241,7 +241,7 @@ FAMILIES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("API-ACTIVITY-RECOGNITION", {"min_sdk": 29, "target_sdk": 34}, ("ACTIVITY_RECOGNITION",)),
     ("API-CAMERA2-OPEN", {"min_sdk": 21, "target_sdk": 34}, ("CAMERA",)),
     ("API-AUDIORECORD-START", {"min_sdk": 21, "target_sdk": 34}, ("RECORD_AUDIO",)),
-    ("API-ACCOUNTS-ALL", {"min_sdk": 21, "target_sdk": 25}, ("GET_ACCOUNTS",)),
+    ("API-ACCOUNTS-ALL", {"min_sdk": 21, "target_sdk": 34}, ("GET_ACCOUNTS",)),
     ("API-SMS-SEND-TEXT", {"min_sdk": 21, "target_sdk": 34}, ("SEND_SMS",)),
     ("API-URI-SMS", {"min_sdk": 21, "target_sdk": 34}, ("READ_SMS",)),
     ("API-URI-CONTACTS", {"min_sdk": 21, "target_sdk": 34}, ("READ_CONTACTS",)),
@@ -490,3 +490,32 @@ def test_pi_exposure_only_on_runtime_permissions(catalog: Path) -> None:
     _edit(catalog / "permissions.json", add)
     with pytest.raises(RuleLoadError):
         load_permissions(catalog / "permissions.json")
+
+
+@pytest.mark.parametrize("api_id", sorted(APIS))
+def test_api_max_is_the_last_level_that_returns_pi(api_id: str) -> None:
+    entry = APIS[api_id]
+    everything = _declared(tuple(entry.requires_permission))
+    if all(s.access in ("privileged", "blocked") for s in entry.access):
+        return  # never collectable (see above)
+    if entry.api_max is not None:
+        above = entry.api_max + 1
+        for target in range(1, NEWEST_API + 1):
+            sdk = AppSdk(min_sdk=above, target_sdk=target, permissions=everything)
+            assert not collectable(entry, sdk)[0], target
+    else:
+        newest = [
+            collectable(entry, AppSdk(NEWEST_API, target, everything))[0]
+            for target in range(1, NEWEST_API + 1)
+        ]
+        assert any(newest)
+
+
+def test_accounts_are_only_the_apps_own_from_target_26() -> None:
+    ok, why = check("API-ACCOUNTS-ALL", app("GET_ACCOUNTS", min_sdk=26, target_sdk=26))
+    assert not ok
+    assert why == (
+        "returns only the accounts of the app's own authenticator or those the user picked "
+        "on Android 8.0+; minSdk 26, targetSdk 26"
+    )
+    assert check("API-ACCOUNTS-ALL", app("GET_ACCOUNTS", min_sdk=26, target_sdk=25))[0]
