@@ -8,9 +8,13 @@ the permissions the app declares (a `maxSdkVersion` ends a declaration, and
 (`ApiEntry.access`, `api_min`, `api_max`; see apis.schema.json); this module reads the app's side
 from its facts and answers with a reason an auditor can check:
 
-    >>> collectable(getDeviceId, AppSdk(min_sdk=21, target_sdk=28, permissions=(...,)))
-    (True, "needs READ_PRIVILEGED_PHONE_STATE, granted to privileged apps only, on Android 10+;
-     READ_PHONE_STATE declared, minSdk 21: collectable on Android 5.0-9 (API 21-28)")
+    collectable(<TelephonyManager.getDeviceId>, AppSdk(21, 28, (Declared(READ_PHONE_STATE),)))
+    == (True, "needs READ_PRIVILEGED_PHONE_STATE (privileged apps only) on Android 10+;
+              READ_PHONE_STATE declared, minSdk 21: collectable on Android 5.0-9 (API 21-28)")
+
+The device levels are walked one by one; levels with the same outcome and the same why are
+reported as one span ("on Android 6.0+").  Levels before the API existed are left out of the
+reason when other levels say more.
 
 Android's own defaults apply: an unknown minSdk is 1, an unknown targetSdk is the minSdk.
 A use that is not collectable may be reported as advice ("would read X if Y"), never as a
