@@ -519,3 +519,11 @@ def test_accounts_are_only_the_apps_own_from_target_26() -> None:
         "on Android 8.0+; minSdk 26, targetSdk 26"
     )
     assert check("API-ACCOUNTS-ALL", app("GET_ACCOUNTS", min_sdk=26, target_sdk=25))[0]
+
+
+def test_levels_beyond_the_newest_are_judged_as_the_newest() -> None:
+    # a hostile manifest: huge levels neither hang nor crash
+    ok, why = check("API-NET-HARDWARE-ADDRESS", app(min_sdk=2**31 - 1, target_sdk=2**31 - 1))
+    assert not ok
+    assert why == f"returns null on Android 16+; minSdk {2**31 - 1}, targetSdk {2**31 - 1}"
+    assert check("API-SETTINGS-SECURE-ANDROID-ID", app(min_sdk=99, target_sdk=-5))[0]

@@ -217,8 +217,10 @@ def _api_span(lo: int, hi: int, newest: int) -> str:
 def collectable(entry: ApiEntry, app: AppSdk, newest: int = NEWEST_API) -> tuple[bool, str]:
     """Whether `entry` returns PI to `app` on some device level from its minSdk to the newest,
     and an English reason an auditor can read."""
-    lo = app.min_level
-    hi = max(newest, lo, app.target)
+    # device levels above the newest behave like it: a manifest claiming minSdk 10000 is
+    # judged on the newest level only (and never makes this loop long)
+    hi = newest
+    lo = min(app.min_level, hi)
     runs: list[tuple[int, int, _Level]] = []
     for device in range(lo, hi + 1):
         level = _on_level(entry, app, device)
@@ -228,7 +230,9 @@ def collectable(entry: ApiEntry, app: AppSdk, newest: int = NEWEST_API) -> tuple
             runs.append((device, device, level))
     good = [r for r in runs if r[2].ok]
     bad = [r for r in runs if not r[2].ok]
-    sdk = f"minSdk {lo}" if _target_free(entry) else f"minSdk {lo}, targetSdk {app.target}"
+    sdk = f"minSdk {app.min_level}"
+    if not _target_free(entry):
+        sdk = f"{sdk}, targetSdk {app.target}"
     if not good:
         said = [r for r in bad if not _quiet(r[2])] or bad
         if len(said) == 1 and not _device_bound(said[0][2].why):
