@@ -203,14 +203,14 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "classes*.dex call graph",
         "sensitive APIs and SDK initialisations reachable from the entry points before consent "
         "(entry, kind api/sdk_init, target, ref, chain, attributed_to, gated, gate, confidence, "
-        "summary)",
+        "summary; api items also collectable, collectable_reason as in api_uses)",
         "summary",
     ),
     "reflection": FactSpec(
         "objects",
         "classes*.dex",
         "catalogue APIs looked up by reflection with constant names (id, pi_type, target, "
-        "method, callers, sdk, summary)",
+        "method, callers, sdk, summary, collectable, collectable_reason)",
         "summary",
     ),
     "policy_files": FactSpec(

@@ -18,6 +18,7 @@ from pi_scan.knowledge.collectable import (
     NEWEST_API,
     AppSdk,
     Declared,
+    Judge,
     collectable,
     collectable_uses,
 )
@@ -527,3 +528,26 @@ def test_levels_beyond_the_newest_are_judged_as_the_newest() -> None:
     assert not ok
     assert why == f"returns null on Android 16+; minSdk {2**31 - 1}, targetSdk {2**31 - 1}"
     assert check("API-SETTINGS-SECURE-ANDROID-ID", app(min_sdk=99, target_sdk=-5))[0]
+
+
+def test_reflection_and_pre_consent_api_items_say_whether_they_are_collectable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    facts = json.loads(invoke(["facts", "samples/reflection.apk"], 0).stdout)
+    (found,) = facts["reflection"]
+    assert found["id"] == "API-TEL-DEVICEID"
+    assert found["collectable"] is True
+    assert "READ_PHONE_STATE declared" in found["collectable_reason"]
+    api_items = [p for p in facts["pre_consent"] if p["kind"] == "api"]
+    assert api_items
+    assert all(isinstance(p["collectable"], bool) for p in api_items)
+    assert all("collectable" not in p for p in facts["pre_consent"] if p["kind"] != "api")
+
+
+def test_judge_copies_items_without_an_id() -> None:
+    judge = Judge(APIS, {"min_sdk": 23})
+    item = {"kind": "sdk_init", "target": None}
+    (copy,) = judge.add([item], "target")
+    assert copy == item and copy is not item
+    assert judge("API-WIFI-MAC") is judge("API-WIFI-MAC")  # computed once per app

@@ -17,7 +17,7 @@ from typing import Any
 from pi_scan.errors import UsageError
 from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
 from pi_scan.knowledge.catalog import Catalogues, builtin_catalog_dir, load_catalogues
-from pi_scan.knowledge.collectable import collectable_uses
+from pi_scan.knowledge.collectable import Judge
 from pi_scan.knowledge.consent import consent_facts
 from pi_scan.knowledge.coverage import coverage_facts
 from pi_scan.knowledge.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
@@ -63,11 +63,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
 def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
     """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
     sdks = detect_sdks(facts, knowledge.sdks)
-    api_uses = collectable_uses(
-        find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class),
-        knowledge.catalogues.apis,
-        facts,
-    )
+    judge = Judge(knowledge.catalogues.apis, facts)
+    api_uses = judge.add(find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class))
     perms = permission_facts(
         facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
     )
@@ -78,6 +75,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     _add_consent_calls(sdks, facts, knowledge.sdks)
     components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
     code = consent_facts(facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components)
+    code["reflection"] = judge.add(code["reflection"])
+    code["pre_consent"] = [
+        judge.add([item], "target")[0] if item.get("kind") == "api" else item
+        for item in code["pre_consent"]
+    ]
     return {
         **facts,
         **code,

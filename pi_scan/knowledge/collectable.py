@@ -276,6 +276,42 @@ def _target_free(entry: ApiEntry) -> bool:
     return all(s.min_target is None and s.max_target is None for s in entry.access)
 
 
+class Judge:
+    """`collectable` for one app, remembered per catalogue entry."""
+
+    def __init__(
+        self, entries: Mapping[str, ApiEntry], facts: Mapping[str, Any], newest: int = NEWEST_API
+    ) -> None:
+        self.entries = entries
+        self.app = AppSdk.from_facts(facts)
+        self.newest = newest
+        self._seen: dict[str, tuple[bool, str]] = {}
+
+    def __call__(self, api_id: str) -> tuple[bool, str]:
+        found = self._seen.get(api_id)
+        if found is None:
+            entry = self.entries.get(api_id)
+            if entry is None:
+                found = (True, "not in the API catalogue: assumed collectable")
+            else:
+                found = collectable(entry, self.app, self.newest)
+            self._seen[api_id] = found
+        return found
+
+    def add(self, items: Iterable[Mapping[str, Any]], key: str = "id") -> list[dict[str, Any]]:
+        """Each item with `collectable` and `collectable_reason` of the entry its `key` names
+        (a new dict each; items whose key is no string are copied unchanged)."""
+        out = []
+        for item in items:
+            api_id = item.get(key)
+            if isinstance(api_id, str):
+                ok, why = self(api_id)
+                out.append({**item, "collectable": ok, "collectable_reason": why})
+            else:
+                out.append(dict(item))
+        return out
+
+
 def collectable_uses(
     api_uses: Iterable[Mapping[str, Any]],
     entries: Mapping[str, ApiEntry],
@@ -283,13 +319,4 @@ def collectable_uses(
     newest: int = NEWEST_API,
 ) -> list[dict[str, Any]]:
     """Each API use with `collectable` and `collectable_reason` added (a new dict each)."""
-    app = AppSdk.from_facts(facts)
-    out = []
-    for use in api_uses:
-        entry = entries.get(str(use.get("id")))
-        if entry is None:
-            ok, why = True, "not in the API catalogue: assumed collectable"
-        else:
-            ok, why = collectable(entry, app, newest)
-        out.append({**use, "collectable": ok, "collectable_reason": why})
-    return out
+    return Judge(entries, facts, newest).add(api_uses)
