@@ -596,7 +596,7 @@ MALFORMED = [
     ("apis.json", ["apis", 0, "kind"], "class", "$.apis[0].kind", "is not one of"),
     ("apis.json", ["apis", 1, "id"], "API-TEL-DEVICEID", "$.apis[1].id", "duplicate API id"),
     ("apis.json", ["apis", 0, "pi_type"], "imei", "$.apis[0].pi_type", "unknown PI type"),
-    ("apis.json", ["apis", 0, "requires_permission", 0], A + "NOPE", "$.apis[0].requires_permission[0]", "unknown permission"),
+    ("apis.json", ["apis", 0, "requires_permission", 0, "any_of", 0], A + "NOPE", "$.apis[0].requires_permission[0].any_of[0]", "unknown permission"),
 ]
 # fmt: on
 

@@ -4,8 +4,9 @@ third-party SDKs (the knowledge the rules draw on beyond the rule packs) add fac
 from them for one app.
 
 `derive()` is a pure function of the extracted facts, the catalogues and the app's type.  It
-adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code, what the
-permissions add up to, the app type's necessary PI) so that rules stay declarative.
+adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code and whether
+each can return PI to this app at all, what the permissions add up to, the app type's necessary PI)
+so that rules stay declarative.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pi_scan.errors import UsageError
 from pi_scan.facts.apis import ApiMatcher, find_api_uses, permission_facts
 from pi_scan.facts.catalog import (
     Catalogues,
+    Permission,
     PermissionCatalogue,
     builtin_catalog_dir,
     load_catalogues,
 )
+from pi_scan.facts.collectable import Judge
 from pi_scan.facts.consent import consent_facts
 from pi_scan.facts.coverage import coverage_facts
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
@@ -69,7 +72,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
 def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
     """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
     sdks = detect_sdks(facts, knowledge.sdks)
-    api_uses = find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class)
+    judge = Judge(knowledge.catalogues.apis, facts)
+    api_uses = judge.add(find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class))
     perms = permission_facts(
         facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
     )
@@ -80,6 +84,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     _add_consent_calls(sdks, facts, knowledge.sdks)
     components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
     code = consent_facts(facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components)
+    code["reflection"] = judge.add(code["reflection"])
+    code["pre_consent"] = [
+        judge.add([item], "target")[0] if item.get("kind") == "api" else item
+        for item in code["pre_consent"]
+    ]
     coverage = coverage_facts(facts, sdks, knowledge.sdks)
     return {
         **facts,
@@ -91,6 +100,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdks": sdks,
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
+        "collectable_api_uses": [u for u in api_uses if u["collectable"]],
         "api_pi_types": sorted({u["pi_type"] for u in called}),
         "permission_pi_types": perms["pi_types_by_permission"],
         "dangerous_permissions": perms["dangerous_permissions"],
@@ -106,9 +116,6 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     }
 
 
-PI_PROTECTIONS = ("dangerous", "special")
-
-
 def pi_processing(
     permissions: Iterable[str],
     catalogue: PermissionCatalogue,
@@ -120,16 +127,19 @@ def pi_processing(
     value, detail); empty when nothing shows it.  Rules that presume PI processing (privacy
     policy, consent dialog, hygiene) read this in their `applies_when`.
 
-    * permission: a declared runtime or special permission that exposes PI;
-    * api: a sensitive API that some code calls (or a PI URI/string it uses);
+    * permission: a declared runtime permission that exposes PI (its `pi_exposure`, after the
+      TC260 permission guide), or a special permission that does;
+    * api: a sensitive API that some code calls and that can return PI to this app
+      (`collectable`), or a PI URI/string it uses;
     * sdk: a third-party SDK whose reachable code reads PI (status "collects");
     * packer: the code that runs is hidden by a packer, so processing cannot be ruled out.
     """
     out: list[dict[str, str]] = []
     for name in sorted(set(permissions)):
         entry = catalogue.get(name)
-        if entry is not None and entry.protection in PI_PROTECTIONS and entry.pi_types:
+        if entry is not None and _exposes_pi(entry):
             out.append({"kind": "permission", "value": name, "detail": ", ".join(entry.pi_types)})
+    called = [u for u in called if u.get("collectable")]
     out += [{"kind": "api", "value": str(u["id"]), "detail": str(u["pi_type"])} for u in called]
     out += [
         {"kind": "sdk", "value": str(s["id"]), "detail": str(s["name"])}
@@ -200,3 +210,9 @@ def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
 def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
     """Exactly what the rules see for one app: extracted plus derived facts."""
     return derive(fact_dict(facts), knowledge, app_type)
+
+
+def _exposes_pi(permission: Permission) -> bool:
+    if permission.protection == "dangerous":
+        return permission.pi_exposure is not None and permission.pi_exposure.exposes
+    return permission.protection == "special" and bool(permission.pi_types)

@@ -66,6 +66,16 @@ class PiType:
 
 
 @dataclass(frozen=True)
+class PiExposure:
+    """Whether a runtime permission lets the app read PI, and on what basis (TC260 guide)."""
+
+    exposes: bool
+    basis: str  # listed, successor, write-only, no-pi-read or not-in-guide
+    document: str  # regulation tag, e.g. "TC260-PERM"
+    clause: str
+
+
+@dataclass(frozen=True)
 class Permission:
     name: str
     protection: str  # one of PROTECTIONS
@@ -79,6 +89,7 @@ class Permission:
     en: str
     zh: str
     note: Text | None = None
+    pi_exposure: PiExposure | None = None  # runtime (dangerous) permissions only
 
     @property
     def short_name(self) -> str:
@@ -123,6 +134,43 @@ class AppType:
         return not self.necessary_pi
 
 
+ACCESS_KINDS = ("permission", "none", "privileged", "blocked")
+
+
+@dataclass(frozen=True)
+class AccessStep:
+    """How a sensitive API hands out its PI on some device levels and targetSdk values.
+
+    The step covers device API levels `from_api`..`to_api` and apps whose targetSdk is in
+    `min_target`..`max_target` (None: unbounded).  `access` is one of ACCESS_KINDS:
+    "permission" (one of `any_of` and all of `all_of` declared; or a <queries> element, when
+    `or_queries` is "broad" or "any"), "none" (no permission needed), "privileged" (only
+    privileged system apps get it; `any_of` names the permission) or "blocked" (no PI for
+    ordinary apps; `returns` says what they get instead).
+    """
+
+    access: str
+    from_api: int | None = None
+    to_api: int | None = None
+    min_target: int | None = None
+    max_target: int | None = None
+    any_of: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+    or_queries: str | None = None
+    returns: str | None = None
+    note: str | None = None
+    source: str | None = None
+
+    def covers(self, device: int, target: int) -> bool:
+        """Whether the step applies on device level `device` to an app targeting `target`."""
+        return (
+            (self.from_api is None or device >= self.from_api)
+            and (self.to_api is None or device <= self.to_api)
+            and (self.min_target is None or target >= self.min_target)
+            and (self.max_target is None or target <= self.max_target)
+        )
+
+
 @dataclass(frozen=True)
 class ApiEntry:
     id: str
@@ -136,10 +184,15 @@ class ApiEntry:
     match_mode: str | None = None  # "string" entries: "contains", "equals" or "prefix"
     with_string: str | None = None  # also required: this exact DEX string
     weak: bool = False
+    # every permission named by `access` (any step), for cross-checks and listings
     requires_permission: tuple[str, ...] = ()
     api_min: int | None = None
     api_max: int | None = None
     note: Text | None = None
+    # what the call needs to return the PI, by device level and targetSdk (first match decides);
+    # a plain requires_permission list becomes one step
+    access: tuple[AccessStep, ...] = (AccessStep("none"),)
+    source: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -259,6 +312,11 @@ def load_permissions(
         names.add(name)
         _check_pi_types(file, f"{where}.pi_types", raw["pi_types"], pi_types)
         _check_sensitive(file, where, raw["sensitive"], raw["pi_types"], pi_types)
+        exposure = raw.get("pi_exposure")
+        if exposure is not None and exposure["exposes"] and not raw["pi_types"]:
+            raise RuleLoadError(
+                file, f"{where}.pi_exposure.exposes", "exposes PI but lists no pi_types"
+            )
         max_api = raw.get("max_api")
         if max_api is not None and raw["api_level"] is not None and max_api < raw["api_level"]:
             raise RuleLoadError(file, f"{where}.max_api", "max_api is below api_level")
@@ -377,13 +435,7 @@ def load_apis(
                 f"{where}.sensitive",
                 f"differs from PI type {raw['pi_type']!r}; add a note explaining why",
             )
-        for j, name in enumerate(raw.get("requires_permission", ())):
-            if name not in perm_names:
-                raise RuleLoadError(
-                    file,
-                    f"{where}.requires_permission[{j}]",
-                    f"unknown permission {name!r} (not in {perms_file.name})",
-                )
+        _check_access(file, f"{where}.requires_permission", raw, perm_names, perms_file.name)
         api_min, api_max = raw.get("api_min"), raw.get("api_max")
         if api_min is not None and api_max is not None and api_max < api_min:
             raise RuleLoadError(file, f"{where}.api_max", "api_max is below api_min")
@@ -413,6 +465,51 @@ def _check_pi_types(
         if value not in pi_types:
             at = where if where.endswith(".pi_type") else f"{where}[{j}]"
             raise RuleLoadError(file, at, f"unknown PI type {value!r} (not in {PI_TYPES_FILE})")
+
+
+def _check_access(
+    file: str, where: str, raw: Mapping[str, Any], perm_names: set[str], perms_file: str
+) -> None:
+    for j, item in enumerate(raw.get("requires_permission", ())):
+        if isinstance(item, str):
+            names: list[tuple[str, str]] = [(f"{where}[{j}]", item)]
+        else:
+            names = [
+                (f"{where}[{j}].{key}[{k}]", name)
+                for key in ("any_of", "all_of")
+                for k, name in enumerate(item.get(key, ()))
+            ]
+            for low, high in (("from_api", "to_api"), ("min_target", "max_target")):
+                bounds = item.get(low), item.get(high)
+                if bounds[0] is not None and bounds[1] is not None and bounds[1] < bounds[0]:
+                    raise RuleLoadError(file, f"{where}[{j}].{high}", f"{high} is below {low}")
+        for at, name in names:
+            if name not in perm_names:
+                raise RuleLoadError(file, at, f"unknown permission {name!r} (not in {perms_file})")
+
+
+def _access(raw: Mapping[str, Any]) -> tuple[AccessStep, ...]:
+    items = raw.get("requires_permission", ())
+    if not items:
+        return (AccessStep("none"),)
+    if all(isinstance(item, str) for item in items):
+        return (AccessStep("permission", any_of=tuple(items)),)
+    return tuple(
+        AccessStep(
+            access=item["access"],
+            from_api=item.get("from_api"),
+            to_api=item.get("to_api"),
+            min_target=item.get("min_target"),
+            max_target=item.get("max_target"),
+            any_of=tuple(item.get("any_of", ())),
+            all_of=tuple(item.get("all_of", ())),
+            or_queries=item.get("or_queries"),
+            returns=item.get("returns"),
+            note=item.get("note"),
+            source=item.get("source"),
+        )
+        for item in items
+    )
 
 
 def _check_sensitive(
@@ -449,7 +546,14 @@ def _permission(raw: Mapping[str, Any]) -> Permission:
         en=raw["en"],
         zh=raw["zh"],
         note=_text(raw.get("note")),
+        pi_exposure=_exposure(raw.get("pi_exposure")),
     )
+
+
+def _exposure(raw: Mapping[str, Any] | None) -> PiExposure | None:
+    if raw is None:
+        return None
+    return PiExposure(raw["exposes"], raw["basis"], raw["document"], raw["clause"])
 
 
 def _app_type(raw: Mapping[str, Any]) -> AppType:
@@ -472,6 +576,8 @@ def _app_type(raw: Mapping[str, Any]) -> AppType:
 
 def _api(raw: Mapping[str, Any]) -> ApiEntry:
     kind = raw["kind"]
+    access = _access(raw)
+    source = raw.get("source", ())
     return ApiEntry(
         id=raw["id"],
         kind=kind,
@@ -484,8 +590,12 @@ def _api(raw: Mapping[str, Any]) -> ApiEntry:
         match_mode=raw.get("match_mode", DEFAULT_STRING_MODE) if kind == "string" else None,
         with_string=raw.get("with_string"),
         weak=raw.get("weak", False),
-        requires_permission=tuple(raw.get("requires_permission", ())),
+        requires_permission=tuple(
+            dict.fromkeys(name for step in access for name in (*step.any_of, *step.all_of))
+        ),
         api_min=raw.get("api_min"),
         api_max=raw.get("api_max"),
         note=_text(raw.get("note")),
+        access=access,
+        source=(source,) if isinstance(source, str) else tuple(source),
     )

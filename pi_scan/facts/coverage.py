@@ -83,6 +83,7 @@ CODE_FACTS = frozenset(
         "field_refs",
         "strings",
         "api_uses",
+        "collectable_api_uses",
         "api_pi_types",
         "pre_consent",
         "reflection",

@@ -167,7 +167,14 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "objects",
         f"{CATALOG}/apis.json",
         "sensitive-API catalogue entries the app uses (id, pi_type, refs, callers, sdks, "
-        "first_party)",
+        "first_party, collectable: the call can return the PI on some device level from minSdk "
+        "to the newest for this targetSdk and the declared permissions, collectable_reason)",
+        "id",
+    ),
+    "collectable_api_uses": FactSpec(
+        "objects",
+        f"{CATALOG}/apis.json, {MANIFEST} <uses-sdk>, <uses-permission>, <queries>",
+        "the api_uses that are collectable (same items): the ones that can actually return PI",
         "id",
     ),
     "api_pi_types": FactSpec(
@@ -204,14 +211,14 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "classes*.dex call graph",
         "sensitive APIs and SDK initialisations reachable from the entry points before consent "
         "(entry, kind api/sdk_init, target, ref, chain, attributed_to, gated, gate, confidence, "
-        "summary)",
+        "summary; api items also collectable, collectable_reason as in api_uses)",
         "summary",
     ),
     "reflection": FactSpec(
         "objects",
         "classes*.dex",
         "catalogue APIs looked up by reflection with constant names (id, pi_type, target, "
-        "method, callers, sdk, summary)",
+        "method, callers, sdk, summary, collectable, collectable_reason)",
         "summary",
     ),
     "policy_files": FactSpec(
