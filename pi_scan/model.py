@@ -469,8 +469,10 @@ class SdkUse:
     signals: tuple[str, ...] = ()  # e.g. "class com.umeng.commonsdk.UMConfigure"
     pi: tuple[str, ...] = ()  # PI types its vendor documents it collects
     reads: tuple[str, ...] = ()  # PI types its code was seen reading (sensitive APIs)
+
     # "present" (its code is only there), "initialised" (app code calls into it, or its
-    # auto-init provider is declared) or "collects" (its code reads PI: see `reads`)
+    # auto-init provider is declared) or "collects" (initialised, and its code makes a read
+    # that can return PI to this app: see `reads`)
     status: str = "present"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pi_scan.facts.catalog import load_catalogues
 from pi_scan.facts.view import default_facts
 from pi_scan.judge.engine import evaluate_rule
 from pi_scan.judge.ruleset import builtin_rules_dir, load_rules, read_json
@@ -86,22 +87,20 @@ def test_permission_set_entries(set_name: str, rule_id: str) -> None:
         assert not fires(rule_id, permissions=[perm.replace("android.permission.", "com.x.")])
 
 
-@pytest.mark.parametrize("prefix", SETS["device_id_methods"])
-def test_device_id_method_entry(prefix: str) -> None:
-    ref = prefix + ")Ljava/lang/String;"
-    assert fires("PI-API-001", method_refs=[{"ref": ref, "callers": ["a.B"]}])
-    assert not fires("PI-API-001", method_refs=[{"ref": ref, "callers": []}])
-    near = prefix[:-1] + "Extra("
-    assert not fires("PI-API-001", method_refs=[{"ref": near, "callers": ["a.B"]}])
+@pytest.mark.parametrize("api_id", SETS["device_id_apis"])
+def test_device_id_api_entry(api_id: str) -> None:
+    """Each entry is a catalogued API that reads an identifier; it fires only when some code
+    calls it and it can return PI to this app (the catalogue matches the references)."""
+    entry = load_catalogues(builtin_rules_dir() / "catalog").apis[api_id]
+    assert entry.pi_type in ("device_id", "subscriber_id", "phone_number")
 
+    def use(callers: list[str], collectable: bool = True, id_: str = api_id) -> dict[str, Any]:
+        return {"id": id_, "callers": callers, "collectable": collectable, "sdks": []}
 
-@pytest.mark.parametrize("prefix", SETS["device_id_fields"])
-def test_device_id_field_entry(prefix: str) -> None:
-    assert fires(
-        "PI-API-001", field_refs=[{"ref": prefix + "Ljava/lang/String;", "callers": ["a.B"]}]
-    )
-    near = prefix[:-1] + "_X:Ljava/lang/String;"
-    assert not fires("PI-API-001", field_refs=[{"ref": near, "callers": ["a.B"]}])
+    assert fires("PI-API-001", api_uses=[use(["a.B"])])
+    assert not fires("PI-API-001", api_uses=[use([])])
+    assert not fires("PI-API-001", api_uses=[use(["a.B"], collectable=False)])
+    assert not fires("PI-API-001", api_uses=[use(["a.B"], id_=api_id + "-X")])
 
 
 @pytest.mark.parametrize("prefix", SETS["app_list_methods"])
@@ -114,11 +113,13 @@ def test_app_list_method_entry(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", SETS["sdk_code_prefixes"])
 def test_sdk_code_prefix_entry(prefix: str) -> None:
-    ref = "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
     assert prefix.endswith(".")
-    assert fires("PI-API-002", method_refs=[{"ref": ref, "callers": [prefix + "Collector"]}])
-    near = prefix[:-1] + "x.Collector"
-    assert not fires("PI-API-002", method_refs=[{"ref": ref, "callers": [near]}])
+
+    def use(caller: str) -> dict[str, Any]:
+        return {"id": "API-TEL-DEVICEID", "callers": [caller], "collectable": True, "sdks": []}
+
+    assert fires("PI-API-002", api_uses=[use(prefix + "Collector")])
+    assert not fires("PI-API-002", api_uses=[use(prefix[:-1] + "x.Collector")])
 
 
 @pytest.mark.parametrize(
@@ -220,7 +221,7 @@ def test_text_sets_drive_their_rules() -> None:
 def test_every_value_set_is_exercised() -> None:
     covered = set(TEXT_EXAMPLES) | {
         "dangerous_permissions", "sms_permissions", "call_log_permissions", "contacts_permissions",
-        "device_id_methods", "device_id_fields", "app_list_methods", "sdk_code_prefixes",
+        "device_id_apis", "app_list_methods", "sdk_code_prefixes",
         "privacy_policy_files",
     }  # fmt: skip
     assert set(SETS) == covered

@@ -36,9 +36,8 @@ EXPECTED = {
     "multidex.apk": ("removal", {"PI-API-001", "PI-API-008", "PI-CONS-001", "PI-PP-002"}),
     "consent-gated.apk": ("notice", {"PI-API-006"}),
     "provider-init.apk": ("removal", {"PI-API-001", "PI-CONS-001", "PI-CONS-002", "PI-SDK-001"}),
-    "async-init.apk": (
-        "notice", {"PI-API-001", "PI-API-003", "PI-API-004", "PI-API-008", "PI-CONS-001"}
-    ),
+    # its contacts read cannot return PI (READ_CONTACTS is not declared): advice, not PI-API-004
+    "async-init.apk": ("notice", {"PI-API-001", "PI-API-003", "PI-API-008", "PI-CONS-001"}),
     "reflection.apk": ("notice", {"PI-API-010", "PI-CONS-001"}),
     "packed.apk": ("notice", {"PI-COV-001"}),
     "split.apks": ("notice", {"PI-API-004", "PI-PERM-003", "PI-PP-002"}),
@@ -73,6 +72,16 @@ def test_sample_verdict_and_findings(report: dict[str, dict[str, object]], name:
     for finding in findings:
         assert finding["citations"], "every finding names its clause"
         assert finding["evidence"]
+
+
+def test_a_read_that_cannot_return_pi_is_advice(report: dict[str, dict[str, object]]) -> None:
+    advice = report["async-init.apk"]["advice"]
+    assert isinstance(advice, list)
+    [finding] = advice
+    assert finding["rule_id"] == "PI-API-013" and finding["level"] == "advice"
+    [evidence] = finding["evidence"]
+    assert "ContactsContract" in evidence["value"]
+    assert "not collectable: READ_CONTACTS not declared" in evidence["value"]
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

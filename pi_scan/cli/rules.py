@@ -25,7 +25,9 @@ def rules() -> None:
 @rules.command("list")
 @rules_option
 @click.option("--tag", help="Only rules with this tag.")
-@click.option("--level", type=click.Choice(["notice", "removal"]), help="Only rules of this level.")
+@click.option(
+    "--level", type=click.Choice(["advice", "notice", "removal"]), help="Only rules of this level."
+)
 @lang_option
 @handle_errors
 def list_rules(rules_dirs: tuple[Path, ...], tag: str | None, level: str | None, lang: str) -> None:

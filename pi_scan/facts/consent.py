@@ -11,7 +11,8 @@ shows of a privacy policy and a consent dialog.
   way, and a confidence;
 * `reflection`: reflective lookups of catalogue APIs with constant class and member names,
   anywhere in the code;
-* `sdks[].status`: "present", "initialised" or "collects";
+* `sdks[].status`: "present", "initialised" (app code calls into it, or its own components
+  start it) or "collects" (initialised, and its code makes a read that is collectable);
 * `policy_files`, `policy_urls`, `consent_flag_keys`, `consent_texts`,
   `account_deletion_texts`: what the app holds of a policy, a consent dialog and account
   deletion.
@@ -644,8 +645,8 @@ def _set_status(
     )
     evidence: dict[str, list[str]] = {sid: [] for sid in detected}
     collects: dict[str, list[str]] = {sid: [] for sid in detected}
-    for use in api_uses:
-        if use.get("kind") in ("method", "field"):
+    for use in api_uses:  # only reads that can return PI to this app count
+        if use.get("kind") in ("method", "field") and use.get("collectable"):
             for sid in use.get("sdks") or ():
                 if sid in collects:
                     collects[sid].append(str(use["id"]))
@@ -683,9 +684,9 @@ def _set_status(
         first = next((c for c in callers if owner.of_class(c) is None), None)
         if first is not None:
             evidence[sid].append(f"called from {first}: {short(text)}")
-    for sdk in sdks:
+    for sdk in sdks:  # code nothing starts collects nothing: collects needs initialised
         sid = sdk["id"]
-        if collects[sid]:
+        if collects[sid] and evidence[sid]:
             sdk["status"] = "collects"
             sdk["status_evidence"] = sorted(set(collects[sid]))[:5]
         elif evidence[sid]:

@@ -155,6 +155,8 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
     elif fact == "api_uses":
         refs = item.get("refs") or []
         key = f"{key}: {_first(refs)}"
+        if item.get("collectable") is False:  # say why it cannot return PI here
+            key += f" (not collectable: {item.get('collectable_reason')})"
         where = "classes*.dex" + (" strings" if item.get("kind") in ("string", "uri") else "")
     elif fact == "sdks":
         signals = ", ".join(f"{e['kind']} {e['value']}" for e in item.get("evidence", [])[:3])
