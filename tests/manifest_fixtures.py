@@ -266,6 +266,33 @@ FIXTURES: dict[str, Fixture] = {
             }
         ),
     ),
+    # An element literally named "android:uses-permission", in no namespace: Android and aapt
+    # compare the name as written, so it is no permission (androguard would move the prefix
+    # into the namespace; pi-scan reads such a manifest with its own reader and says so).
+    "prefix-in-name": Fixture(
+        manifest=_manifest(
+            "org.piscan.fixture.prefixname",
+            [(A, "versionCode", 1), (A, "versionName", "1.0")],
+            [
+                _uses_sdk(21, 34),
+                _perm(P + "INTERNET"),
+                _perm(P + "READ_SMS", tag="android:uses-permission"),
+                El("application", [(A, "label", "Prefix")], [_launcher(".Main")]),
+            ],
+        ),
+        resources=(("greeting", {DEFAULT: "Hello"}),),
+        version_code=1,
+        version_name="1.0",
+        label="Prefix",
+        min_sdk=21,
+        target_sdk=34,
+        permissions=frozenset({(P + "INTERNET", None, False)}),
+        components=frozenset({("activity", "org.piscan.fixture.prefixname.Main")}),
+        warnings=(
+            "AndroidManifest.xml: read as Android reads it, not by androguard "
+            "(it has element names androguard rewrites)",
+        ),
+    ),
     # Two <uses-sdk>: the last one counts.  versionCode in hexadecimal.
     "repeated-uses-sdk": Fixture(
         manifest=_manifest(

@@ -71,6 +71,13 @@ def test_plain_manifest_has_no_namespaced_reading_to_do(fixture_apks: dict[str, 
     assert [p.name for p in f.permissions] == ["android.permission.READ_PHONE_STATE"]
 
 
+def test_prefix_written_into_the_name_is_not_a_namespace(fixture_apks: dict[str, Path]) -> None:
+    """<android:uses-permission> counts only when "android" is the element's namespace."""
+    f = extract_facts(fixture_apks["prefix-in-name"])
+    assert [p.name for p in f.permissions] == ["android.permission.INTERNET"]
+    assert "axml_fallback" in f.tamper_indicators
+
+
 def test_reference_in_versionname_never_reaches_a_report(fixture_apks: dict[str, Path]) -> None:
     result = invoke(["scan", "--no-store", "--fail-on", "never", "--format", "json",
                      str(fixture_apks["referenced-version-and-label"]), str(fixture_apks["dangling-version-reference"])], 0)  # fmt: skip

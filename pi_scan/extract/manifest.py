@@ -130,9 +130,10 @@ def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str,
     Returns (root, tamper indicators, warnings).  The bytes are surveyed first with Android's
     own rules (`tolerant.survey_axml`), which enforces the size, string-count and nesting
     limits and collects tamper indicators.  androguard then decodes them, unless the survey
-    found a layout it would misread; when androguard gives up (it does not raise on a broken
-    file: it logs and hands back no root, a partial one, or an invalid parser), the tolerant
-    reader takes over, and that is recorded as the "axml_fallback" indicator.
+    found a layout it would misread or element names it would rewrite; when androguard gives
+    up (it does not raise on a broken file: it logs and hands back no root, a partial one, or
+    an invalid parser), the tolerant reader takes over, and that is recorded as the
+    "axml_fallback" indicator.
     """
     prefix = "malformed binary AndroidManifest.xml"
     if len(data) < 8:
@@ -142,6 +143,8 @@ def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str,
     doc = survey_axml(data)
     if doc.androguard_misreads:
         return _tolerant(doc, "its layout is one androguard misreads")
+    if doc.androguard_renames():
+        return _tolerant(doc, "it has element names androguard rewrites")
     try:
         root = _androguard_tree(data)
     except ApkAnalysisError as failure:
@@ -345,9 +348,7 @@ class Resources:
         try:
             with _quiet_stdout():
                 for package in table.get_packages_names():
-                    table.get_locales(package)  # analyses the table
-                for configs in table.resource_values.values():
-                    found.update(_bcp47(str(c.get_language_and_region())) for c in configs)
+                    found.update(_bcp47(str(locale)) for locale in table.get_locales(package))
         except Exception as exc:
             self.warnings.append(f"resources.arsc: cannot list locales ({describe(exc)})")
         return sorted(found)

@@ -197,6 +197,24 @@ class Document:
     def androguard_misreads(self) -> bool:
         return bool(self.indicators & _ANDROGUARD_MISREADS)
 
+    def androguard_renames(self) -> bool:
+        """Whether an element's name is one androguard's AXMLPrinter rewrites: an empty name
+        (the element is dropped and its children move up), "android:x" without a namespace
+        (moved into the android namespace), a name not starting with a letter or "_"
+        (prefixed).  Android reads names as written: <android:x> in a namespace is an x, but
+        an element literally named "android:uses-permission" is no uses-permission."""
+        strings = self.strings
+        if strings is None:
+            return False
+        for kind, _node, ext in self.events:
+            if kind == _START:
+                name = strings.get(struct.unpack_from("<I", self.data, ext + 4)[0])
+                if name is None:
+                    continue  # not decodable by these rules: left to androguard
+                if not name or ":" in name or not (name[0].isalpha() or name[0] == "_"):
+                    return True
+        return False
+
 
 def _chunk(data: bytes, pos: int, end: int, minimum: int) -> tuple[int, int, int] | None:
     """(type, header size, size) of a chunk that passes validate_chunk, else None."""
