@@ -60,6 +60,7 @@ class Badging:
 
 def badging(apk: Path) -> Badging:
     out = Badging()
+    applications = 0  # <application> elements seen; aapt prints labels for each
     for line in _run("dump", "badging", str(apk)).splitlines():
         key, _, rest = line.partition(":")
         values = _fields(line)
@@ -78,11 +79,12 @@ def badging(apk: Path) -> Badging:
             out.permissions.add((values["name"], int(max_sdk) if max_sdk else None, sdk23))
         elif key == "uses-implied-permission":
             out.implied.add(values["name"])
-        elif key == "application":
+        elif key == "application" and not applications:  # Android reads the first one
+            applications += 1
             out.label = values.get("label", "")
         elif key == "launchable-activity":
             out.launchable_labels.append(values.get("label", ""))
-        elif (found := _LOCALE_LABEL.match(line)) is not None:
+        elif (found := _LOCALE_LABEL.match(line)) is not None and not applications:
             out.labels[found.group(1) or ""] = _unescape(found.group(2))
     return out
 

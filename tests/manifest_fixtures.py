@@ -293,6 +293,32 @@ FIXTURES: dict[str, Fixture] = {
             "(it has element names androguard rewrites)",
         ),
     ),
+    # Two <application>: Android reads the first and skips the second ("<manifest> has more
+    # than one <application>"); the same activity declared twice is one component.
+    "two-applications": Fixture(
+        manifest=_manifest(
+            "org.piscan.fixture.twoapps",
+            [(A, "versionCode", 5), (A, "versionName", "5")],
+            [
+                _uses_sdk(21, 34),
+                El(
+                    "application", [(A, "label", "First")], [_launcher(".Main"), _launcher(".Main")]
+                ),
+                El(
+                    "application",
+                    [(A, "label", "Second")],
+                    [El("service", [(A, "name", ".Extra")])],
+                ),
+            ],
+        ),
+        resources=(("greeting", {DEFAULT: "Hello"}),),
+        version_code=5,
+        version_name="5",
+        label="First",
+        min_sdk=21,
+        target_sdk=34,
+        components=frozenset({("activity", "org.piscan.fixture.twoapps.Main")}),
+    ),
     # Two <uses-sdk>: the last one counts.  versionCode in hexadecimal.
     "repeated-uses-sdk": Fixture(
         manifest=_manifest(
