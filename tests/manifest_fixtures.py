@@ -293,6 +293,39 @@ FIXTURES: dict[str, Fixture] = {
             "(it has element names androguard rewrites)",
         ),
     ),
+    # The same attribute twice: Android and aapt read the first (androguard would keep the
+    # last; pi-scan reads such a manifest with its own reader and says so).
+    "repeated-attribute": Fixture(
+        manifest=_manifest(
+            "org.piscan.fixture.twice",
+            [
+                (A, "versionCode", 6),
+                (A, "versionName", "6.0-first"),
+                (A, "versionName", "6.0-second"),
+            ],
+            [
+                _uses_sdk(21, 34),
+                _perm(P + "CAMERA"),
+                El(
+                    "application",
+                    [(A, "label", "First label"), (A, "label", "Second label")],
+                    [_launcher(".Main")],
+                ),
+            ],
+        ),
+        resources=(("greeting", {DEFAULT: "Hello"}),),
+        version_code=6,
+        version_name="6.0-first",
+        label="First label",
+        min_sdk=21,
+        target_sdk=34,
+        permissions=frozenset({(P + "CAMERA", None, False)}),
+        components=frozenset({("activity", "org.piscan.fixture.twice.Main")}),
+        warnings=(
+            "AndroidManifest.xml: read as Android reads it, not by androguard "
+            "(an element repeats an attribute, which androguard reads last)",
+        ),
+    ),
     # Two <application>: Android reads the first and skips the second ("<manifest> has more
     # than one <application>"); the same activity declared twice is one component.
     "two-applications": Fixture(

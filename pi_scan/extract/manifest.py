@@ -130,7 +130,7 @@ def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str,
     Returns (root, tamper indicators, warnings).  The bytes are surveyed first with Android's
     own rules (`tolerant.survey_axml`), which enforces the size, string-count and nesting
     limits and collects tamper indicators.  androguard then decodes them, unless the survey
-    found a layout it would misread or element names it would rewrite; when androguard gives
+    found a layout it would misread or names it would rewrite; when androguard gives
     up (it does not raise on a broken file: it logs and hands back no root, a partial one, or
     an invalid parser), the tolerant reader takes over, and that is recorded as the
     "axml_fallback" indicator.
@@ -143,8 +143,9 @@ def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str,
     doc = survey_axml(data)
     if doc.androguard_misreads:
         return _tolerant(doc, "its layout is one androguard misreads")
-    if doc.androguard_renames():
-        return _tolerant(doc, "it has element names androguard rewrites")
+    rewritten = doc.androguard_rewrites()
+    if rewritten is not None:
+        return _tolerant(doc, rewritten)
     try:
         root = _androguard_tree(data)
     except ApkAnalysisError as failure:
