@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -508,7 +508,3 @@ FIXTURES: dict[str, Fixture] = {
         aapt_refuses=True,  # "attribute is not an integer value", "... not a string value"
     ),
 }
-
-
-def write_all(folder: Path, keep: Callable[[Fixture], bool] = lambda _: True) -> dict[str, Path]:
-    return {name: fx.write(folder, name) for name, fx in FIXTURES.items() if keep(fx)}
