@@ -199,3 +199,12 @@ def test_manifest_compiled_by_aapt_agrees_with_aapt(tmp_path: Path) -> None:
     )
     assert (f.min_sdk, f.target_sdk) == (21, 30)
     assert len(f.permissions) == 5
+
+
+def test_diff_shows_a_missing_version_as_a_dash(tmp_path: Path) -> None:
+    old = FIXTURES["no-version"].write(tmp_path, "old")
+    new = FIXTURES["no-version"].write(tmp_path, "new")
+    out = json.loads(invoke(["diff", "--format", "json", str(old), str(new)], 0).stdout)
+    assert out["old"]["version"] == out["new"]["version"] == "-"
+    table = invoke(["diff", str(SAMPLES / "clean.apk"), str(new)], 0).stdout
+    assert "None" not in table and "1.2.0 (3)" in table

@@ -226,14 +226,3 @@ def test_config_sets_large_scan_options(tmp_path: Path, monkeypatch: pytest.Monk
     )
     invoke(["scan", str(sample("clean.apk"))], 0)
     assert (tmp_path / "results.sqlite").is_file()  # relative to the config file
-
-
-def test_diff_shows_a_missing_version_as_a_dash(tmp_path: Path) -> None:
-    from .manifest_fixtures import FIXTURES
-
-    old = FIXTURES["no-version"].write(tmp_path, "old")
-    new = FIXTURES["no-version"].write(tmp_path, "new")
-    out = json.loads(invoke(["diff", "--format", "json", str(old), str(new)], 0).stdout)
-    assert out["old"]["version"] == out["new"]["version"] == "-"
-    table = invoke(["diff", str(sample("clean.apk")), str(new)], 0).stdout
-    assert "None" not in table and "1.2.0 (3)" in table
