@@ -609,6 +609,50 @@ def test_junit_cases() -> None:
     assert props["version"] == "6.6.6\ufffd[31m|red (666)"
 
 
+# --- missing values -------------------------------------------------------------------------
+
+UNVERSIONED_APP = ApkResult(
+    path="apks/unversioned.apk",
+    facts=ApkFacts(path="apks/unversioned.apk", sha256="3d" * 32, size=4_096, package="com.example.unversioned"),
+    outcomes=_passed(),
+)  # fmt: skip
+NAME_ONLY_APP = replace(
+    UNVERSIONED_APP,
+    path="apks/name-only.apk",
+    facts=replace(UNVERSIONED_APP.facts, path="apks/name-only.apk", package="com.example.nameonly", version_name="0.1"),
+)  # fmt: skip
+UNVERSIONED = ScanResult(
+    results=(UNVERSIONED_APP, NAME_ONLY_APP), ruleset=RULESET, tool_version="0.1.0",
+    generated_at="2026-11-05T08:30:00+00:00",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", ["table", "markdown", "html", "csv"])
+def test_missing_values_print_as_a_dash(name: str, lang: str) -> None:
+    text = render(name, lang, UNVERSIONED)
+    assert "None" not in text
+    assert "0.1 (-)" in text or name == "csv"
+    if name == "csv":
+        rows = list(csv.DictReader(io.StringIO(text[1:], newline="")))
+        assert [(r["version_name"], r["version_code"]) for r in rows] == [("-", "-"), ("0.1", "-")]
+    elif name == "table":
+        row = next(line for line in text.splitlines() if line.startswith("apks/unversioned.apk"))
+        assert row.split()[1:3] == ["com.example.unversioned", "-"]
+
+
+def test_missing_values_stay_null_in_json() -> None:
+    doc = json.loads(render("json", "en", UNVERSIONED))
+    first = doc["results"][0]
+    assert (first["version_name"], first["version_code"]) == (None, None)
+
+
+def test_present_versions_print_unchanged() -> None:
+    """The quiet side: an app with both parts shows them, no dash."""
+    assert "2.4.1 (241)" in render("table")
+    assert "2.4.1 (241)" in render("markdown")
+
+
 # --- CSV ------------------------------------------------------------------------------------
 
 

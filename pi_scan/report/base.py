@@ -176,11 +176,20 @@ def citation_long(citation: Citation, ruleset: RuleSet, lang: str) -> str:
     return f"{title} ({ident}), {clause_text(citation, lang)}"
 
 
+MISSING = "-"  # what every text report shows for a value the app does not have
+
+
+def shown(value: object) -> str:
+    """A value as text reports show it: "-" when it is missing (None or empty)."""
+    return MISSING if value is None or value == "" else str(value)
+
+
 def version_text(facts: ApkFacts) -> str:
-    """Version name and code: "1.2.3 (45)", "- (45)" or "-"."""
-    if facts.version_code is None:
-        return facts.version_name or "-"
-    return f"{facts.version_name or '-'} ({facts.version_code})"
+    """Version name and code: "1.2.3 (45)", "1.2.3 (-)", "- (45)", or "-" when both are
+    missing."""
+    if not facts.version_name and facts.version_code is None:
+        return MISSING
+    return f"{shown(facts.version_name)} ({shown(facts.version_code)})"
 
 
 def reason_text(reason: str, scan: ScanResult, lang: str) -> str:

@@ -36,7 +36,7 @@ def from_result(result: ApkResult) -> Snapshot:
     assert facts is not None, "an error result has nothing to compare"
     return Snapshot(
         package=facts.package,
-        version=f"{facts.version_name} ({facts.version_code})",
+        version=_version(facts.version_name, facts.version_code),
         verdict=result.verdict.label,
         permissions=frozenset(p.name for p in facts.permissions),
         sdks=frozenset(s.id for s in inv.sdks),
@@ -45,12 +45,19 @@ def from_result(result: ApkResult) -> Snapshot:
     )
 
 
+def _version(name: object, code: object) -> str:
+    """As the reports show it: "1.2.3 (45)", with "-" for a missing part, "-" for neither."""
+    if not name and code is None:
+        return "-"
+    return f"{name or '-'} ({'-' if code is None else code})"
+
+
 def from_report_item(item: Mapping[str, Any]) -> Snapshot:
     """One entry of a JSON report's `results`."""
     inv = item.get("inventory") or {}
     return Snapshot(
         package=str(item.get("package")),
-        version=f"{item.get('version_name')} ({item.get('version_code')})",
+        version=_version(item.get("version_name"), item.get("version_code")),
         verdict=str(item.get("verdict")),
         permissions=frozenset(item.get("permissions") or ()),
         sdks=frozenset(s["id"] for s in inv.get("sdks") or ()),

@@ -17,6 +17,7 @@ from pi_scan.report.base import (
     sdk_text,
     verdict_label,
     verdict_word,
+    version_text,
 )
 
 _HEAD = {
@@ -57,7 +58,7 @@ def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
     if result.error or facts is None:
         return (clean(result.path), "-", "-", _word("error", lang), "-", "-", clean(result.error))
     counts = level_counts(result)
-    version = f"{facts.version_name or '-'} ({facts.version_code})"
+    version = version_text(facts)
     return (
         clean(result.path),
         clean(facts.package),
