@@ -99,10 +99,10 @@ class Collect:
 
 
 def measure(jobs: int, store: str) -> dict[str, Any]:
-    from pi_scan.app import run_scan
-    from pi_scan.knowledge import load_knowledge
-    from pi_scan.ruleset import load_rules
-    from pi_scan.runner import Batch, warm_up
+    from pi_scan.batch import run_scan
+    from pi_scan.batch.runner import Batch, warm_up
+    from pi_scan.facts import load_knowledge
+    from pi_scan.judge.ruleset import load_rules
 
     if jobs > 1:
         warm_up()  # as `pi-scan scan` does: the fork server imports while the rules load

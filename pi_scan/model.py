@@ -352,12 +352,35 @@ class Verdict(IntEnum):
         return cls[text.upper()]
 
 
+class Level(IntEnum):
+    """What a rule's finding leads to.  ADVICE is shown in every report but never changes the
+    verdict or the gate; NOTICE and REMOVAL raise the verdict to their own name."""
+
+    ADVICE = 0
+    NOTICE = 1
+    REMOVAL = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def verdict(self) -> Verdict:
+        """The least verdict a finding at this level gives its app (advice: pass)."""
+        return Verdict(int(self))
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        return cls[text.upper()]
+
+
 class Status(str, Enum):
     """Result of one rule on one app."""
 
     PASSED = "passed"
     FAILED = "failed"
     NOT_EVALUATED = "not_evaluated"  # the rule needs something the scan does not have
+    NOT_APPLICABLE = "not_applicable"  # the rule presumes something the app does not do
     SUPPRESSED = "suppressed"  # failed, but waived or baselined (see Outcome.justification)
 
 
@@ -395,9 +418,20 @@ Condition = Leaf | AllOf | AnyOf | Not
 
 
 @dataclass(frozen=True)
+class Applicability:
+    """When a rule applies.  Where `condition` does not hold, the rule is not applicable
+    (`otherwise` "not_applicable") or its finding is only advice (`otherwise` "advice");
+    `reason` says why, e.g. "the app processes no personal information"."""
+
+    condition: Condition
+    otherwise: str  # "not_applicable" or "advice"
+    reason: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
-    level: Verdict  # NOTICE or REMOVAL: what a violation leads to
+    level: Level  # what a violation leads to
     title: Mapping[str, str]  # {"en": ..., "zh": ...}
     message: Mapping[str, str]
     remediation: Mapping[str, str]
@@ -407,6 +441,7 @@ class Rule:
     category: str | None = None  # regulator problem label, e.g. "illegal-collection"
     source: str | None = None  # file the rule was loaded from
     requires: tuple[str, ...] = ()  # facts that must be known (not null), else not evaluated
+    applies: Applicability | None = None  # None: always applies
 
     def text(self, attr: str, lang: str) -> str:
         texts: Mapping[str, str] = getattr(self, attr)
@@ -432,9 +467,9 @@ class Evidence:
 class Outcome:
     rule_id: str
     status: Status
-    level: Verdict
+    level: Level
     evidence: tuple[Evidence, ...] = ()
-    reason: str | None = None  # why a rule was not evaluated
+    reason: str | None = None  # why a rule was not evaluated / not applicable / only advice
     justification: str | None = None  # why a failure is suppressed (waiver reason, "baseline")
     not_rectified: bool = False  # also found in an earlier, notified version of the app
 
@@ -463,8 +498,10 @@ class SdkUse:
     signals: tuple[str, ...] = ()  # e.g. "class com.umeng.commonsdk.UMConfigure"
     pi: tuple[str, ...] = ()  # PI types its vendor documents it collects
     reads: tuple[str, ...] = ()  # PI types its code was seen reading (sensitive APIs)
+
     # "present" (its code is only there), "initialised" (app code calls into it, or its
-    # auto-init provider is declared) or "collects" (its code reads PI: see `reads`)
+    # auto-init provider is declared) or "collects" (initialised, and its code makes a read
+    # that can return PI to this app: see `reads`)
     status: str = "present"
 
 
@@ -503,7 +540,17 @@ class ApkResult:
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if o.status is Status.FAILED)
+        """Findings that count: failed outcomes at notice or removal level."""
+        return tuple(
+            o for o in self.outcomes if o.status is Status.FAILED and o.level > Level.ADVICE
+        )
+
+    @property
+    def advice(self) -> tuple[Outcome, ...]:
+        """Failed outcomes at advice level: shown, never counted."""
+        return tuple(
+            o for o in self.outcomes if o.status is Status.FAILED and o.level is Level.ADVICE
+        )
 
 
 @dataclass(frozen=True)
@@ -541,7 +588,7 @@ class Escalation:
 
 @dataclass(frozen=True)
 class Policy:
-    overrides: Mapping[str, Verdict] = field(default_factory=dict)
+    overrides: Mapping[str, Level] = field(default_factory=dict)
     escalations: tuple[Escalation, ...] = ()
 
 

@@ -183,7 +183,16 @@ def member(apk: bytes, name: str) -> bytes:
 # binary XML
 # --------------------------------------------------------------------------------------------
 
-Attr = tuple[str | None, str, "str | bool | int"]  # (namespace uri or None, name, value)
+
+@dataclass(frozen=True)
+class Typed:
+    """An attribute value of any Res_value type (0x01 reference, 0x11 hexadecimal, ...)."""
+
+    kind: int
+    data: int
+
+
+Attr = tuple[str | None, str, "str | bool | int | Typed"]  # (namespace uri or None, name, value)
 
 
 @dataclass
@@ -191,6 +200,7 @@ class El:
     tag: str
     attrs: list[Attr] = field(default_factory=list)
     children: list[El] = field(default_factory=list)
+    ns: str | None = None  # the element's own namespace (<android:uses-permission>)
 
 
 @cache
@@ -244,7 +254,9 @@ def _element(el: El, intern: Callable[[str], int]) -> bytes:
     for ns, name, value in el.attrs:
         ns_index = intern(ns) if ns else 0xFFFFFFFF
         name_index = intern(name)
-        if isinstance(value, bool):
+        if isinstance(value, Typed):
+            raw, kind, data = 0xFFFFFFFF, value.kind, value.data
+        elif isinstance(value, bool):
             raw, kind, data = 0xFFFFFFFF, 0x12, 0xFFFFFFFF if value else 0
         elif isinstance(value, int):
             raw, kind, data = 0xFFFFFFFF, 0x10, value & 0xFFFFFFFF
@@ -252,11 +264,12 @@ def _element(el: El, intern: Callable[[str], int]) -> bytes:
             raw = data = intern(value)
             kind = 0x03
         attrs += struct.pack("<IIIHBBI", ns_index, name_index, raw, 8, 0, kind, data)
-    ext = struct.pack("<IIHHHHHH", 0xFFFFFFFF, intern(el.tag), 20, 20, len(el.attrs), 0, 0, 0)
+    ns = intern(el.ns) if el.ns else 0xFFFFFFFF
+    ext = struct.pack("<IIHHHHHH", ns, intern(el.tag), 20, 20, len(el.attrs), 0, 0, 0)
     out = bytearray(_node(0x0102, ext + bytes(attrs)))
     for child in el.children:
         out += _element(child, intern)
-    out += _node(0x0103, struct.pack("<II", 0xFFFFFFFF, intern(el.tag)))
+    out += _node(0x0103, struct.pack("<II", ns, intern(el.tag)))
     return bytes(out)
 
 

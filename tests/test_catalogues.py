@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from pi_scan.errors import RuleLoadError, UsageError
-from pi_scan.knowledge.apis import ApiMatcher, find_api_uses, permission_facts
-from pi_scan.knowledge.catalog import (
+from pi_scan.facts.apis import ApiMatcher, find_api_uses, permission_facts
+from pi_scan.facts.catalog import (
     ApiEntry,
     Catalogues,
     builtin_catalog_dir,
@@ -596,7 +596,7 @@ MALFORMED = [
     ("apis.json", ["apis", 0, "kind"], "class", "$.apis[0].kind", "is not one of"),
     ("apis.json", ["apis", 1, "id"], "API-TEL-DEVICEID", "$.apis[1].id", "duplicate API id"),
     ("apis.json", ["apis", 0, "pi_type"], "imei", "$.apis[0].pi_type", "unknown PI type"),
-    ("apis.json", ["apis", 0, "requires_permission", 0], A + "NOPE", "$.apis[0].requires_permission[0]", "unknown permission"),
+    ("apis.json", ["apis", 0, "requires_permission", 0, "any_of", 0], A + "NOPE", "$.apis[0].requires_permission[0].any_of[0]", "unknown permission"),
 ]
 # fmt: on
 

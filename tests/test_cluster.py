@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from pi_scan.app import run_scan
-from pi_scan.codec import encode
-from pi_scan.knowledge import load_knowledge
-from pi_scan.ruleset import load_rules
-from pi_scan.runner import Batch
+from pi_scan.batch import run_scan
+from pi_scan.batch.codec import encode
+from pi_scan.batch.runner import Batch
+from pi_scan.facts import load_knowledge
+from pi_scan.judge.ruleset import load_rules
 
 from . import faults
 from .conftest import ROOT, SAMPLE_COUNT, SAMPLE_REMOVALS, SAMPLE_SUMMARY, SAMPLES, invoke, sample

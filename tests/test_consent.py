@@ -1,4 +1,4 @@
-"""Code evidence derived from the call graph (pi_scan.knowledge.consent and .coverage): what
+"""Code evidence derived from the call graph (pi_scan.facts.consent and .coverage): what
 is collected before consent and through which calls, consent gates, reflection, SDK status,
 policy and consent texts, packers and partial coverage in results and in every report."""
 
@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from pi_scan.app import judge, rule_facts
 from pi_scan.extract import extract_facts
-from pi_scan.factview import FACTS, default_facts
-from pi_scan.knowledge import derive, load_knowledge
-from pi_scan.knowledge.coverage import code_rules
+from pi_scan.facts import derive, load_knowledge, rule_facts
+from pi_scan.facts.coverage import code_rules
+from pi_scan.facts.view import FACTS, default_facts
+from pi_scan.judge import judge
+from pi_scan.judge.ruleset import load_rules
 from pi_scan.model import (
     ApkFacts,
     ApkResult,
@@ -27,7 +28,6 @@ from pi_scan.model import (
     Verdict,
 )
 from pi_scan.report import REPORTERS
-from pi_scan.ruleset import load_rules
 
 from .conftest import sample
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pi_scan.discover import Target, discover
+from pi_scan.batch.discover import Target, discover
 
 
 def touch(path: Path, data: bytes = b"x") -> Path:

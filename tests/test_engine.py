@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pi_scan.engine import evaluate_rule
-from pi_scan.engine.ops import OPS
-from pi_scan.factview import default_facts
+from pi_scan.facts.view import default_facts
+from pi_scan.judge.engine import evaluate_rule
+from pi_scan.judge.ops import OPS
 from pi_scan.model import AllOf, AnyOf, Citation, Condition, Leaf, Not, Rule, Status, Verdict
 
 
@@ -135,7 +135,7 @@ def test_matches_any_on_many_strings_agrees_with_one_by_one() -> None:
     patterns that could match across the joins."""
     import re
 
-    from pi_scan.engine.ops import op_matches_any
+    from pi_scan.judge.ops import op_matches_any
 
     texts = [f"item {i}" for i in range(5000)]
     texts[10] = "see our Privacy Policy"
@@ -151,7 +151,7 @@ def test_matches_any_on_many_strings_agrees_with_one_by_one() -> None:
 
 
 def test_prefix_any_skips_items_that_are_not_strings() -> None:
-    from pi_scan.engine.ops import op_prefix_any
+    from pi_scan.judge.ops import op_prefix_any
 
     items = ["ab", None, 3, "ac", "b"]
     assert op_prefix_any(items, ["a"], items) == ["ab", "ac"]

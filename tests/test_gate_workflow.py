@@ -226,3 +226,16 @@ def test_config_sets_large_scan_options(tmp_path: Path, monkeypatch: pytest.Monk
     )
     invoke(["scan", str(sample("clean.apk"))], 0)
     assert (tmp_path / "results.sqlite").is_file()  # relative to the config file
+
+
+def test_a_schema_version_1_report_is_still_read_as_previous(tmp_path: Path) -> None:
+    """Reports written before advice existed (schema_version 1) keep working as --previous."""
+    earlier = json_scan(str(sample("split.apks")), code=1)
+    earlier["schema_version"] = 1  # type: ignore[index]
+    earlier["results"][0]["version_code"] = 4  # type: ignore[index]
+    for key in ("advice", "explanation", "not_applicable"):
+        del earlier["results"][0][key]  # type: ignore[index]
+    previous = tmp_path / "previous.json"
+    previous.write_text(json.dumps(earlier), encoding="utf-8")
+    report = json_scan("--previous", str(previous), str(sample("split.apks")), code=1)
+    assert report["results"][0]["verdict"] == "removal"  # type: ignore[index]

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from pi_scan.app import run_scan
-from pi_scan.codec import encode
-from pi_scan.knowledge import Knowledge, load_knowledge
+from pi_scan.batch import run_scan
+from pi_scan.batch.codec import encode
+from pi_scan.batch.runner import Batch, Event, Limits
+from pi_scan.batch.task import CHANGED
+from pi_scan.cli.progress import Progress
+from pi_scan.facts import Knowledge, load_knowledge
+from pi_scan.judge.ruleset import load_rules
 from pi_scan.model import ApkResult, RuleSet, ScanResult
-from pi_scan.progress import Progress
-from pi_scan.ruleset import load_rules
-from pi_scan.runner import Batch, Event, Limits
-from pi_scan.runner.task import CHANGED
 
 from . import faults
 from .conftest import ROOT, SAMPLES, sample
@@ -331,7 +331,7 @@ def test_the_fork_server_can_be_started_early(rules: tuple[RuleSet, Knowledge]) 
     workers then come from it as usual."""
     from multiprocessing import forkserver
 
-    from pi_scan.runner import warm_up
+    from pi_scan.batch.runner import warm_up
 
     warm_up()
     warm_up()

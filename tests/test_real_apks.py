@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from pi_scan.extract import extract_facts
 from pi_scan.extract.dex import read_dex_files
 
+from . import aapt
 from .conftest import invoke
 from .real_apks import fetch
 
@@ -50,3 +52,17 @@ def test_dex_reader_agrees_with_androguard_on_real_apks(apks: list[Path]) -> Non
         assert ours.method_refs == theirs.method_refs, apk.name
         assert ours.field_refs == theirs.field_refs, apk.name
         assert ours.strings == theirs.strings, apk.name
+
+
+@pytest.mark.skipif(aapt.AAPT is None, reason=aapt.MISSING)
+def test_manifest_facts_agree_with_aapt_on_real_apks(apks: list[Path]) -> None:
+    """Permissions (with maxSdkVersion and -sdk-23), versionName, versionCode, SDK levels,
+    labels and components, as `aapt dump badging`, `dump permissions` and `dump xmltree` read
+    them (tests/aapt.py)."""
+    for apk in apks:
+        facts = extract_facts(apk)
+        seen = aapt.badging(apk)
+        declared = {p for p in seen.permissions if p[0] not in seen.implied}
+        assert {(p.name, p.max_sdk, p.sdk23) for p in facts.permissions} == declared, apk.name
+        assert (facts.version_name or "") == seen.version_name, apk.name
+        assert aapt.differences(apk, facts) == []

@@ -8,9 +8,9 @@ from array import array
 
 import pytest
 
-from pi_scan.codec import decode, encode
-from pi_scan.engine import evaluate_rule
-from pi_scan.factview import _ref_table_json, default_facts, facts_json, to_json
+from pi_scan.batch.codec import decode, encode
+from pi_scan.facts.view import _ref_table_json, default_facts, facts_json, to_json
+from pi_scan.judge.engine import evaluate_rule
 from pi_scan.model import (
     EMPTY_REFS,
     AllOf,

@@ -37,6 +37,7 @@ import pytest
 from pi_scan.model import (
     ApkFacts,
     ApkResult,
+    Applicability,
     Certificate,
     Citation,
     Coverage,
@@ -44,6 +45,7 @@ from pi_scan.model import (
     Evidence,
     Inventory,
     Leaf,
+    Level,
     NativeLib,
     Outcome,
     PermissionUse,
@@ -80,7 +82,16 @@ HOSTILE_CALLER = "-2+3 <i>x</i>"
 # --- the fixture scan -----------------------------------------------------------------------
 
 
-def _rule(rule_id: str, level: Verdict, category: str, tags: tuple[str, ...], **texts: Any) -> Rule:
+NO_PI = {
+    "en": "The app processes no personal information.",
+    "zh": "应用不处理个人信息。",
+}
+
+
+def _rule(rule_id: str, level: Level, category: str, tags: tuple[str, ...], **texts: Any) -> Rule:
+    applies = None
+    if "otherwise" in texts:
+        applies = Applicability(Leaf("pi_processing", "any"), texts["otherwise"], NO_PI)
     return Rule(
         id=rule_id,
         level=level,
@@ -92,47 +103,50 @@ def _rule(rule_id: str, level: Verdict, category: str, tags: tuple[str, ...], **
         tags=tags,
         category=category,
         source=f"rules/checks/{rule_id}.json",
+        applies=applies,
     )
 
 
 RULES = (
     _rule(
-        "PI-API-002", Verdict.NOTICE, "illegal-collection", ("api", "device-id", "sdk", "sensitive-pi"),
+        "PI-API-002", Level.NOTICE, "illegal-collection", ("api", "device-id", "sdk", "sensitive-pi"),
         title={"en": "Third-party SDK code reads device identifiers", "zh": "第三方 SDK 代码读取设备标识符"},
         message={"en": "Code of a third-party SDK reads identifiers the user cannot reset.", "zh": "第三方 SDK 的代码读取了用户无法重置的设备标识。"},
         remediation={"en": "Update or configure the SDK so it does not collect them.", "zh": "升级或配置相关 SDK，使其不收集上述标识。"},
         citations=(Citation("RDFF", "5.1"), Citation("TC260-SDK", "3"), Citation("PIPL", "Art. 23")),
     ),
     _rule(
-        "PI-PERM-001", Verdict.NOTICE, "over-scope-collection", ("permissions", "sms", "sensitive-pi"),
+        "PI-PERM-001", Level.NOTICE, "over-scope-collection", ("permissions", "sms", "sensitive-pi"),
         title={"en": "Requests access to text messages", "zh": "申请短信权限"},
         message={"en": "The app asks for permissions that read, receive or send SMS.", "zh": "应用申请了读取、接收或发送短信的权限。"},
         remediation={"en": "Remove the SMS permissions unless SMS is the app's core function.", "zh": "除非短信是应用的核心功能，否则删除短信权限。"},
         citations=(Citation("RDFF", "4.1"), Citation("PIPL", "Art. 28")),
     ),
     _rule(
-        "PI-PERM-005", Verdict.REMOVAL, "illegal-collection", ("permissions", "target-sdk", "sensitive-pi"),
+        "PI-PERM-005", Level.REMOVAL, "illegal-collection", ("permissions", "target-sdk", "sensitive-pi"),
         title={"en": "Targets an API level below 23 while requesting dangerous permissions", "zh": "目标 API 级别低于 23 且申请危险权限"},
         message={"en": "Dangerous permissions are granted at install time, without asking.", "zh": "危险权限在安装时即被授予，不经用户同意。"},
         remediation={"en": "Target API level 23 or higher and ask at run time.", "zh": "将目标 API 级别提升至 23 及以上，并在运行时申请权限。"},
         citations=(Citation("RDFF", "3.1"), Citation("PIPL", "Art. 14")),
     ),
     _rule(
-        "PI-PP-001", Verdict.NOTICE, "illegal-collection", ("privacy-policy",),
+        "PI-PP-001", Level.NOTICE, "illegal-collection", ("privacy-policy",),
         title={"en": "No evidence of a privacy policy", "zh": "未发现隐私政策"},
         message={"en": "Nothing in the app looks like a privacy policy.", "zh": "应用中未发现隐私政策。"},
         remediation={"en": "Ship a privacy policy and show it at first start.", "zh": "提供隐私政策并在首次启动时展示。"},
         citations=(Citation("RDFF", "1.1"), Citation("CSL", "Art. 43", "Art. 41")),
+        otherwise="not_applicable",
     ),
     _rule(
-        "PI-MAN-001", Verdict.NOTICE, "security-duty", ("manifest", "hygiene"),
+        "PI-MAN-001", Level.NOTICE, "security-duty", ("manifest", "hygiene"),
         title={"en": "Release build is debuggable", "zh": "发布版本可调试"},
         message={"en": "android:debuggable is true.", "zh": "android:debuggable 为 true。"},
         remediation={"en": "Build the release with debuggable false.", "zh": "发布版本应关闭调试。"},
         citations=(Citation("CSL", "Art. 44", "Art. 42"),),
+        otherwise="advice",
     ),
     _rule(
-        "PI-START-001", Verdict.NOTICE, "self-start", ("manifest", "self-start"),
+        "PI-START-001", Level.NOTICE, "self-start", ("manifest", "self-start"),
         title={"en": "Starts itself when the device boots", "zh": "开机自启动"},
         message={"en": "A receiver listens for BOOT_COMPLETED.", "zh": "存在监听开机广播的接收器。"},
         remediation={"en": "Remove the boot receiver.", "zh": "删除开机广播接收器。"},
@@ -193,7 +207,13 @@ PASS_APP = ApkResult(
         certificates=(Certificate("v2", "CN=Example Notes,O=Example", "ab" * 32),),
         permissions=(PermissionUse("android.permission.INTERNET"),),
     ),
-    outcomes=_passed(),
+    outcomes=_with(
+        _passed(),
+        Outcome("PI-PP-001", Status.NOT_APPLICABLE, Level.NOTICE, reason=NO_PI["en"]),
+        Outcome("PI-MAN-001", Status.FAILED, Level.ADVICE,
+                (Evidence("application.debuggable", "application.debuggable=true", "AndroidManifest.xml <application>"),),
+                reason=NO_PI["en"]),
+    ),
 )  # fmt: skip
 
 NOTICE_APP = ApkResult(
@@ -213,20 +233,20 @@ NOTICE_APP = ApkResult(
     ),
     outcomes=_with(
         _passed(),
-        Outcome("PI-API-002", Status.FAILED, Verdict.NOTICE, (
+        Outcome("PI-API-002", Status.FAILED, Level.NOTICE, (
             Evidence("method_refs", "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;", "classes*.dex",
                      ("cn.jpush.android.helper.DeviceInfo", "com.umeng.commonsdk.statistics.idtracking.ImeiTracker")),
             Evidence("method_refs", "Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;", "classes*.dex",
                      ("com.umeng.commonsdk.statistics.common.DeviceConfig",)),
         )),
-        Outcome("PI-PERM-001", Status.FAILED, Verdict.NOTICE, (
+        Outcome("PI-PERM-001", Status.FAILED, Level.NOTICE, (
             Evidence("permissions", "android.permission.READ_SMS", _MANIFEST_PERM),
             Evidence("permissions", "android.permission.RECEIVE_SMS", _MANIFEST_PERM),
         )),
-        Outcome("PI-MAN-001", Status.SUPPRESSED, Verdict.NOTICE,
+        Outcome("PI-MAN-001", Status.SUPPRESSED, Level.NOTICE,
                 (Evidence("application.debuggable", "application.debuggable=true", "AndroidManifest.xml <application>"),),
                 justification="waiver W-12: internal test build, expires 2026-12-31"),
-        Outcome("PI-START-001", Status.NOT_EVALUATED, Verdict.NOTICE, reason="manifest receivers could not be read"),
+        Outcome("PI-START-001", Status.NOT_EVALUATED, Level.NOTICE, reason="manifest receivers could not be read"),
     ),
     verdict=Verdict.NOTICE,
     verdict_reasons=("PI-API-002:notice", "PI-PERM-001:notice"),
@@ -264,15 +284,15 @@ REMOVAL_APP = ApkResult(
     ),
     outcomes=_with(
         _passed(),
-        Outcome("PI-PERM-005", Status.FAILED, Verdict.REMOVAL, (
+        Outcome("PI-PERM-005", Status.FAILED, Level.REMOVAL, (
             Evidence("target_sdk", "target_sdk=22", "AndroidManifest.xml <uses-sdk>"),
             Evidence("permissions", "android.permission.READ_CONTACTS", _MANIFEST_PERM),
         )),
-        Outcome("PI-PP-001", Status.FAILED, Verdict.NOTICE,
+        Outcome("PI-PP-001", Status.FAILED, Level.NOTICE,
                 (Evidence("strings", 'none found: strings matches_any ["隐私政策"]', "classes*.dex"),)),
-        Outcome("PI-API-002", Status.FAILED, Verdict.NOTICE,
+        Outcome("PI-API-002", Status.FAILED, Level.NOTICE,
                 (Evidence("method_refs", HOSTILE_EVIDENCE, "classes*.dex", (HOSTILE_CALLER, "com.qq.e.comm.DeviceStatus")),)),
-        Outcome("PI-PERM-001", Status.NOT_EVALUATED, Verdict.NOTICE,
+        Outcome("PI-PERM-001", Status.NOT_EVALUATED, Level.NOTICE,
                 reason="the app's code could not all be read, so finding nothing proves nothing"),
     ),
     verdict=Verdict.REMOVAL,
@@ -341,7 +361,7 @@ def test_unknown_language_falls_back_to_english() -> None:
 
 
 def test_reporters_stay_pure() -> None:
-    """Reporter modules import only the stdlib, the model and each other (tabulate: table only),
+    """Reporter modules import only the stdlib, the model and each other (tabulate: the two table renderers),
     and never open files, print or log."""
     stdlib = set(sys.stdlib_module_names)
     for path in sorted((ROOT / "pi_scan" / "report").glob("*.py")):
@@ -357,7 +377,9 @@ def test_reporters_stay_pure() -> None:
                     top = mod.split(".")[0]
                     ours = mod == "pi_scan.model" or mod.startswith("pi_scan.report")
                     allowed = (
-                        top in stdlib or ours or (top == "tabulate" and path.name == "table.py")
+                        top in stdlib
+                        or ours
+                        or (top == "tabulate" and path.name in ("table.py", "diff.py"))
                     )
                     assert allowed and top != "logging", f"{path.name} imports {mod}"
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -432,7 +454,13 @@ def test_sarif_content() -> None:
         }
     ]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert uris == {"apks/shop.apk", "apks/evil%20app%20%231%20100%25.apk"}
+    assert uris == {
+        "apks/clean%20notes.apk",  # its advice, as a SARIF note
+        "apks/shop.apk",
+        "apks/evil%20app%20%231%20100%25.apk",
+    }
+    [advice] = [r for r in results if r["level"] == "note"]
+    assert advice["ruleId"] == "PI-MAN-001" and "suppressions" not in advice
     api = next(r for r in results if r["ruleId"] == "PI-API-002")
     kinds = {
         (loc["kind"], loc["fullyQualifiedName"]) for loc in api["locations"][0]["logicalLocations"]
@@ -491,8 +519,8 @@ def test_sarif_fingerprints_survive_a_rebuild() -> None:
     assert rebuilt.facts is not None
     other_package = replace(rebuilt, facts=replace(rebuilt.facts, package="com.example.other"))
     assert not set(prints(other_package).values()) & set(prints(NOTICE_APP).values())
-    assert fingerprint("p", Outcome("R", Status.FAILED, Verdict.NOTICE)) != fingerprint(
-        "p", Outcome("S", Status.FAILED, Verdict.NOTICE)
+    assert fingerprint("p", Outcome("R", Status.FAILED, Level.NOTICE)) != fingerprint(
+        "p", Outcome("S", Status.FAILED, Level.NOTICE)
     )
 
 
@@ -540,9 +568,16 @@ def test_junit_parses_and_counts_match(lang: str) -> None:
         for key, value in counted.items():
             totals[key] += value
     assert {k: int(root.get(k, "-1")) for k in totals} == totals
-    # skipped: the suppressed and the not-evaluated rule of the notice app, and the removal
-    # app's rule not evaluated for partial coverage and its "coverage" case
-    assert totals == {"tests": 20, "failures": 5, "errors": 1, "skipped": 4}
+    # skipped: the pass app's rule that does not apply, the suppressed and the not-evaluated
+    # rule of the notice app, and the removal app's rule not evaluated for partial coverage and
+    # its "coverage" case; the pass app's advice is no failure
+    assert totals == {"tests": 20, "failures": 5, "errors": 1, "skipped": 5}
+    [advice] = [
+        c
+        for c in root.iter("testcase")
+        if c.get("classname") == "com.example.notes" and (c.get("name") or "").startswith("PI-MAN")
+    ]
+    assert advice.find("failure") is None and advice.find("system-out") is not None
     [coverage] = [c for c in root.iter("testcase") if c.get("name") == "coverage"]
     assert "360 Jiagu" in str(coverage.find("skipped").get("message"))  # type: ignore[union-attr]
 
@@ -572,6 +607,50 @@ def test_junit_cases() -> None:
     evil = root.findall("testsuite")[2]
     props = {p.get("name"): p.get("value") for p in evil.iter("property")}
     assert props["version"] == "6.6.6\ufffd[31m|red (666)"
+
+
+# --- missing values -------------------------------------------------------------------------
+
+UNVERSIONED_APP = ApkResult(
+    path="apks/unversioned.apk",
+    facts=ApkFacts(path="apks/unversioned.apk", sha256="3d" * 32, size=4_096, package="com.example.unversioned"),
+    outcomes=_passed(),
+)  # fmt: skip
+NAME_ONLY_APP = replace(
+    UNVERSIONED_APP,
+    path="apks/name-only.apk",
+    facts=replace(UNVERSIONED_APP.facts, path="apks/name-only.apk", package="com.example.nameonly", version_name="0.1"),
+)  # fmt: skip
+UNVERSIONED = ScanResult(
+    results=(UNVERSIONED_APP, NAME_ONLY_APP), ruleset=RULESET, tool_version="0.1.0",
+    generated_at="2026-11-05T08:30:00+00:00",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", ["table", "markdown", "html", "csv"])
+def test_missing_values_print_as_a_dash(name: str, lang: str) -> None:
+    text = render(name, lang, UNVERSIONED)
+    assert "None" not in text
+    assert "0.1 (-)" in text or name == "csv"
+    if name == "csv":
+        rows = list(csv.DictReader(io.StringIO(text[1:], newline="")))
+        assert [(r["version_name"], r["version_code"]) for r in rows] == [("-", "-"), ("0.1", "-")]
+    elif name == "table":
+        row = next(line for line in text.splitlines() if line.startswith("apks/unversioned.apk"))
+        assert row.split()[1:3] == ["com.example.unversioned", "-"]
+
+
+def test_missing_values_stay_null_in_json() -> None:
+    doc = json.loads(render("json", "en", UNVERSIONED))
+    first = doc["results"][0]
+    assert (first["version_name"], first["version_code"]) == (None, None)
+
+
+def test_present_versions_print_unchanged() -> None:
+    """The quiet side: an app with both parts shows them, no dash."""
+    assert "2.4.1 (241)" in render("table")
+    assert "2.4.1 (241)" in render("markdown")
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -617,7 +696,17 @@ def test_markdown_escapes_hostile_strings(lang: str) -> None:
     assert "\x1b" not in text
     assert md(HOSTILE_PACKAGE) in text
     assert md(HOSTILE_PACKAGE) == r"=cmd\|' /C calc'\!A0"
-    starts = ("## ", "### ", "**", "|", "<sub>", "Not evaluated: ", "未评估: ")
+    starts = (
+        "## ",
+        "### ",
+        "**",
+        "|",
+        "<sub>",
+        "Not evaluated: ",
+        "未评估: ",
+        "Not applicable: ",
+        "不适用: ",
+    )
     for line in text.splitlines():
         assert not line or line.startswith(starts), line  # no line starts with an APK string
         if line.startswith("|"):

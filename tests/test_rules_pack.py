@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 
-from pi_scan.engine import evaluate_rule
-from pi_scan.factview import default_facts
-from pi_scan.knowledge import load_knowledge
-from pi_scan.knowledge.parties import installed_app_lists
-from pi_scan.knowledge.platform import Parties
+from pi_scan.facts import load_knowledge
+from pi_scan.facts.catalog import load_catalogues
+from pi_scan.facts.parties import installed_app_lists
+from pi_scan.facts.platform import Parties
+from pi_scan.facts.view import default_facts
+from pi_scan.judge.engine import evaluate_rule
+from pi_scan.judge.ruleset import builtin_rules_dir, load_rules, read_json
+from pi_scan.judge.ruletest import rule_cases, run_case
 from pi_scan.model import CodeNode, Rule, Status
-from pi_scan.ruleset import builtin_rules_dir, load_rules, read_json
-from pi_scan.ruleset.testing import rule_cases, run_case
 
 from .conftest import invoke
 
@@ -57,8 +58,13 @@ def test_csl_citations_keep_both_numberings() -> None:
     assert all(c.former_clause for c in csl)
 
 
+# The value-set tests judge an app that processes PI, so that the rules presuming it apply.
+PROCESSES_PI = [{"kind": "permission", "value": "android.permission.READ_CONTACTS", "detail": "x"}]
+
+
 def fires(rule_id: str, **facts: Any) -> bool:
     base = default_facts()
+    base["pi_processing"] = PROCESSES_PI
     base.update(facts)
     return evaluate_rule(base, RULES[rule_id]).status is Status.FAILED
 
@@ -85,22 +91,20 @@ def test_permission_set_entries(set_name: str, rule_id: str) -> None:
         assert not fires(rule_id, permissions=[perm.replace("android.permission.", "com.x.")])
 
 
-@pytest.mark.parametrize("prefix", SETS["device_id_methods"])
-def test_device_id_method_entry(prefix: str) -> None:
-    ref = prefix + ")Ljava/lang/String;"
-    assert fires("PI-API-001", method_refs=[{"ref": ref, "callers": ["a.B"]}])
-    assert not fires("PI-API-001", method_refs=[{"ref": ref, "callers": []}])
-    near = prefix[:-1] + "Extra("
-    assert not fires("PI-API-001", method_refs=[{"ref": near, "callers": ["a.B"]}])
+@pytest.mark.parametrize("api_id", SETS["device_id_apis"])
+def test_device_id_api_entry(api_id: str) -> None:
+    """Each entry is a catalogued API that reads an identifier; it fires only when some code
+    calls it and it can return PI to this app (the catalogue matches the references)."""
+    entry = load_catalogues(builtin_rules_dir() / "catalog").apis[api_id]
+    assert entry.pi_type in ("device_id", "subscriber_id", "phone_number")
 
+    def use(callers: list[str], collectable: bool = True, id_: str = api_id) -> dict[str, Any]:
+        return {"id": id_, "callers": callers, "collectable": collectable, "sdks": []}
 
-@pytest.mark.parametrize("prefix", SETS["device_id_fields"])
-def test_device_id_field_entry(prefix: str) -> None:
-    assert fires(
-        "PI-API-001", field_refs=[{"ref": prefix + "Ljava/lang/String;", "callers": ["a.B"]}]
-    )
-    near = prefix[:-1] + "_X:Ljava/lang/String;"
-    assert not fires("PI-API-001", field_refs=[{"ref": near, "callers": ["a.B"]}])
+    assert fires("PI-API-001", api_uses=[use(["a.B"])])
+    assert not fires("PI-API-001", api_uses=[use([])])
+    assert not fires("PI-API-001", api_uses=[use(["a.B"], collectable=False)])
+    assert not fires("PI-API-001", api_uses=[use(["a.B"], id_=api_id + "-X")])
 
 
 @pytest.mark.parametrize("prefix", SETS["app_list_methods"])
@@ -120,11 +124,13 @@ def test_app_list_method_entry(prefix: str) -> None:
 
 @pytest.mark.parametrize("prefix", SETS["sdk_code_prefixes"])
 def test_sdk_code_prefix_entry(prefix: str) -> None:
-    ref = "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
     assert prefix.endswith(".")
-    assert fires("PI-API-002", method_refs=[{"ref": ref, "callers": [prefix + "Collector"]}])
-    near = prefix[:-1] + "x.Collector"
-    assert not fires("PI-API-002", method_refs=[{"ref": ref, "callers": [near]}])
+
+    def use(caller: str) -> dict[str, Any]:
+        return {"id": "API-TEL-DEVICEID", "callers": [caller], "collectable": True, "sdks": []}
+
+    assert fires("PI-API-002", api_uses=[use(prefix + "Collector")])
+    assert not fires("PI-API-002", api_uses=[use(prefix[:-1] + "x.Collector")])
 
 
 @pytest.mark.parametrize(
@@ -237,7 +243,7 @@ def test_text_sets_drive_their_rules() -> None:
 def test_every_value_set_is_exercised() -> None:
     covered = set(TEXT_EXAMPLES) | {
         "dangerous_permissions", "sms_permissions", "call_log_permissions", "contacts_permissions",
-        "device_id_methods", "device_id_fields", "app_list_methods", "sdk_code_prefixes",
+        "device_id_apis", "app_list_methods", "sdk_code_prefixes",
         "privacy_policy_files",
     }  # fmt: skip
     assert set(SETS) == covered

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pi_scan.errors import RuleLoadError
-from pi_scan.ruleset import load_rules
+from pi_scan.judge.ruleset import load_rules
 
 from .conftest import RULES, invoke
 
@@ -127,7 +127,7 @@ def test_select_by_tag_and_ignore_by_id() -> None:
 def test_a_file_read_twice_is_validated_once_and_reread_when_it_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pi_scan.ruleset import schema
+    from pi_scan import datafiles as schema
 
     checked: list[str] = []
     real = schema.validate

@@ -36,9 +36,8 @@ EXPECTED = {
     "multidex.apk": ("removal", {"PI-API-001", "PI-API-008", "PI-CONS-001", "PI-PP-002"}),
     "consent-gated.apk": ("notice", {"PI-API-006"}),
     "provider-init.apk": ("removal", {"PI-API-001", "PI-CONS-001", "PI-CONS-002", "PI-SDK-001"}),
-    "async-init.apk": (
-        "notice", {"PI-API-001", "PI-API-003", "PI-API-004", "PI-API-008", "PI-CONS-001"}
-    ),
+    # its contacts read cannot return PI (READ_CONTACTS is not declared): advice, not PI-API-004
+    "async-init.apk": ("notice", {"PI-API-001", "PI-API-003", "PI-API-008", "PI-CONS-001"}),
     "reflection.apk": ("notice", {"PI-API-010", "PI-CONS-001"}),
     # platform libraries: AppCompat's permission-guarded location read (no permission held)
     # and a share-intent query are not the app's collection; Play services' "Sign in" and
@@ -77,6 +76,16 @@ def test_sample_verdict_and_findings(report: dict[str, dict[str, object]], name:
     for finding in findings:
         assert finding["citations"], "every finding names its clause"
         assert finding["evidence"]
+
+
+def test_a_read_that_cannot_return_pi_is_advice(report: dict[str, dict[str, object]]) -> None:
+    advice = report["async-init.apk"]["advice"]
+    assert isinstance(advice, list)
+    [finding] = advice
+    assert finding["rule_id"] == "PI-API-013" and finding["level"] == "advice"
+    [evidence] = finding["evidence"]
+    assert "ContactsContract" in evidence["value"]
+    assert "not collectable: READ_CONTACTS not declared" in evidence["value"]
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
@@ -229,7 +238,7 @@ def test_facts_match_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_extracted_only_facts_are_the_golden_facts_without_the_derived(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pi_scan.factview import DERIVED_FACTS, FACTS
+    from pi_scan.facts.view import DERIVED_FACTS, FACTS
 
     monkeypatch.chdir(ROOT)
     extracted = json.loads(

@@ -1,4 +1,4 @@
-"""The SDK catalogue (rules/catalog/sdks.json) and SDK detection (pi_scan.knowledge.sdks).
+"""The SDK catalogue (rules/catalog/sdks.json) and SDK detection (pi_scan.facts.sdks).
 
 Every signature of every catalogue entry gets a firing case and a near miss, generated from the
 catalogue itself, so a new entry is covered without writing a test for it.
@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from pi_scan.errors import RuleLoadError
-from pi_scan.knowledge.sdks import (
+from pi_scan.facts.sdks import (
     MAX_CLASS_EXAMPLES,
     TOO_BROAD_PREFIXES,
     SdkCatalogue,
@@ -31,7 +31,7 @@ from pi_scan.knowledge.sdks import (
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE_PATH = ROOT / "rules" / "catalog" / "sdks.json"
 PI_TYPES_PATH = ROOT / "rules" / "catalog" / "pi-types.json"
-SCHEMA_PATH = ROOT / "pi_scan" / "ruleset" / "schemas" / "sdks.schema.json"
+SCHEMA_PATH = ROOT / "pi_scan" / "schemas" / "sdks.schema.json"
 
 RAW: dict[str, Any] = json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
 ENTRIES: list[dict[str, Any]] = RAW["sdks"]

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-import pi_scan.store
-from pi_scan.app import AppTypes, run_scan
-from pi_scan.codec import result_from_json, result_to_json
-from pi_scan.knowledge import Knowledge, load_knowledge
+import pi_scan.batch.store
+from pi_scan.batch import AppTypes, run_scan
+from pi_scan.batch.codec import result_from_json, result_to_json
+from pi_scan.batch.runner import Batch, Event
+from pi_scan.batch.store import Key, ResultStore
+from pi_scan.facts import Knowledge, load_knowledge
+from pi_scan.judge.ruleset import load_rules
 from pi_scan.model import RuleSet, ScanResult
-from pi_scan.ruleset import load_rules
-from pi_scan.runner import Batch, Event
-from pi_scan.store import Key, ResultStore
 
 from . import faults
 from .conftest import ROOT, SAMPLE_COUNT, SAMPLE_SUMMARY, SAMPLES, invoke, sample
@@ -193,7 +193,7 @@ class _FullDisk:
 
 def test_a_full_disk_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        pi_scan.store, "connect", lambda *a, **k: _FullDisk(sqlite3.connect(*a, **k))
+        pi_scan.batch.store, "connect", lambda *a, **k: _FullDisk(sqlite3.connect(*a, **k))
     )
     run = invoke(["scan", "-j", "2", "--store", str(tmp_path / "s.sqlite"), str(SAMPLES)], 3)
     assert run.stderr.count("database or disk is full; the scan goes on without the store") == 1
@@ -250,7 +250,7 @@ def test_the_tool_key_changes_with_the_code(monkeypatch: pytest.MonkeyPatch) -> 
     """A development build whose code changed under the same version number does not reuse
     results of the old code: the key digests the package's files and catalogues."""
     from pi_scan import __version__
-    from pi_scan import store as store_module
+    from pi_scan.batch import store as store_module
 
     tool = store_module.tool_id()
     assert tool.startswith(f"{__version__}+") and len(tool) == len(__version__) + 13

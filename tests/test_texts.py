@@ -1,4 +1,4 @@
-"""JoinedTexts: literal needles found in many strings (pi_scan.texts)."""
+"""JoinedTexts: literal needles found in many strings (pi_scan.facts.texts)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from pi_scan import texts as texts_module
-from pi_scan.texts import JoinedTexts
+from pi_scan.facts import texts as texts_module
+from pi_scan.facts.texts import JoinedTexts
 
 # Characters that lower() and re's IGNORECASE treat differently: dotted capital I (lower()
 # makes it two characters), dotless i, long s, the Kelvin sign, Greek capital sigma
@@ -79,7 +79,7 @@ def test_search_gives_every_text_where_a_match_starts(
 def test_bulk_matching_in_rules_agrees_with_matching_each_string(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pi_scan.engine.ops import clear_caches, op_matches_any
+    from pi_scan.judge.ops import clear_caches, op_matches_any
 
     monkeypatch.setattr(texts_module, "CHUNK", 100)
     strings = [f"text {i}" for i in range(3000)] + [*TEXTS, "隐私政策", "xx\n隐私政策"]
@@ -99,7 +99,7 @@ def test_case_insensitive_needles_find_every_text_a_pattern_matches(
 ) -> None:
     """find_folded with a pattern's needle never loses a text the case-insensitive pattern
     matches, whatever the characters around (dotted and dotless i, long s, Kelvin sign)."""
-    from pi_scan.engine.ops import _needle
+    from pi_scan.judge.ops import _needle
 
     monkeypatch.setattr(texts_module, "CHUNK", 3)
     rng = random.Random(5)
@@ -134,7 +134,7 @@ NEEDLES = {
 
 @pytest.mark.parametrize(("pattern", "needle"), NEEDLES.items())
 def test_a_pattern_s_needle_is_in_every_match(pattern: str, needle: tuple[str, bool]) -> None:
-    from pi_scan.engine.ops import _needle
+    from pi_scan.judge.ops import _needle
 
     assert _needle(pattern) == needle
     rng = random.Random(pattern)
@@ -152,7 +152,7 @@ def test_a_pattern_s_needle_is_in_every_match(pattern: str, needle: tuple[str, b
 
 
 def test_patterns_without_a_safe_needle_have_none() -> None:
-    from pi_scan.engine.ops import _needle
+    from pi_scan.judge.ops import _needle
 
     for pattern in (
         "(?i)Privacy",  # upper case in a case-insensitive body

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from pi_scan.errors import ExitCode
+from pi_scan.judge.verdict import aggregate, gate
 from pi_scan.model import (
     ApkResult,
     Citation,
     Escalation,
     Leaf,
+    Level,
     Outcome,
     Policy,
     Rule,
@@ -18,12 +20,11 @@ from pi_scan.model import (
     Status,
     Verdict,
 )
-from pi_scan.verdict import aggregate, gate
 
 TEXT = {"en": "t", "zh": "t"}
 
 
-def rule(rid: str, level: Verdict, tags: tuple[str, ...], *clauses: str) -> Rule:
+def rule(rid: str, level: Level, tags: tuple[str, ...], *clauses: str) -> Rule:
     cites = tuple(Citation("RDFF", c) for c in clauses) or (Citation("PIPL", "Art. 6"),)
     return Rule(rid, level, TEXT, TEXT, TEXT, cites, Leaf("package", "exists", True), tags)
 
@@ -31,10 +32,10 @@ def rule(rid: str, level: Verdict, tags: tuple[str, ...], *clauses: str) -> Rule
 RULES = {
     r.id: r
     for r in (
-        rule("PI-A-001", Verdict.NOTICE, ("sensitive-pi",), "4.1"),
-        rule("PI-B-001", Verdict.NOTICE, (), "1.1"),
-        rule("PI-C-001", Verdict.NOTICE, (), "3.1"),
-        rule("PI-D-001", Verdict.REMOVAL, (), "3.1"),
+        rule("PI-A-001", Level.NOTICE, ("sensitive-pi",), "4.1"),
+        rule("PI-B-001", Level.NOTICE, (), "1.1"),
+        rule("PI-C-001", Level.NOTICE, (), "3.1"),
+        rule("PI-D-001", Level.REMOVAL, (), "3.1"),
     )
 }
 ESC_POLICY = Policy(
@@ -57,7 +58,7 @@ def failed(*ids: str) -> list[Outcome]:
         ((), Policy(), Verdict.PASS, None),
         (("PI-A-001",), Policy(), Verdict.NOTICE, "PI-A-001:notice"),
         (("PI-A-001", "PI-D-001"), Policy(), Verdict.REMOVAL, "PI-D-001:removal"),
-        (("PI-D-001",), Policy(overrides={"PI-D-001": Verdict.NOTICE}), Verdict.NOTICE, None),
+        (("PI-D-001",), Policy(overrides={"PI-D-001": Level.NOTICE}), Verdict.NOTICE, None),
         (("PI-B-001",), ESC_POLICY, Verdict.NOTICE, None),
         (("PI-A-001", "PI-B-001"), ESC_POLICY, Verdict.REMOVAL, "escalation:no-policy"),
         (("PI-A-001", "PI-C-001"), ESC_POLICY, Verdict.NOTICE, None),

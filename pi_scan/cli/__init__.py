@@ -9,7 +9,8 @@ import click
 from tabulate import tabulate
 
 from pi_scan import __version__
-from pi_scan.app import AppTypes
+from pi_scan.batch import AppTypes
+from pi_scan.batch.runner import Batch, warm_up
 from pi_scan.cli.batch import batch_options, progress
 from pi_scan.cli.common import (
     category_map_option,
@@ -24,15 +25,14 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
-from pi_scan.factview import facts_json
-from pi_scan.knowledge import Knowledge, load_knowledge
+from pi_scan.facts import Knowledge, load_knowledge
+from pi_scan.facts.view import facts_json
+from pi_scan.judge.postprocess import PostProcess
+from pi_scan.judge.ruleset import load_rules
+from pi_scan.judge.verdict import FAIL_ON, gate
 from pi_scan.model import ScanResult
-from pi_scan.postprocess import PostProcess
 from pi_scan.report import REPORTERS
 from pi_scan.report.base import clean, summary_counts
-from pi_scan.ruleset import load_rules
-from pi_scan.runner import Batch, warm_up
-from pi_scan.verdict import FAIL_ON, gate
 
 
 @click.group(
@@ -120,7 +120,7 @@ def scan(
     batch: Batch,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
-    from pi_scan.app import run_scan
+    from pi_scan.batch import run_scan
 
     targets = parse_outputs(outputs, fmt)
     if batch.jobs > 1 and batch.scheduler is None:
@@ -145,7 +145,7 @@ def scan(
 
 
 def app_types(knowledge: Knowledge, category: str | None, category_map: Path | None) -> AppTypes:
-    from pi_scan.app import read_category_map
+    from pi_scan.batch import read_category_map
 
     default = knowledge.app_type_id(category) if category else None
     mapping = read_category_map(category_map, knowledge) if category_map else {}
@@ -201,9 +201,9 @@ def _summary(result: ScanResult) -> None:
 @handle_errors
 def facts(apk: Path, category: str | None, category_map: Path | None, extracted_only: bool) -> None:
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
-    from pi_scan.app import rule_facts
     from pi_scan.extract import extract_facts
-    from pi_scan.factview import fact_dict
+    from pi_scan.facts import rule_facts
+    from pi_scan.facts.view import fact_dict
 
     knowledge = None if extracted_only else load_knowledge()
     types = app_types(knowledge, category, category_map) if knowledge is not None else None

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 
 import click
 
+from pi_scan.batch.runner import Batch, Limits, default_jobs
+from pi_scan.batch.store import default_path
 from pi_scan.cli.common import verbose_requested
+from pi_scan.cli.progress import Progress
 from pi_scan.errors import UsageError
-from pi_scan.progress import Progress
-from pi_scan.runner import Batch, Limits, default_jobs
-from pi_scan.store import default_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 

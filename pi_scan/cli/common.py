@@ -74,7 +74,7 @@ category_map_option = click.option(
 
 def _load_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
     """Eager: read the project config before the other options and make it their defaults."""
-    from pi_scan.config import find_config, load_config
+    from pi_scan.cli.config import find_config, load_config
 
     path = value if value is not None else find_config(Path.cwd())
     if path is None:

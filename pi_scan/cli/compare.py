@@ -15,11 +15,11 @@ from pi_scan.cli.common import (
     handle_errors,
     rules_option,
 )
-from pi_scan.diff import Snapshot, compare, from_report_item, from_result, render
 from pi_scan.errors import ExitCode, UsageError
-from pi_scan.knowledge import load_knowledge
+from pi_scan.facts import load_knowledge
+from pi_scan.judge.ruleset import load_rules
 from pi_scan.model import ScanResult
-from pi_scan.ruleset import load_rules
+from pi_scan.report.diff import Snapshot, compare, from_report_item, from_result, render
 
 
 def _scan(
@@ -28,7 +28,7 @@ def _scan(
     category: str | None,
     category_map: Path | None,
 ) -> ScanResult:
-    from pi_scan.app import run_scan
+    from pi_scan.batch import run_scan
     from pi_scan.cli import app_types
 
     knowledge = load_knowledge()
@@ -65,7 +65,7 @@ def create(
 ) -> None:
     """Scan PATHS and write every finding to a baseline file, keyed by package, rule and
     evidence (not by path or version, so the next build of the same app stays matched)."""
-    from pi_scan.suppress import render_baseline
+    from pi_scan.judge.suppress import render_baseline
 
     result = _scan(paths, rules_dirs, category, category_map)
     for item in result.errors:

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from pi_scan.batch.store import HistoryRow, ResultStore, StoreError, default_path
 from pi_scan.cli.batch import store_option
 from pi_scan.cli.common import handle_errors
 from pi_scan.errors import ConfigError
 from pi_scan.report.base import clean
-from pi_scan.store import HistoryRow, ResultStore, StoreError, default_path
 
 _HEADERS = ("version", "sha256", "verdict", "removal", "notice", "rules", "scanned at")
 

@@ -12,9 +12,9 @@ from tabulate import tabulate
 
 from pi_scan.cli.common import handle_errors, lang_option, rules_option
 from pi_scan.errors import ExitCode
+from pi_scan.judge.ruleset import load_rules
+from pi_scan.judge.ruletest import run_all
 from pi_scan.model import Rule
-from pi_scan.ruleset import load_rules
-from pi_scan.ruleset.testing import run_all
 
 
 @click.group()
@@ -25,7 +25,9 @@ def rules() -> None:
 @rules.command("list")
 @rules_option
 @click.option("--tag", help="Only rules with this tag.")
-@click.option("--level", type=click.Choice(["notice", "removal"]), help="Only rules of this level.")
+@click.option(
+    "--level", type=click.Choice(["advice", "notice", "removal"]), help="Only rules of this level."
+)
 @lang_option
 @handle_errors
 def list_rules(rules_dirs: tuple[Path, ...], tag: str | None, level: str | None, lang: str) -> None:

@@ -47,7 +47,7 @@ native code, and callbacks the framework calls later for other reasons (listener
 callbacks) are not followed.
 
 What is recorded per reached method (`CodeNode`) is catalogue-independent, so that
-`pi_scan.knowledge` decides what is sensitive: its operations in code order (invoked methods
+`pi_scan.facts` decides what is sensitive: its operations in code order (invoked methods
 and accessed fields in smali form, const-strings prefixed with '"', const-class with '@',
 new-instance with '+') and its resolved edges (operation index, target method, how).
 """

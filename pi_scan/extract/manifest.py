@@ -22,6 +22,7 @@ from androguard.core.axml import (  # type: ignore[import-untyped]
 )
 
 from pi_scan.errors import ApkAnalysisError
+from pi_scan.extract import resconfig
 from pi_scan.extract.archive import describe
 from pi_scan.extract.tolerant import Document, read_axml, survey_axml
 from pi_scan.model import (
@@ -40,8 +41,14 @@ ACTION_MAIN = "android.intent.action.MAIN"
 CATEGORY_LAUNCHER = "android.intent.category.LAUNCHER"
 
 # Chinese label lookup order: mainland first, then generic, then the other regions.
-ZH_LOCALES = ("zh-rCN", "zh", "zh-rTW", "zh-rHK", "zh-rMO", "zh-rSG")
+ZH_LOCALES = ("zh-CN", "zh", "zh-TW", "zh-HK", "zh-MO", "zh-SG")
 DEFAULT_LOCALE = ""
+# The locale of the device configuration `aapt dump badging` reads the manifest with.
+AAPT_LOCALE = "en-US"
+_MAX_REFERENCE_HOPS = 20  # ResTable::resolveReference gives up after as many
+
+# Res_value data types (ResourceTypes.h)
+_TYPE_NULL, _TYPE_REFERENCE, _TYPE_STRING, _TYPE_DYNAMIC_REFERENCE = 0x00, 0x01, 0x03, 0x07
 
 _REFERENCE = re.compile(r"@(?:(?P<package>[\w.]+):)?(?P<id>[0-9A-Fa-f]{8})")
 
@@ -131,9 +138,10 @@ def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str,
     Returns (root, tamper indicators, warnings).  The bytes are surveyed first with Android's
     own rules (`tolerant.survey_axml`), which enforces the size, string-count and nesting
     limits and collects tamper indicators.  androguard then decodes them, unless the survey
-    found a layout it would misread; when androguard gives up (it does not raise on a broken
-    file: it logs and hands back no root, a partial one, or an invalid parser), the tolerant
-    reader takes over, and that is recorded as the "axml_fallback" indicator.
+    found a layout it would misread or names it would rewrite; when androguard gives
+    up (it does not raise on a broken file: it logs and hands back no root, a partial one, or
+    an invalid parser), the tolerant reader takes over, and that is recorded as the
+    "axml_fallback" indicator.
     """
     prefix = "malformed binary AndroidManifest.xml"
     if len(data) < 8:
@@ -143,6 +151,9 @@ def parse_binary_xml(data: bytes) -> tuple[_Element, tuple[str, ...], tuple[str,
     doc = survey_axml(data)
     if doc.androguard_misreads:
         return _tolerant(doc, "its layout is one androguard misreads")
+    rewritten = doc.androguard_rewrites()
+    if rewritten is not None:
+        return _tolerant(doc, rewritten)
     try:
         root = _androguard_tree(data)
     except ApkAnalysisError as failure:
@@ -200,6 +211,61 @@ def _resolved_configs(parser: Any, res_id: int) -> list[tuple[str, str]]:
     return exact + others
 
 
+def _config_of(config: Any) -> resconfig.Config:
+    """androguard's ARSCResTableConfig as the fields resource selection compares."""
+    locale = str(config.get_language_and_region())
+    language, _, country = ("" if locale == "\x00\x00" else locale).partition("-r")
+    screen_type, inputs, size = int(config.screenType), int(config.input), int(config.screenSize)
+    version, layout, dp = int(config.version), int(config.screenConfig), int(config.screenSizeDp)
+    layout2 = int(getattr(config, "screenConfig2", 0))
+    return resconfig.Config(
+        mcc=int(config.imsi) & 0xFFFF,
+        mnc=int(config.imsi) >> 16,
+        language=language,
+        country=country,
+        orientation=screen_type & 0xFF,
+        touchscreen=(screen_type >> 8) & 0xFF,
+        density=screen_type >> 16,
+        keyboard=inputs & 0xFF,
+        navigation=(inputs >> 8) & 0xFF,
+        input_flags=(inputs >> 16) & 0xFF,
+        screen_width=size & 0xFFFF,
+        screen_height=size >> 16,
+        sdk=version & 0xFFFF,
+        minor=version >> 16,
+        screen_layout=layout & 0xFF,
+        ui_mode=(layout >> 8) & 0xFF,
+        smallest_width_dp=layout >> 16,
+        width_dp=dp & 0xFFFF,
+        height_dp=dp >> 16,
+        screen_layout2=layout2 & 0xFF,
+        color_mode=(layout2 >> 8) & 0xFF,
+    )
+
+
+def _simple_value(entry: Any) -> tuple[int, int, str] | None:
+    """(type, data, text) of a resource entry holding one value; None for bags (styles,
+    arrays, plurals), which no manifest attribute read here can use."""
+    if entry.is_complex():
+        return None
+    if entry.is_compact():
+        kind, data = int(entry.datatype), int(entry.data)
+        text = entry.parent.stringpool_main.getString(data) if kind == _TYPE_STRING else ""
+        return kind, data, str(text)
+    value = entry.key
+    kind, data = int(value.data_type), int(value.data)
+    return (
+        kind,
+        data,
+        "" if kind in (_TYPE_REFERENCE, _TYPE_DYNAMIC_REFERENCE) else str(value.format_value()),
+    )
+
+
+def _bcp47(locale: str) -> str:
+    """androguard's "zh-rCN" (and "\x00\x00" for none) as aapt prints it: "zh-CN", ""."""
+    return "" if locale == "\x00\x00" else locale.replace("-r", "-", 1)
+
+
 def _resource_name(parser: Any, res_id: int) -> str | None:
     """The XML name of a resource id, e.g. "@xml/network_security_config"."""
     for package in parser.get_packages_names():
@@ -244,6 +310,57 @@ class Resources:
         except Exception as exc:
             self.warnings.append(f"resources.arsc: cannot resolve {text} ({describe(exc)})")
             return []
+
+    def resolve(self, text: str, locale: str = AAPT_LOCALE) -> tuple[int, str] | None:
+        """(type, text) of the value a reference has on aapt's device configuration with
+        `locale`, following references as ResTable::resolveReference does; None when it
+        cannot be resolved (no table, no such resource, no configuration matches, a bag, a
+        loop)."""
+        res_id = _reference_id(text)
+        table = self._table()
+        if res_id is None or table is None:
+            return None
+        wanted = resconfig.request(locale)
+        try:
+            with _quiet_stdout():
+                for _hop in range(_MAX_REFERENCE_HOPS):
+                    if not res_id:
+                        return None
+                    candidates = [
+                        (_config_of(config), entry)
+                        for config, entry in table.get_res_configs(res_id)
+                    ]
+                    chosen = resconfig.best(candidates, wanted)
+                    value = _simple_value(chosen[1]) if chosen is not None else None
+                    if value is None or value[0] == _TYPE_NULL:
+                        return None
+                    kind, data, shown = value
+                    if kind not in (_TYPE_REFERENCE, _TYPE_DYNAMIC_REFERENCE):
+                        return kind, shown
+                    res_id = data
+        except Exception as exc:  # androguard slips on a hostile table
+            self.warnings.append(f"resources.arsc: cannot resolve {text} ({describe(exc)})")
+        return None
+
+    def string(self, text: str, locale: str = AAPT_LOCALE) -> str | None:
+        """A reference's string value on aapt's configuration with `locale`."""
+        value = self.resolve(text, locale)
+        return value[1] if value is not None and value[0] == _TYPE_STRING else None
+
+    def locales(self) -> list[str]:
+        """The table's locales as `aapt dump badging` lists them: BCP 47, sorted, "" for the
+        configurations without one."""
+        table = self._table()
+        if table is None:
+            return []
+        found: set[str] = set()
+        try:
+            with _quiet_stdout():
+                for package in table.get_packages_names():
+                    found.update(_bcp47(str(locale)) for locale in table.get_locales(package))
+        except Exception as exc:
+            self.warnings.append(f"resources.arsc: cannot list locales ({describe(exc)})")
+        return sorted(found)
 
     def default_value(self, text: str) -> str | None:
         """The value a reference has in the default configuration, if it can be resolved."""
@@ -336,14 +453,31 @@ def _to_int(text: str | None) -> int | None:
         return None
 
 
+def local_name(tag: object) -> str | None:
+    """An element's name as Android reads it: without its namespace.  The platform's parser
+    (XmlBlock.Parser.getName) and aapt (ResXMLTree::getElementName) give the name alone, so
+    <android:uses-permission> is a uses-permission.  None for comments and processing
+    instructions, whose lxml tag is not a string."""
+    if not isinstance(tag, str):
+        return None
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag
+
+
 def _children(element: _Element, tag: str) -> Iterator[_Element]:
     for child in element:
-        if child.tag == tag:
+        if local_name(child.tag) == tag:
             yield child
 
 
 def _first(element: _Element, tag: str) -> _Element | None:
     return next(_children(element, tag), None)
+
+
+def _last(element: _Element, tag: str) -> _Element | None:
+    found: _Element | None = None
+    for child in _children(element, tag):
+        found = child
+    return found
 
 
 def qualify(package: str, name: str | None) -> str | None:
@@ -415,36 +549,68 @@ class _Reader:
         return result
 
     def label(self, text: str | None) -> tuple[str | None, str | None]:
-        """(default label, Chinese label) for a label attribute value."""
+        """(label, Chinese label) as `aapt dump badging` reads an android:label.
+
+        aapt resolves a label reference once per locale of the resource table, in sorted
+        order ("" first, for the configurations without a locale): the label is the one with
+        no locale, else the first locale's.  The Chinese label is the one of the table's first
+        Chinese locale (mainland first), i.e. what a device in that locale shows, which is the
+        default label when the resource has no Chinese value of its own.
+        """
         if text is None:
             return None, None
-        if not text.startswith("@"):
+        if _reference_id(text) is None:
             return text, None
-        pairs = self.res.values(text)
-        if not pairs:
-            return text, None
-        by_locale: dict[str, str] = {}
-        for locale, value in pairs:
-            by_locale.setdefault(locale, value)
-        default = by_locale.get(DEFAULT_LOCALE, pairs[0][1])
-        zh = next((by_locale[loc] for loc in ZH_LOCALES if loc in by_locale), None)
-        if zh is None:
-            zh = next((v for loc, v in by_locale.items() if loc.startswith("zh")), None)
-        return default, zh
+        locales = self.res.locales()
+        by_locale = {locale: self.res.string(text, locale) for locale in locales}
+        default = next((value for value in by_locale.values() if value), None)
+        chinese = [loc for loc in ZH_LOCALES if loc in by_locale] + [
+            loc for loc in locales if loc.partition("-")[0] == "zh"
+        ]
+        zh = by_locale[chinese[0]] if chinese else None
+        if default is None:
+            self.res.warnings.append(f"android:label {text} does not resolve in resources.arsc")
+        return default, zh or None
+
+    def integer(self, text: str | None) -> int | None:
+        """An integer attribute: decimal or hexadecimal, a reference resolved (as the
+        platform's obtainAttributes does) on aapt's configuration."""
+        if text is not None and _reference_id(text) is not None:
+            value = self.res.resolve(text)
+            text = value[1] if value is not None else None
+        return _to_int(text)
+
+    def version_name(self, root: _Element) -> str | None:
+        """android:versionName; a reference is resolved as `aapt dump badging` does, on its
+        fixed device configuration (English, US)."""
+        text = _attr(root, "versionName")
+        if text is None or _reference_id(text) is None:
+            return text
+        value = self.res.resolve(text)
+        if value is None:
+            self.res.warnings.append(
+                f"android:versionName {text} does not resolve in resources.arsc"
+            )
+            return None
+        return value[1]
 
 
 def _sdk_levels(reader: _Reader) -> tuple[int | None, int | None, int | None]:
+    """min, target and compile SDK.  Of several <uses-sdk> the last one counts: each one
+    replaces what the ones before set (PackageParser; aapt skips all but the last)."""
     root = reader.root
-    uses_sdk = _first(root, "uses-sdk")
-    min_sdk = _to_int(_attr(uses_sdk, "minSdkVersion")) if uses_sdk is not None else None
-    target = _to_int(_attr(uses_sdk, "targetSdkVersion")) if uses_sdk is not None else None
+    uses_sdk = _last(root, "uses-sdk")
+    min_sdk = reader.integer(_attr(uses_sdk, "minSdkVersion")) if uses_sdk is not None else None
+    target = reader.integer(_attr(uses_sdk, "targetSdkVersion")) if uses_sdk is not None else None
     compile_sdk = _to_int(_attr(root, "compileSdkVersion"))
     if compile_sdk is None:
         compile_sdk = _to_int(root.get("platformBuildVersionCode"))
     return min_sdk, target, compile_sdk
 
 
-def _permissions(root: _Element) -> tuple[PermissionUse, ...]:
+def _permissions(root: _Element, reader: _Reader) -> tuple[PermissionUse, ...]:
+    """Every <uses-permission> (and -sdk-23 / -sdk-m) directly under <manifest>, whatever
+    namespace prefix its element carries; repeated ones count once."""
     found: set[PermissionUse] = set()
     for tag, sdk23 in (
         ("uses-permission", False),
@@ -454,7 +620,7 @@ def _permissions(root: _Element) -> tuple[PermissionUse, ...]:
         for item in _children(root, tag):
             name = _attr(item, "name")
             if name:
-                found.add(PermissionUse(name, _to_int(_attr(item, "maxSdkVersion")), sdk23))
+                found.add(PermissionUse(name, reader.integer(_attr(item, "maxSdkVersion")), sdk23))
     return tuple(sorted(found, key=lambda p: (p.name, p.sdk23, p.max_sdk or 0)))
 
 
@@ -484,12 +650,12 @@ def _queries(root: _Element) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     providers: set[str] = set()
     for queries in _children(root, "queries"):
         for item in queries:
-            name = _attr(item, "name")
-            if item.tag == "package" and name:
+            name, kind = _attr(item, "name"), local_name(item.tag)
+            if kind == "package" and name:
                 packages.add(name)
-            elif item.tag == "intent":
+            elif kind == "intent":
                 actions.update(a for a in _names(item, "action") if a)
-            elif item.tag == "provider":
+            elif kind == "provider":
                 providers.update(_authorities(_attr(item, "authorities")))
     return tuple(sorted(packages)), tuple(sorted(actions)), tuple(sorted(providers))
 
@@ -586,11 +752,12 @@ def _launcher(app: _Element, reader: _Reader) -> tuple[str | None, _Element | No
     """
     candidates: list[tuple[bool, str, _Element]] = []
     for item in app:
-        if item.tag not in ("activity", "activity-alias") or not _is_launcher(item):
+        kind = local_name(item.tag)
+        if kind not in ("activity", "activity-alias") or not _is_launcher(item):
             continue
         own = qualify(reader.package, _attr(item, "name"))
         target = qualify(reader.package, _attr(item, "targetActivity"))
-        activity = target if item.tag == "activity-alias" and target else own
+        activity = target if kind == "activity-alias" and target else own
         if activity:
             enabled = reader.boolean(_attr(item, "enabled")) is not False
             candidates.append((enabled, activity, item))
@@ -609,7 +776,7 @@ def parse_manifest(
     declares none, so the implicit-export rule is applied as the installed app would see it.
     """
     root, indicators, xml_warnings = parse_binary_xml(manifest)
-    if root.tag != "manifest":
+    if local_name(root.tag) != "manifest":
         raise ApkAnalysisError(
             f"malformed binary AndroidManifest.xml: root element is <{root.tag}>, not <manifest>"
         )
@@ -626,8 +793,9 @@ def parse_manifest(
     app_meta: dict[str, str] = {}
     if app is not None:
         for item in app:
-            if isinstance(item.tag, str) and item.tag in COMPONENT_KINDS:
-                component = _component(item.tag, item, reader, sdk)
+            kind = local_name(item.tag)
+            if kind in COMPONENT_KINDS:
+                component = _component(kind, item, reader, sdk)
                 if component is not None:
                     components.append(component)
         launcher, launcher_item = _launcher(app, reader)
@@ -639,15 +807,15 @@ def parse_manifest(
     packages, actions, providers = _queries(root)
     return ManifestInfo(
         package=reader.package,
-        version_code=_to_int(_attr(root, "versionCode")),
-        version_name=_attr(root, "versionName"),
+        version_code=reader.integer(_attr(root, "versionCode")),
+        version_name=reader.version_name(root),
         label=label,
         label_zh=label_zh,
         min_sdk=min_sdk,
         target_sdk=target_sdk,
         compile_sdk=compile_sdk,
         split=root.get("split") or None,
-        permissions=_permissions(root),
+        permissions=_permissions(root, reader),
         custom_permissions=_custom_permissions(root),
         application=_application_attributes(app, reader),
         components=sort_components(components),

@@ -197,6 +197,48 @@ class Document:
     def androguard_misreads(self) -> bool:
         return bool(self.indicators & _ANDROGUARD_MISREADS)
 
+    def androguard_rewrites(self) -> str | None:
+        """Why androguard's AXMLPrinter would build another tree than Android reads, if it
+        would.  Element names: an empty name (the element is dropped and its children move
+        up), "android:x" without a namespace (moved into the android namespace), a name not
+        starting with a letter or "_" (prefixed); Android reads names as written, so
+        <android:x> in a namespace is an x, but an element literally named
+        "android:uses-permission" is no uses-permission.  Repeated attributes (the same
+        resource id, or the same namespace and name): androguard keeps the last, Android
+        (ResXMLParser::indexOfAttribute, and obtainAttributes) the first."""
+        strings = self.strings
+        if strings is None:
+            return None
+        for kind, _node, ext in self.events:
+            if kind != _START:
+                continue
+            name = strings.get(struct.unpack_from("<I", self.data, ext + 4)[0])
+            # a name these rules cannot decode is left to androguard
+            if name is not None and (
+                not name or ":" in name or not (name[0].isalpha() or name[0] == "_")
+            ):
+                return "it has element names androguard rewrites"
+            if self._repeats_attribute(strings, ext):
+                return "an element repeats an attribute, which androguard reads last"
+        return None
+
+    def _repeats_attribute(self, strings: _Strings, ext: int) -> bool:
+        start, stride, count = struct.unpack_from("<HHH", self.data, ext + 8)
+        seen: set[tuple[int, int | str | None]] = set()
+        for index in range(count):
+            pos = ext + start + stride * index
+            if pos + _ATTRIBUTE > len(self.data):
+                break
+            ns, name = struct.unpack_from("<II", self.data, pos)
+            res_id = self.resource_ids[name] if name < len(self.resource_ids) else 0
+            key = (-1, res_id) if res_id else (ns, strings.get(name))
+            if key[1] is None:
+                continue  # a name these rules cannot decode is left to androguard
+            if key in seen:
+                return True
+            seen.add(key)
+        return False
+
 
 def _chunk(data: bytes, pos: int, end: int, minimum: int) -> tuple[int, int, int] | None:
     """(type, header size, size) of a chunk that passes validate_chunk, else None."""

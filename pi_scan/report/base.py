@@ -18,13 +18,13 @@ from pi_scan.model import (
     Citation,
     Coverage,
     Evidence,
+    Level,
     Outcome,
     Rule,
     RuleSet,
     ScanResult,
     SdkUse,
     Status,
-    Verdict,
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -33,8 +33,14 @@ _XML_FORBIDDEN = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 LANGS = ("en", "zh")
 VERDICT_WORDS: Mapping[str, Mapping[str, str]] = {
-    "en": {"pass": "pass", "notice": "notice", "removal": "removal", "error": "error"},
-    "zh": {"pass": "通过", "notice": "通报", "removal": "下架", "error": "错误"},
+    "en": {
+        "pass": "pass",
+        "advice": "advice",
+        "notice": "notice",
+        "removal": "removal",
+        "error": "error",
+    },
+    "zh": {"pass": "通过", "advice": "建议", "notice": "通报", "removal": "下架", "error": "错误"},
 }
 # What an SDK in the inventory does (SdkUse.status).
 SDK_STATUS_WORDS: Mapping[str, Mapping[str, str]] = {
@@ -108,8 +114,9 @@ def verdict_label(result: ApkResult) -> str:
     return "error" if result.error else result.verdict.label
 
 
-def level_counts(result: ApkResult) -> dict[Verdict, int]:
-    counts = {Verdict.NOTICE: 0, Verdict.REMOVAL: 0}
+def level_counts(result: ApkResult) -> dict[Level, int]:
+    """Findings per level; advice counted apart (it never changes the verdict)."""
+    counts = {Level.ADVICE: len(result.advice), Level.NOTICE: 0, Level.REMOVAL: 0}
     for outcome in result.failed:
         counts[outcome.level] += 1
     return counts
@@ -169,11 +176,20 @@ def citation_long(citation: Citation, ruleset: RuleSet, lang: str) -> str:
     return f"{title} ({ident}), {clause_text(citation, lang)}"
 
 
+MISSING = "-"  # what every text report shows for a value the app does not have
+
+
+def shown(value: object) -> str:
+    """A value as text reports show it: "-" when it is missing (None or empty)."""
+    return MISSING if value is None or value == "" else str(value)
+
+
 def version_text(facts: ApkFacts) -> str:
-    """Version name and code: "1.2.3 (45)", "- (45)" or "-"."""
-    if facts.version_code is None:
-        return facts.version_name or "-"
-    return f"{facts.version_name or '-'} ({facts.version_code})"
+    """Version name and code: "1.2.3 (45)", "1.2.3 (-)", "- (45)", or "-" when both are
+    missing."""
+    if not facts.version_name and facts.version_code is None:
+        return MISSING
+    return f"{shown(facts.version_name)} ({shown(facts.version_code)})"
 
 
 def reason_text(reason: str, scan: ScanResult, lang: str) -> str:
@@ -187,6 +203,66 @@ def reason_text(reason: str, scan: ScanResult, lang: str) -> str:
     title = rule.text("title", lang) if rule else ""
     word = verdict_word(rest, lang)
     return f"{kind} ({word}): {title}" if title else f"{kind} ({word})"
+
+
+def explanation(result: ApkResult, scan: ScanResult, lang: str) -> str:
+    """The verdict in one sentence: the escalation or the worst finding that decided it; for a
+    pass, what was checked and what did not apply."""
+    zh = report_lang(lang) == "zh"
+    if result.error is not None:
+        return f"未能分析：{result.error}" if zh else f"not analysed: {result.error}"
+    word = verdict_word(verdict_label(result), lang)
+    for reason in result.verdict_reasons:
+        if reason.startswith("escalation:"):
+            return (
+                f"{word}：{reason_text(reason, scan, lang)}"
+                if zh
+                else (f"{word}: {reason_text(reason, scan, lang)}")
+            )
+    failed = sorted(result.failed, key=lambda o: (-o.level, o.rule_id))
+    if failed:
+        worst = failed[0]
+        rule = rules_by_id(scan).get(worst.rule_id)
+        title = rule.text("title", lang) if rule else ""
+        level = verdict_word(worst.level.label, lang)
+        if zh:
+            return f"{word}：{len(failed)} 项问题，最严重的是 {worst.rule_id}（{level}）：{title}"
+        noun = "finding" if len(failed) == 1 else "findings"
+        return f"{word}: {len(failed)} {noun}, the worst is {worst.rule_id} ({level}): {title}"
+    return _pass_sentence(result, scan, word, zh)
+
+
+def _pass_sentence(result: ApkResult, scan: ScanResult, word: str, zh: bool) -> str:
+    by_status: dict[Status, list[Outcome]] = {}
+    for outcome in result.outcomes:
+        by_status.setdefault(outcome.status, []).append(outcome)
+    checked = len(by_status.get(Status.PASSED, ())) + len(by_status.get(Status.FAILED, ()))
+    not_applicable = by_status.get(Status.NOT_APPLICABLE, [])
+    lang = "zh" if zh else "en"
+    why = sorted({not_applicable_reason(o, scan, lang) for o in not_applicable})
+    counts: tuple[tuple[int, str, str, list[str]], ...] = (
+        (len(not_applicable), "条不适用", "not applicable", why),
+        (len(by_status.get(Status.NOT_EVALUATED, ())), "条未评估", "not evaluated", []),
+        (len(result.advice), "条建议", "advice", []),
+        (len(by_status.get(Status.SUPPRESSED, ())), "条已豁免", "suppressed", []),
+    )
+    if zh:
+        parts = [f"检查了 {checked} 条规则，未发现问题"] + [
+            f"{n} {label}" + (f"（{'；'.join(w)}）" if w else "") for n, label, _, w in counts if n
+        ]
+        return f"{word}：" + "；".join(parts)
+    parts = [f"{checked} rules checked, none found a problem"] + [
+        f"{n} {label}" + (f" ({'; '.join(w)})" if w else "") for n, _, label, w in counts if n
+    ]
+    return f"{word}: " + "; ".join(parts)
+
+
+def not_applicable_reason(outcome: Outcome, scan: ScanResult, lang: str) -> str:
+    """Why a rule did not apply (or was lowered to advice), in `lang` where the rule says it."""
+    rule = rules_by_id(scan).get(outcome.rule_id)
+    if rule is not None and rule.applies is not None:
+        return localized(rule.applies.reason, lang, outcome.reason or "")
+    return outcome.reason or ""
 
 
 # --- findings -------------------------------------------------------------------------------

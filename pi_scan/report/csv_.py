@@ -4,7 +4,8 @@ Apps without findings get one row with empty rule columns (so every scanned app 
 and apps that could not be analysed one row with the error.  Column names are stable English
 keys whatever the language; titles and labels follow `lang`.  Every row also carries the app's
 scan coverage ("complete" or what was not seen) and its SDK inventory (each SDK present,
-initialised or collecting, and the PI it reads).  Cells cannot be formulas: any
+initialised or collecting, and the PI it reads).  A value the app does not have (no
+versionName, no versionCode) is "-", as in the other text reports.  Cells cannot be formulas: any
 cell starting with "=", "+", "-", "@", a tab or a carriage return gets a leading "'" (OWASP
 CSV injection), and control characters are replaced.
 """
@@ -17,6 +18,7 @@ from typing import ClassVar
 
 from pi_scan.model import ApkResult, Outcome, ScanResult
 from pi_scan.report.base import (
+    MISSING,
     category_label,
     citation_short,
     clean,
@@ -27,6 +29,7 @@ from pi_scan.report.base import (
     report_lang,
     rules_by_id,
     sdk_text,
+    shown,
     verdict_label,
 )
 
@@ -72,7 +75,7 @@ class CsvReporter:
 def safe_cell(value: object) -> str:
     """A cell a spreadsheet shows as text: no formula, no control characters."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) and text != MISSING:  # a lone "-" is no formula
         text = "'" + text
     return clean(text)
 
@@ -81,7 +84,8 @@ def _rows(app: ApkResult, scan: ScanResult, lang: str) -> list[list[object]]:
     facts = app.facts
     if app.error is not None or facts is None:
         return [[app.path, *[""] * 4, "error", *[""] * 10, app.error, "", ""]]
-    identity = [app.path, facts.package, facts.version_name, facts.version_code, facts.sha256]
+    version = [shown(facts.version_name), shown(facts.version_code)]
+    identity = [app.path, facts.package, *version, facts.sha256]
     verdict = verdict_label(app)
     listed = findings(app)
     app_cells = [

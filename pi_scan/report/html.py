@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import ClassVar
 
-from pi_scan.model import ApkFacts, ApkResult, Outcome, Rule, ScanResult, Status, Verdict
+from pi_scan.model import ApkFacts, ApkResult, Level, Outcome, Rule, ScanResult, Status
 from pi_scan.report.base import (
     LANGS,
     PI_TYPES,
@@ -23,9 +23,11 @@ from pi_scan.report.base import (
     citation_long,
     clean,
     coverage_text,
+    explanation,
     findings,
     is_suppressed,
     level_counts,
+    not_applicable_reason,
     pi_types,
     reason_text,
     report_lang,
@@ -73,6 +75,8 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     "suppressed": ("suppressed", "已豁免"),
     "justification": ("Justification", "豁免理由"),
     "not_evaluated": ("Not evaluated", "未评估"),
+    "not_applicable": ("Not applicable", "不适用"),
+    "advice": ("Advice", "建议"),
     "warnings": ("Parts that could not be read", "未能读取的部分"),
     "permissions": ("Permissions", "权限"),
     "native_libs": ("Native libraries", "原生库"),
@@ -236,7 +240,7 @@ def _app_table(scan: ScanResult, lang: str) -> str:
             h(version_text(facts)) if facts else "",
             _badge(verdict_label(app), lang),
         ]
-        nums = [str(counts[Verdict.REMOVAL]), str(counts[Verdict.NOTICE])] if facts else ["", ""]
+        nums = [str(counts[Level.REMOVAL]), str(counts[Level.NOTICE])] if facts else ["", ""]
         tds = "".join(f"<td>{c}</td>" for c in cells)
         tds += "".join(f'<td class="num">{n}</td>' for n in nums)
         partial = not app.coverage.complete
@@ -275,16 +279,31 @@ def _app(app: ApkResult, index: int, scan: ScanResult, lang: str) -> str:
 
 def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> list[str]:
     w = _WORDS[lang]
-    parts = [_identity(app, facts, w), _coverage(app, lang)]
+    parts = [
+        f'<p class="explanation">{h(explanation(app, scan, lang))}</p>',
+        _identity(app, facts, w),
+        _coverage(app, lang),
+    ]
     if app.verdict_reasons:
         items = "".join(f"<li>{h(reason_text(r, scan, lang))}</li>" for r in app.verdict_reasons)
         parts.append(f'<h3>{h(w["reasons"])}</h3><ul class="plain">{items}</ul>')
     rules = rules_by_id(scan)
-    listed = findings(app)
+    listed = [o for o in findings(app) if o.level is not Level.ADVICE]
     parts.append(f"<h3>{h(w['findings'])} ({len(listed)})</h3>")
     if not listed:
         parts.append(f"<p>{h(w['no_findings'])}</p>")
     parts += [_finding(o, rules.get(o.rule_id), scan, lang) for o in listed]
+    if app.advice:
+        parts.append(f"<h3>{h(w['advice'])} ({len(app.advice)})</h3>")
+        parts += [_finding(o, rules.get(o.rule_id), scan, lang) for o in app.advice]
+    inapplicable = [o for o in app.outcomes if o.status is Status.NOT_APPLICABLE]
+    if inapplicable:
+        items = "".join(
+            f"<li><code>{h(o.rule_id)}</code> {h(_title(rules.get(o.rule_id), lang))}: "
+            f"{h(not_applicable_reason(o, scan, lang))}</li>"
+            for o in inapplicable
+        )
+        parts.append(f'<h3>{h(w["not_applicable"])}</h3><ul class="plain">{items}</ul>')
     skipped = [o for o in app.outcomes if o.status is Status.NOT_EVALUATED]
     if skipped:
         items = "".join(
@@ -389,6 +408,8 @@ def _finding(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str) -
     if suppressed:
         why = h(outcome.justification or "-")
         parts.append(f"<p><strong>{h(w['justification'])}:</strong> {why}</p>")
+    if outcome.level is Level.ADVICE and outcome.reason:
+        parts.append(f"<p><strong>{h(w['advice'])}:</strong> {h(outcome.reason)}</p>")
     if rule:
         parts.append(f"<p>{h(rule.text('message', lang))}</p>")
     parts.append(_evidence(outcome, w))

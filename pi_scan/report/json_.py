@@ -14,6 +14,7 @@ from pi_scan.model import (
     Citation,
     Coverage,
     Inventory,
+    Level,
     Outcome,
     Rule,
     RuleSet,
@@ -21,15 +22,17 @@ from pi_scan.model import (
     Status,
 )
 from pi_scan.report.base import (
+    explanation,
     fingerprint,
     localized,
+    not_applicable_reason,
     report_lang,
     rules_by_id,
     summary_counts,
     verdict_label,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: advice level, not_applicable status, explanation
 
 
 class JsonReporter:
@@ -46,7 +49,7 @@ class JsonReporter:
             "generated_at": scan.generated_at,
             "lang": lang,
             "summary": summary_counts(scan),
-            "results": [_result(r, rules, lang) for r in scan.results],
+            "results": [_result(r, scan, rules, lang) for r in scan.results],
             "errors": [{"path": r.path, "error": r.error} for r in scan.errors],
             "warnings": list(scan.warnings),
             "rules": [_rule(r, lang) for r in scan.ruleset.rules],
@@ -55,7 +58,9 @@ class JsonReporter:
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, Any]:
+def _result(
+    result: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang: str
+) -> dict[str, Any]:
     facts = result.facts
     package = facts.package if facts else ""
     return {
@@ -72,7 +77,9 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
         "permissions": sorted({p.name for p in facts.permissions}) if facts else [],
         "verdict": verdict_label(result),
         "verdict_reasons": list(result.verdict_reasons),
+        "explanation": explanation(result, scan, lang),
         "findings": [_finding(o, rules.get(o.rule_id), package, lang) for o in result.failed],
+        "advice": [_finding(o, rules.get(o.rule_id), package, lang) for o in result.advice],
         "suppressed": [
             _finding(o, rules.get(o.rule_id), package, lang)
             for o in result.outcomes
@@ -81,6 +88,11 @@ def _result(result: ApkResult, rules: dict[str, Rule], lang: str) -> dict[str, A
         "outcomes": {o.rule_id: o.status.value for o in result.outcomes},
         "not_evaluated": {
             o.rule_id: o.reason for o in result.outcomes if o.status is Status.NOT_EVALUATED
+        },
+        "not_applicable": {
+            o.rule_id: not_applicable_reason(o, scan, lang)
+            for o in result.outcomes
+            if o.status is Status.NOT_APPLICABLE
         },
         "inventory": _inventory(result.inventory),
         "coverage": _coverage(result.coverage),
@@ -140,6 +152,8 @@ def _finding(outcome: Outcome, rule: Rule | None, package: str, lang: str) -> di
     }
     if outcome.status is Status.SUPPRESSED:
         out["justification"] = outcome.justification
+    if outcome.level is Level.ADVICE and outcome.reason:
+        out["advice_reason"] = outcome.reason  # why a notice-level rule is only advice here
     return out
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import ClassVar
 
-from pi_scan.model import ApkResult, Outcome, Rule, ScanResult, Status
+from pi_scan.model import ApkResult, Level, Outcome, Rule, ScanResult, Status
 from pi_scan.report.base import (
     citation_short,
     clean_xml,
     coverage_text,
     evidence_text,
+    explanation,
+    not_applicable_reason,
     reason_text,
     report_lang,
     rules_by_id,
@@ -93,6 +95,12 @@ def _fill_case(
     case: ET.Element, outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str
 ) -> str | None:
     """Add the outcome's child element; return the counter it adds to, if any."""
+    if outcome.status is Status.FAILED and outcome.level is Level.ADVICE:
+        # advice never fails the build: a passed case that says what it advises
+        out = ET.SubElement(case, "system-out")
+        word = "建议" if lang == "zh" else "advice"
+        out.text = clean_xml(f"{word}: " + _failure_body(outcome, rule, lang))
+        return None
     if outcome.status is Status.FAILED:
         title = rule.text("title", lang) if rule else outcome.rule_id
         failure = ET.SubElement(
@@ -105,9 +113,15 @@ def _fill_case(
         word = "已豁免" if lang == "zh" else "suppressed"
         ET.SubElement(case, "skipped", {"message": clean_xml(f"{word}: {why}")})
         return "skipped"
-    if outcome.status is Status.NOT_EVALUATED:
-        word = "未评估" if lang == "zh" else "not evaluated"
-        reason = outcome.reason or "-"
+    if outcome.status in (Status.NOT_EVALUATED, Status.NOT_APPLICABLE):
+        not_evaluated = outcome.status is Status.NOT_EVALUATED
+        word = (
+            ("未评估" if lang == "zh" else "not evaluated")
+            if not_evaluated
+            else ("不适用" if lang == "zh" else "not applicable")
+        )
+        reason = outcome.reason if not_evaluated else not_applicable_reason(outcome, scan, lang)
+        reason = reason or "-"
         ET.SubElement(case, "skipped", {"message": clean_xml(f"{word}: {reason}")})
         return "skipped"
     return None
@@ -140,6 +154,7 @@ def _properties(suite: ET.Element, app: ApkResult, scan: ScanResult, lang: str) 
         ("version", version_text(facts)),
         ("sha256", facts.sha256),
         ("verdict", verdict_label(app)),
+        ("explanation", explanation(app, scan, lang)),
         *(("verdict_reason", reason_text(r, scan, lang)) for r in app.verdict_reasons),
         *(("warning", w) for w in facts.warnings),
         ("coverage", coverage_text(app.coverage, lang)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from pi_scan.model import ApkResult, Outcome, Rule, ScanResult, Status, Verdict
+from pi_scan.model import ApkResult, Level, Outcome, Rule, ScanResult, Status
 from pi_scan.report.base import (
     LANGS,
     category_label,
@@ -20,9 +20,11 @@ from pi_scan.report.base import (
     clean,
     coverage_text,
     evidence_text,
+    explanation,
     findings,
     is_suppressed,
     level_counts,
+    not_applicable_reason,
     reason_text,
     report_lang,
     rules_by_id,
@@ -53,6 +55,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "citations": ("References", "依据"),
     "suppressed": ("suppressed", "已豁免"),
     "not_evaluated": ("Not evaluated", "未评估"),
+    "not_applicable": ("Not applicable", "不适用"),
     "more": ("more", "更多"),
     "error": ("Could not be analysed", "无法分析"),
     "coverage": ("Coverage", "检测覆盖"),
@@ -77,8 +80,7 @@ class MarkdownReporter:
             parts.append(w["none"])
         rules = rules_by_id(scan)
         for app in scan.results:
-            if app.error or findings(app) or _not_evaluated(app) or app.inventory.sdks:
-                parts += ["", *_app_section(app, scan, rules, lang)]
+            parts += ["", *_app_section(app, scan, rules, lang)]
         footer = w["footer"].format(
             rules=md(scan.ruleset.version), tool=md(scan.tool_version), at=md(scan.generated_at)
         )
@@ -125,8 +127,8 @@ def _app_cells(app: ApkResult, lang: str) -> list[str]:
         md(facts.package),
         md(version_text(facts)),
         _word(verdict_label(app), lang),
-        str(counts[Verdict.REMOVAL]),
-        str(counts[Verdict.NOTICE]),
+        str(counts[Level.REMOVAL]),
+        str(counts[Level.NOTICE]),
         md(coverage_text(app.coverage, lang)),
     ]
 
@@ -137,6 +139,7 @@ def _app_section(app: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang:
     lines = [f"### {_word(verdict_label(app), lang)}: {md(name)}", ""]
     if app.error or app.facts is None:
         return [*lines, f"**{w['error']}:** {md(app.path)}: {md(app.error)}"]
+    lines += [f"**{md(explanation(app, scan, lang))}**", ""]
     if app.verdict_reasons:
         reasons = "; ".join(md(reason_text(r, scan, lang)) for r in app.verdict_reasons)
         lines += [f"**{w['reasons']}:** {reasons}", ""]
@@ -149,6 +152,11 @@ def _app_section(app: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang:
     if skipped:
         items = "; ".join(f"{o.rule_id} ({md(o.reason or '-')})" for o in skipped)
         lines += ["", f"{w['not_evaluated']}: {items}"]
+    inapplicable = [o for o in app.outcomes if o.status is Status.NOT_APPLICABLE]
+    if inapplicable:
+        why = sorted({not_applicable_reason(o, scan, lang) for o in inapplicable})
+        ids = ", ".join(o.rule_id for o in inapplicable)
+        lines += ["", f"{w['not_applicable']}: {ids} ({md('; '.join(why))})"]
     if app.inventory.sdks:
         sdks = "; ".join(md(sdk_text(s, lang)) for s in app.inventory.sdks)
         lines += ["", f"**{w['sdks']}:** {sdks}"]

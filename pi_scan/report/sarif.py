@@ -15,7 +15,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from pi_scan.model import ApkResult, Citation, Evidence, Outcome, Rule, ScanResult, Verdict
+from pi_scan.model import ApkResult, Citation, Evidence, Level, Outcome, Rule, ScanResult
 from pi_scan.report.base import (
     category_label,
     citation_long,
@@ -36,9 +36,9 @@ SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 FINGERPRINT_KEY = "piScanFinding/v1"
-_LEVELS = {Verdict.REMOVAL: "error", Verdict.NOTICE: "warning", Verdict.PASS: "note"}
+_LEVELS = {Level.REMOVAL: "error", Level.NOTICE: "warning", Level.ADVICE: "note"}
 # GitHub code scanning ranks results by this property (0-10).
-_SECURITY_SEVERITY = {Verdict.REMOVAL: "8.0", Verdict.NOTICE: "5.0", Verdict.PASS: "0.0"}
+_SECURITY_SEVERITY = {Level.REMOVAL: "8.0", Level.NOTICE: "5.0", Level.ADVICE: "0.0"}
 _MAX_MESSAGE_EVIDENCE = 3
 _LOGICAL_KINDS = {
     "method_refs": "function",

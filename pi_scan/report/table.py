@@ -6,16 +6,18 @@ from typing import ClassVar
 
 from tabulate import tabulate
 
-from pi_scan.model import ApkResult, RuleSet, ScanResult, Verdict
+from pi_scan.model import ApkResult, Level, ScanResult
 from pi_scan.report.base import (
     clean,
     coverage_text,
     evidence_text,
+    explanation,
     level_counts,
     localized,
     sdk_text,
     verdict_label,
     verdict_word,
+    version_text,
 )
 
 _HEAD = {
@@ -41,11 +43,7 @@ class TableReporter:
         lang = lang if lang in _HEAD else "en"
         rows = [_app_row(r, lang) for r in scan.results]
         parts = [tabulate(rows, headers=_HEAD[lang], tablefmt="simple")]
-        parts += [
-            _findings(r, scan.ruleset, lang)
-            for r in scan.results
-            if r.failed or r.inventory.sdks or not r.coverage.complete
-        ]
+        parts += [_findings(r, scan, lang) for r in scan.results if r.error is None]
         if scan.warnings:
             parts.append("\n".join(f"warning: {clean(w)}" for w in scan.warnings))
         return "\n\n".join(parts) + "\n"
@@ -60,14 +58,14 @@ def _app_row(result: ApkResult, lang: str) -> tuple[str, ...]:
     if result.error or facts is None:
         return (clean(result.path), "-", "-", _word("error", lang), "-", "-", clean(result.error))
     counts = level_counts(result)
-    version = f"{facts.version_name or '-'} ({facts.version_code})"
+    version = version_text(facts)
     return (
         clean(result.path),
         clean(facts.package),
         clean(version),
         _word(verdict_label(result), lang),
-        str(counts[Verdict.REMOVAL]),
-        str(counts[Verdict.NOTICE]),
+        str(counts[Level.REMOVAL]),
+        str(counts[Level.NOTICE]),
         clean("; ".join(_notes(result, lang))),
     )
 
@@ -79,11 +77,15 @@ def _notes(result: ApkResult, lang: str) -> list[str]:
     return notes + list(facts.warnings if facts else ())
 
 
-def _findings(result: ApkResult, ruleset: RuleSet, lang: str) -> str:
-    """The app's findings grouped under the problem labels regulators publish."""
+def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
+    """The verdict explained, then the app's findings grouped under the problem labels
+    regulators publish, advice last."""
+    ruleset = scan.ruleset
     rules = {r.id: r for r in ruleset.rules}
     rows = []
-    ordered = sorted(result.failed, key=lambda o: (rules[o.rule_id].category or "", o.rule_id))
+    ordered = sorted(
+        result.failed, key=lambda o: (rules[o.rule_id].category or "", o.rule_id)
+    ) + sorted(result.advice, key=lambda o: o.rule_id)
     previous = None
     for outcome in ordered:
         rule = rules[outcome.rule_id]
@@ -103,13 +105,7 @@ def _findings(result: ApkResult, ruleset: RuleSet, lang: str) -> str:
         )
         previous = rule.category
     title = clean(result.facts.package if result.facts else result.path)
-    head = f"{title}: {_word(verdict_label(result), lang)}"
-    escalations = [
-        r.split(":", 1)[1] for r in result.verdict_reasons if r.startswith("escalation:")
-    ]
-    if escalations:
-        head += f" ({', '.join(escalations)})"
-    lines = [head]
+    lines = [clean(f"{title}: {explanation(result, scan, lang)}")]
     if rows:
         lines.append(
             tabulate(

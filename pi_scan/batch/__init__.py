@@ -1,0 +1,97 @@
+"""Running many apps: discover them, scan each (in this process, worker processes or a Dask
+cluster, with the results store) and collect the results in discover order.
+
+`run_scan` is the entry point; `pi_scan.batch.runner` decides where the work runs.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pi_scan import __version__
+from pi_scan.batch.discover import discover
+from pi_scan.batch.task import AppTypes, Extractor
+from pi_scan.errors import ConfigError
+from pi_scan.facts import Knowledge
+from pi_scan.model import ApkResult, RuleSet, ScanResult
+
+if TYPE_CHECKING:
+    from pi_scan.batch.runner import Batch, Event, Observer
+
+__all__ = ["AppTypes", "Extractor", "read_category_map", "run_scan"]
+
+
+def read_category_map(path: Path, knowledge: Knowledge) -> dict[str, str]:
+    """A CSV of `package,type` rows (type as id or number; a header row is allowed)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"{path}: cannot read category map: {exc}") from None
+    mapping: dict[str, str] = {}
+    for number, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells) or (number == 1 and cells[:1] == ["package"]):
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            raise ConfigError(f"{path}: line {number}: expected 'package,type'")
+        try:
+            mapping[cells[0]] = knowledge.app_type_id(cells[1])
+        except Exception as exc:
+            raise ConfigError(f"{path}: line {number}: {exc}") from None
+    return mapping
+
+
+def run_scan(
+    paths: Iterable[str],
+    ruleset: RuleSet,
+    knowledge: Knowledge,
+    app_types: AppTypes | None = None,
+    extractor: Extractor | None = None,
+    on_result: Callable[[ApkResult], None] | None = None,
+    batch: Batch | None = None,
+    observer: Observer | None = None,
+) -> ScanResult:
+    """Scan every app under `paths` with `ruleset`; unreadable apps become error results.
+
+    Without `batch`, apps are scanned one by one in this process and results keep every fact.
+    With it, `pi_scan.batch.runner` runs the scan (worker processes or a Dask cluster, time and
+    memory limits, the results store) and results leave out the code-level fact lists that no
+    report reads.  Results are in discover order either way; `extractor` must be picklable
+    (a module-level function) when workers run it.
+    """
+    from pi_scan.batch.runner import Batch, ScanSetup, execute
+
+    setup = ScanSetup(ruleset, knowledge, app_types or AppTypes(), extractor, batch is not None)
+    watcher = _Watcher(on_result, observer)
+    results, warnings = execute(discover(paths), setup, batch or Batch(), watcher)
+    return ScanResult(
+        results=tuple(results),
+        ruleset=ruleset,
+        tool_version=__version__,
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass(frozen=True)
+class _Watcher:
+    """Passes each finished app to the caller's callback and observer."""
+
+    on_result: Callable[[ApkResult], None] | None
+    observer: Observer | None
+
+    def started(self, total: int) -> None:
+        if self.observer is not None:
+            self.observer.started(total)
+
+    def finished(self, event: Event) -> None:
+        if self.on_result is not None:
+            self.on_result(event.result)
+        if self.observer is not None:
+            self.observer.finished(event)

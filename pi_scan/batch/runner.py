@@ -1,0 +1,228 @@
+"""Running a scan at scale: the results store first, then the work in-process, in a pool of
+worker processes (`pool`) or on a Dask cluster (`pi_scan.batch.cluster`), results in discover order.
+
+For each target, in discover order: a path that is itself the problem becomes an error at
+once; otherwise the file is hashed (cheap next to scanning it) and looked up in the store; a
+file with the same bytes as one already under way waits for that one's result; the rest are
+handed to the executor, lazily, so hashing overlaps with scanning.  Each finished result is
+stored (committed on its own) before the next is awaited, so an interrupted scan keeps all it
+finished.  A store that fails is reported once, as a warning, and the scan goes on without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pi_scan.batch.codec import at_path, ruleset_digest
+from pi_scan.batch.discover import Target
+from pi_scan.batch.pool import Limits, WorkerPool, default_jobs, warm_up
+from pi_scan.batch.store import Key, ResultStore, StoreError
+from pi_scan.batch.task import Done, Job, ScanSetup, dump_setup, fingerprint, scan_job
+from pi_scan.model import ApkResult
+
+__all__ = [
+    "Batch",
+    "Event",
+    "Limits",
+    "Observer",
+    "ScanSetup",
+    "default_jobs",
+    "execute",
+    "warm_up",
+]
+
+Executor = Callable[[Iterable[Job]], Generator[Done, None, None]]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """How to run a scan: where, how wide, under which limits, with which store."""
+
+    jobs: int = 1  # 1: in this process (no limits); more: worker processes
+    limits: Limits = field(default_factory=Limits)
+    store: Path | None = None  # None: no store
+    scheduler: str | None = None  # a Dask scheduler address: run on that cluster
+    stream: bool = False  # cluster only: send the files' bytes instead of their paths
+    verbose: bool = False  # show androguard's log messages (in workers too)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One target finished, and where its result came from."""
+
+    index: int
+    result: ApkResult
+    source: str  # "scan", "store", "duplicate" or "discover" (a path that is not a file)
+    pid: int | None = None
+    rss_kb: int = 0
+    seconds: float = 0.0
+
+
+class Observer(Protocol):
+    """Told the number of targets once, then each finished one (progress, error lines)."""
+
+    def started(self, total: int) -> None: ...
+
+    def finished(self, event: Event) -> None: ...
+
+
+def execute(
+    targets: Sequence[Target], setup: ScanSetup, batch: Batch, observer: Observer
+) -> tuple[list[ApkResult], list[str]]:
+    """Every target's result, in the order of `targets`, and warnings about the run."""
+    store = _SafeStore(batch.store)
+    run = _Run(targets, setup, store, Key(rules=ruleset_digest(setup.ruleset)), observer)
+    observer.started(len(targets))
+    try:  # closing the executor stops its workers at once, also on Ctrl-C
+        with contextlib.closing(_executor(setup, batch)(run.jobs())) as finished:
+            for done in finished:
+                run.receive(done)
+    finally:
+        store.close()
+    return run.collected(), store.warnings
+
+
+def _executor(setup: ScanSetup, batch: Batch) -> Executor:
+    address = batch.scheduler
+    if address is not None:
+        from pi_scan.batch.cluster import run_on_cluster
+
+        def on_cluster(jobs: Iterable[Job]) -> Generator[Done, None, None]:
+            blob = dump_setup(setup)
+            yield from run_on_cluster(address, jobs, blob, batch.limits, batch.stream)
+
+        return on_cluster
+    if batch.jobs > 1:
+
+        def in_pool(jobs: Iterable[Job]) -> Generator[Done, None, None]:
+            with WorkerPool(dump_setup(setup), batch.jobs, batch.limits, batch.verbose) as pool:
+                yield from pool.map(jobs)
+
+        return in_pool
+    return lambda jobs: (scan_job(setup, job) for job in jobs)
+
+
+class _Run:
+    """The bookkeeping of one scan: results by index, duplicates waiting for their twin."""
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        setup: ScanSetup,
+        store: _SafeStore,
+        key: Key,
+        observer: Observer,
+    ) -> None:
+        self.targets = targets
+        self.setup = setup
+        self.store = store
+        self.key = key
+        self.observer = observer
+        self.results: list[ApkResult | None] = [None] * len(targets)
+        self.sha256: dict[int, str] = {}
+        self.first: dict[str, int] = {}  # SHA-256 -> index of the first target with it
+        self.twins: dict[int, list[int]] = {}  # that index -> later targets with the same bytes
+
+    def jobs(self) -> Iterator[Job]:
+        """The targets that need scanning; the others are settled on the way."""
+        for index, target in enumerate(self.targets):
+            if target.problem is not None:
+                self._finish(index, ApkResult(target.path, None, error=target.problem), "discover")
+                continue
+            fp = fingerprint(target.path)
+            if fp is None:
+                yield Job(index, target.path)
+                continue
+            self.sha256[index] = fp.sha256
+            if self._settled(index, fp.sha256):
+                continue
+            self.first[fp.sha256] = index
+            yield Job(index, target.path, fp)
+
+    def _settled(self, index: int, sha256: str) -> bool:
+        """Known from the store, or from (or waiting for) an earlier file with the same bytes."""
+        twin = self.first.get(sha256)
+        if twin is not None:
+            done = self.results[twin]
+            if done is None:
+                self.twins.setdefault(twin, []).append(index)
+            else:
+                self._finish(index, at_path(done, self.targets[index].path), "duplicate")
+            return True
+        stored = self.store.get(sha256, self.key, self.setup.types.of)
+        if stored is None:
+            return False
+        self._finish(index, at_path(stored, self.targets[index].path), "store")
+        return True
+
+    def receive(self, done: Done) -> None:
+        path = self.targets[done.index].path
+        result = at_path(done.result, path)
+        sha256 = self.sha256.get(done.index)
+        if done.cacheable and sha256 is not None:
+            app_type = self.setup.types.of(result.facts.package) if result.facts else None
+            self.store.put(sha256, self.key, result, app_type)
+        self._finish(done.index, result, "scan", done)
+        for twin in self.twins.pop(done.index, []):
+            self._finish(twin, at_path(result, self.targets[twin].path), "duplicate")
+
+    def _finish(self, index: int, result: ApkResult, source: str, done: Done | None = None) -> None:
+        self.results[index] = result
+        cost = (done.pid, done.rss_kb, done.seconds) if done else (None, 0, 0.0)
+        self.observer.finished(Event(index, result, source, *cost))
+
+    def collected(self) -> list[ApkResult]:
+        missing = [self.targets[i].path for i, r in enumerate(self.results) if r is None]
+        if missing:
+            raise RuntimeError(f"no result for {', '.join(missing)}")
+        return [r for r in self.results if r is not None]
+
+
+class _SafeStore:
+    """The results store, or nothing: the first store error becomes a warning and turns the
+    store off for the rest of the run (an unwritable or full store must not lose a scan)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.warnings: list[str] = []
+        self._store: ResultStore | None = None
+        if path is not None:
+            try:
+                self._store = ResultStore(path)
+            except StoreError as exc:
+                self._off(exc)
+
+    def get(self, sha256: str, key: Key, app_type: Callable[[str], str | None]) -> ApkResult | None:
+        if self._store is None:
+            return None
+        try:
+            return self._store.get(sha256, key, app_type)
+        except StoreError as exc:
+            self._off(exc)
+            return None
+
+    def put(self, sha256: str, key: Key, result: ApkResult, app_type: str | None) -> None:
+        if self._store is None:
+            return
+        try:
+            self._store.put(sha256, key, result, app_type)
+        except StoreError as exc:
+            self._off(exc)
+
+    def close(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            try:
+                store.close()
+            except StoreError as exc:
+                self._off(exc)
+
+    def _off(self, exc: StoreError) -> None:
+        self.warnings.append(f"{exc}; the scan goes on without the store")
+        store, self._store = self._store, None
+        if store is not None:
+            with contextlib.suppress(StoreError):
+                store.close()

@@ -1,0 +1,251 @@
+"""The facts the rules see.  `view` turns what `pi_scan.extract` read from an APK into the
+facts namespace; the catalogues of PI types, permissions, app types, sensitive APIs and
+third-party SDKs (the knowledge the rules draw on beyond the rule packs) add facts derived
+from them for one app.
+
+`derive()` is a pure function of the extracted facts, the catalogues and the app's type.  It
+adds facts (SDKs present, sensitive-API uses attributed to SDKs or first-party code and whether
+each can return PI to this app at all, what the permissions add up to, the app type's necessary PI)
+so that rules stay declarative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pi_scan.errors import UsageError
+from pi_scan.facts.apis import ApiMatcher, find_api_uses, permission_facts
+from pi_scan.facts.catalog import (
+    Catalogues,
+    Permission,
+    PermissionCatalogue,
+    builtin_catalog_dir,
+    load_catalogues,
+)
+from pi_scan.facts.collectable import Judge
+from pi_scan.facts.consent import consent_facts
+from pi_scan.facts.coverage import coverage_facts
+from pi_scan.facts.parties import (
+    app_resource_strings,
+    app_strings,
+    installed_app_lists,
+    split_api_uses,
+)
+from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
+from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+from pi_scan.facts.view import fact_dict
+from pi_scan.model import ApkFacts, RefTable
+
+SDKS_FILE = "sdks.json"
+PLATFORM_FILE = "platform-libs.json"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    catalogues: Catalogues
+    sdks: SdkCatalogue
+    apis: ApiMatcher
+    platform: PlatformCatalogue = field(default_factory=lambda: PlatformCatalogue(()))
+
+    def app_type_id(self, text: str) -> str:
+        """An app type given by id ("map-navigation") or number ("1"); UsageError if unknown."""
+        types = self.catalogues.app_types
+        if text in types:
+            return text
+        if text.isdigit():
+            for app_type in types.values():
+                if app_type.number == int(text):
+                    return app_type.id
+        known = ", ".join(f"{t.number}={t.id}" for t in sorted(types.values(), key=_number))
+        raise UsageError(f"unknown app type {text!r}; known types: {known}")
+
+
+def _number(app_type: Any) -> int:
+    return int(app_type.number)
+
+
+def load_knowledge(directory: Path | None = None) -> Knowledge:
+    """Load the catalogues of `directory` (default: the built-in `rules/catalog`)."""
+    folder = directory if directory is not None else builtin_catalog_dir()
+    catalogues = load_catalogues(folder)
+    sdks = load_sdk_catalogue(folder / SDKS_FILE)
+    platform_file = folder / PLATFORM_FILE
+    return Knowledge(
+        catalogues=catalogues,
+        sdks=sdks,
+        apis=ApiMatcher(catalogues.apis.values()),
+        platform=(
+            load_platform_catalogue(platform_file, sdks)
+            if platform_file.exists()
+            else PlatformCatalogue(())
+        ),
+    )
+
+
+def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
+    """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
+    sdks = detect_sdks(facts, knowledge.sdks)
+    judge = Judge(knowledge.catalogues.apis, facts)
+    parties = Parties(knowledge.sdks, knowledge.platform)
+    found = find_api_uses(facts, knowledge.apis, knowledge.sdks.sdk_of_class)
+    kept, platform_only = split_api_uses(found, facts, parties, knowledge.catalogues.apis)
+    api_uses = judge.add(kept)
+    platform_uses = judge.add(platform_only)
+    perms = permission_facts(
+        facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
+    )
+    type_pi: list[str] | None = None
+    if app_type is not None:
+        type_pi = sorted(knowledge.catalogues.app_types[app_type].pi_types)
+    called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
+    _add_consent_calls(sdks, facts, knowledge.sdks)
+    components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
+    own_strings = app_strings(facts, parties)
+    own_resources = app_resource_strings(
+        facts.get("resource_texts") or (),
+        knowledge.platform,
+        facts.get("resource_strings") or (),
+    )
+    texts = ([r["value"] for r in own_resources], own_strings.refs)
+    code = consent_facts(
+        facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform, texts
+    )
+    code["reflection"] = judge.add(code["reflection"])
+    code["pre_consent"] = [
+        judge.add([item], "target")[0] if item.get("kind") == "api" else item
+        for item in code["pre_consent"]
+    ]
+    coverage = coverage_facts(facts, sdks, knowledge.sdks)
+    return {
+        **facts,
+        **code,
+        **coverage,
+        "components": components,
+        "app_type": app_type,
+        "app_type_pi_types": type_pi,
+        "sdks": sdks,
+        "sdk_categories": sorted({s["category"] for s in sdks}),
+        "api_uses": api_uses,
+        "platform_api_uses": platform_uses,
+        "installed_app_lists": installed_app_lists(facts, parties),
+        "app_strings": own_strings,
+        "app_resource_strings": own_resources,
+        "collectable_api_uses": [u for u in api_uses if u["collectable"]],
+        "api_pi_types": sorted({u["pi_type"] for u in called}),
+        "permission_pi_types": perms["pi_types_by_permission"],
+        "dangerous_permissions": perms["dangerous_permissions"],
+        "dangerous_groups": perms["dangerous_groups"],
+        "unnecessary_permissions": perms["unnecessary_permissions"],
+        "pi_processing": pi_processing(
+            facts.get("permissions") or (),
+            knowledge.catalogues.permissions,
+            called,
+            sdks,
+            coverage["packers"],
+        ),
+    }
+
+
+def pi_processing(
+    permissions: Iterable[str],
+    catalogue: PermissionCatalogue,
+    called: Iterable[Mapping[str, Any]],
+    sdks: Iterable[Mapping[str, Any]],
+    packers: Iterable[Mapping[str, Any]] = (),
+) -> list[dict[str, str]]:
+    """Why the app can be said to process personal information, one item per reason (kind,
+    value, detail); empty when nothing shows it.  Rules that presume PI processing (privacy
+    policy, consent dialog, hygiene) read this in their `applies_when`.
+
+    * permission: a declared runtime permission that exposes PI (its `pi_exposure`, after the
+      TC260 permission guide), or a special permission that does;
+    * api: a sensitive API that some code calls and that can return PI to this app
+      (`collectable`), or a PI URI/string it uses;
+    * sdk: a third-party SDK whose reachable code reads PI (status "collects");
+    * packer: the code that runs is hidden by a packer, so processing cannot be ruled out.
+    """
+    out: list[dict[str, str]] = []
+    for name in sorted(set(permissions)):
+        entry = catalogue.get(name)
+        if entry is not None and _exposes_pi(entry):
+            out.append({"kind": "permission", "value": name, "detail": ", ".join(entry.pi_types)})
+    called = [u for u in called if u.get("collectable")]
+    out += [{"kind": "api", "value": str(u["id"]), "detail": str(u["pi_type"])} for u in called]
+    out += [
+        {"kind": "sdk", "value": str(s["id"]), "detail": str(s["name"])}
+        for s in sdks
+        if s.get("status") == "collects"
+    ]
+    out += [
+        {"kind": "packer", "value": str(p["id"]), "detail": "code hidden: cannot be ruled out"}
+        for p in packers
+    ]
+    return out
+
+
+STARTUP_PROVIDER = "androidx.startup.InitializationProvider"
+
+
+def _components_with_sdks(
+    components: Iterable[Mapping[str, Any]], catalogue: SdkCatalogue
+) -> list[dict[str, Any]]:
+    """Each component with `sdk` (the SDK that declares it, or null) and `starts_sdks` (SDKs
+    whose initialisers an androidx.startup provider names in its meta-data)."""
+    out = []
+    for component in components:
+        name = str(component.get("name", ""))
+        sdk = catalogue.sdk_of_component(name) or catalogue.sdk_of_class(name)
+        starts: set[str] = set()
+        if name == STARTUP_PROVIDER:
+            for key in component.get("meta_data") or {}:
+                owner = catalogue.sdk_of_class(str(key))
+                if owner is not None:
+                    starts.add(owner)
+        out.append({**component, "sdk": sdk, "starts_sdks": sorted(starts)})
+    return out
+
+
+CONSENT_KEYS = ("pre_consent", "post_consent", "privacy_api")
+
+
+def _add_consent_calls(
+    sdks: list[dict[str, Any]], facts: Mapping[str, Any], catalogue: SdkCatalogue
+) -> None:
+    """For SDKs whose vendor documents a consent-gated start, record whether the app's code
+    calls the pre-consent init, the post-consent init and the privacy switch (null when the
+    vendor documents none of that kind)."""
+    documented = {s["id"]: catalogue.by_id[s["id"]].raw.get("consent_init") for s in sdks}
+    called: set[str] | None = None
+    for sdk in sdks:
+        consent = documented.get(sdk["id"]) or {}
+        if any(consent.get(key) for key in CONSENT_KEYS) and called is None:
+            called = _called_methods(facts.get("method_refs") or ())
+        for key in CONSENT_KEYS:
+            prefixes = consent.get(key) or []
+            sdk[f"{key}_called"] = (
+                any(p in (called or set()) for p in prefixes) if prefixes else None
+            )
+
+
+def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
+    """ "Lcls;->name(" of every method that some code invokes."""
+    table = RefTable.of(refs)
+    out = set()
+    for text in map(table.refs.__getitem__, table.used()):
+        cut = text.find("(")
+        out.add(text[: cut + 1] if cut >= 0 else text)
+    return out
+
+
+def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
+    """Exactly what the rules see for one app: extracted plus derived facts."""
+    return derive(fact_dict(facts), knowledge, app_type)
+
+
+def _exposes_pi(permission: Permission) -> bool:
+    if permission.protection == "dangerous":
+        return permission.pi_exposure is not None and permission.pi_exposure.exposes
+    return permission.protection == "special" and bool(permission.pi_types)
