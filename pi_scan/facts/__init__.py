@@ -119,6 +119,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         for item in code["pre_consent"]
     ]
     coverage = coverage_facts(facts, sdks, knowledge.sdks)
+    app_lists = installed_app_lists(facts, parties)
     return {
         **facts,
         **code,
@@ -130,7 +131,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
-        "installed_app_lists": installed_app_lists(facts, parties),
+        "installed_app_lists": app_lists,
         "app_strings": own_strings,
         "app_resource_strings": own_resources,
         "collectable_api_uses": [u for u in api_uses if u["collectable"]],
@@ -145,6 +146,8 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
             called,
             sdks,
             coverage["packers"],
+            app_lists,
+            components,
         ),
     }
 
@@ -155,25 +158,42 @@ def pi_processing(
     called: Iterable[Mapping[str, Any]],
     sdks: Iterable[Mapping[str, Any]],
     packers: Iterable[Mapping[str, Any]] = (),
+    app_lists: Iterable[Mapping[str, Any]] = (),
+    components: Iterable[Mapping[str, Any]] = (),
 ) -> list[dict[str, str]]:
     """Why the app can be said to process personal information, one item per reason (kind,
     value, detail); empty when nothing shows it.  Rules that presume PI processing (privacy
     policy, consent dialog, hygiene) read this in their `applies_when`.
 
     * permission: a declared runtime permission that exposes PI (its `pi_exposure`, after the
-      TC260 permission guide), or a special permission that does;
+      TC260 permission guide), or a special permission that does (a BIND_* permission only
+      when a component of the app is bound through it: asking for it alone grants nothing);
     * api: a sensitive API that some code calls and that can return PI to this app
-      (`collectable`), or a PI URI/string it uses;
+      (`collectable`), or a PI URI/string it uses; weak signals (one package's info, the
+      network operator's name, ...) are left out, and the installed-app list counts only as
+      an `installed_app_lists` call that lists (not a query for one intent);
     * sdk: a third-party SDK whose reachable code reads PI (status "collects");
     * packer: the code that runs is hidden by a packer, so processing cannot be ruled out.
     """
     out: list[dict[str, str]] = []
+    bound = {c.get("permission") for c in components}
     for name in sorted(set(permissions)):
         entry = catalogue.get(name)
-        if entry is not None and _exposes_pi(entry):
-            out.append({"kind": "permission", "value": name, "detail": ", ".join(entry.pi_types)})
-    called = [u for u in called if u.get("collectable")]
-    out += [{"kind": "api", "value": str(u["id"]), "detail": str(u["pi_type"])} for u in called]
+        if entry is None or not _exposes_pi(entry):
+            continue
+        if name.startswith("android.permission.BIND_") and name not in bound:
+            continue
+        out.append({"kind": "permission", "value": name, "detail": ", ".join(entry.pi_types)})
+    out += [
+        {"kind": "api", "value": str(u["id"]), "detail": str(u["pi_type"])}
+        for u in called
+        if u.get("collectable") and not u.get("weak") and u.get("pi_type") != "installed_apps"
+    ]
+    out += [
+        {"kind": "api", "value": str(x["summary"]), "detail": "installed_apps"}
+        for x in app_lists
+        if x.get("counted")
+    ]
     out += [
         {"kind": "sdk", "value": str(s["id"]), "detail": str(s["name"])}
         for s in sdks
