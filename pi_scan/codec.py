@@ -32,6 +32,7 @@ BULK_FACTS = (
     "resource_strings",
     "code_graph",
     "reflection_code",
+    "app_reachable",
 )
 
 
@@ -216,6 +217,7 @@ def slim(result: ApkResult) -> ApkResult:
         resource_strings=(),
         code_graph=(),
         reflection_code=(),
+        app_reachable=(),
     )
     return dataclasses.replace(result, facts=facts)
 

@@ -39,16 +39,20 @@ from pi_scan.extract.archive import (
     prepended_dex,
 )
 from pi_scan.extract.callgraph import (
+    IDENTIFIER,
     MAX_REFLECTIVE,
     REFLECTIVE_LOOKUPS,
     CodeIndex,
-    build_code_graph,
+    app_entry_points,
+    build_code_graphs,
     entry_points,
     reflective_methods,
 )
 from pi_scan.extract.dex import DexPart, DexTables, combine, read_dex_part
+from pi_scan.extract.limits import MAX_LAYOUTS
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
 from pi_scan.extract.signing import read_certificates
+from pi_scan.extract.tolerant import pool_strings
 from pi_scan.model import (
     ApkFacts,
     Certificate,
@@ -187,6 +191,7 @@ class _Part:
     listing: ArchiveListing
     warnings: tuple[str, ...]
     tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
+    layout_names: tuple[str, ...] = ()  # names in res/layout: View classes, onClick handlers
 
 
 PREPENDED_DEX = "<prepended dex>"
@@ -217,7 +222,25 @@ def _read_part(
         listing=list_archive(zf.namelist()),
         warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex.warnings,
         tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
+        layout_names=_layout_names(zf),
     )
+
+
+def _layout_names(zf: Archive) -> tuple[str, ...]:
+    """The identifiers in the string pools of res/layout*/ files: the classes the framework
+    creates from them (custom Views, fragments) and the methods named by android:onClick.
+    Only adds to the whole-app set, so an unreadable layout is skipped."""
+    found: set[str] = set()
+    layouts = [n for n in zf.namelist() if n.startswith("res/layout") and n.endswith(".xml")]
+    for name in layouts[:MAX_LAYOUTS]:
+        try:
+            data = zf.read(name)
+        except BudgetExceeded:
+            raise
+        except ApkAnalysisError:
+            continue
+        found.update(s for s in pool_strings(data) if IDENTIFIER.match(s))
+    return tuple(sorted(found))
 
 
 def _prefixed(prefix: str, indicators: Iterable[str]) -> tuple[str, ...]:
@@ -435,6 +458,7 @@ def _facts(
         code_graph=code.nodes,
         code_graph_limits=code.limits,
         reflection_code=code.reflective,
+        app_reachable=code.app,
     )
 
 
@@ -443,6 +467,7 @@ class _CodeEvidence(NamedTuple):
     nodes: tuple[CodeNode, ...] = ()
     limits: tuple[str, ...] = ()
     reflective: tuple[CodeNode, ...] = ()
+    app: tuple[str, ...] = ()
 
 
 def _code_evidence(
@@ -460,17 +485,18 @@ def _code_evidence(
         index = CodeIndex(tables)
         components = [(c.kind, c.name, c.meta_data) for p in parts for c in p.manifest.components]
         app_class = m.application.get("class")
-        entries = entry_points(
-            index,
-            app_class if isinstance(app_class, str) else None,
-            components,
-            m.launcher_activity,
-        )
-        graph = build_code_graph(index, entries)
+        application = app_class if isinstance(app_class, str) else None
+        app_meta = _union_meta(p.manifest.app_meta_data for p in parts)
+        entries = entry_points(index, application, components, m.launcher_activity, app_meta)
+        layouts = (name for p in parts for name in p.layout_names)
+        seeds = app_entry_points(index, application, components, layouts, app_meta)
+        graphs = build_code_graphs(index, entries, seeds)
     except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
         reason = _one_line(f"call graph not built: {describe(exc)}")
         return _CodeEvidence(limits=(reason, *noted), reflective=found)
-    return _CodeEvidence(graph.entries, graph.nodes, graph.limits + noted, found)
+    graph = graphs.pre_consent
+    limits = graph.limits + graphs.app_limits + noted
+    return _CodeEvidence(graph.entries, graph.nodes, limits, found, graphs.app)
 
 
 def _class_then_method(node: CodeNode) -> tuple[str, str]:

@@ -76,18 +76,28 @@ from pi_scan.extract.dex import (
 from pi_scan.model import CodeEdge, CodeEntry, CodeNode
 
 __all__ = [
+    "DEFAULT_APP_BUDGET",
     "DEFAULT_BUDGET",
     "DEFAULT_DEPTH",
+    "AppSeeds",
     "CodeGraph",
+    "CodeGraphs",
     "CodeIndex",
+    "app_entry_points",
     "build_code_graph",
+    "build_code_graphs",
     "entry_points",
     "reflective_methods",
 ]
 
 DEFAULT_DEPTH = 15
 DEFAULT_BUDGET = 20_000
-MAX_DISPATCH = 32  # targets of one call site by dispatch (the first found, deterministic)
+DEFAULT_APP_BUDGET = 20_000  # methods of the whole-app set (the pre-consent ones included)
+# Run-time targets of one call site (dispatch or a hand-over from elsewhere): with more, the
+# site is megamorphic and the pre-consent graph follows none of them; the whole-app set
+# follows the first APP_MAX_DISPATCH found (deterministic).
+MAX_DISPATCH = 8
+APP_MAX_DISPATCH = 32
 MAX_REFLECTIVE = 5_000  # methods with reflective lookups kept per app
 
 OBJECT = "Ljava/lang/Object;"
@@ -117,6 +127,35 @@ _ENTRY_METHODS: Mapping[str, tuple[str, ...]] = {
     "launcher": ("<clinit>()V", "<init>()V", "onCreate(Landroid/os/Bundle;)V"),
 }
 _STATIC_ONLY = frozenset({"<clinit>()V", "<init>()V"})  # never inherited
+# A Tinker ApplicationLike's methods that its shell forwards (and its constructors).
+_DELEGATE_METHODS = ("<init>", "onBaseContextAttached", "attachBaseContext", "onCreate")
+# TinkerPatch (and Bugly hot-fix) reflect mode: the original Application's class name
+# (https://github.com/TinkerPatch/tinkerpatch-sdk/blob/master/docs/tinkerpatch-android-sdk.md).
+TINKER_PATCH_META = "TINKER_PATCH_APPLICATION"
+# meta-data values that make the named key a class the framework or a library creates:
+# androidx.startup's InitializationProvider and Firebase's ComponentDiscoveryService.
+_META_CREATED = frozenset({STARTUP_VALUE, "com.google.firebase.components.ComponentRegistrar"})
+WORKER = "Landroidx/work/ListenableWorker;"  # created by WorkManager's WorkerFactory
+# Library packages shipped in the app: the framework-called methods of an app class are its
+# own and those of its superclasses up to the first library one.
+_LIBRARY = (
+    "Landroid/",
+    "Landroidx/",
+    "Landroid/support/",
+    "Lcom/google/android/material/",
+    "Lkotlin/",
+    "Lkotlinx/",
+)
+# Supertypes that make an instantiated class one the framework calls back (listeners, Views,
+# fragments, lifecycle observers, Handlers, BroadcastReceivers...).
+_FRAMEWORK_CALLED = ("Landroid/", "Landroidx/", "Landroid/support/")
+IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")
+_METHOD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
+_FOR_NAME = ("Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(")
+_NEW_INSTANCE_REFLECT = (
+    "Ljava/lang/Class;->newInstance(",
+    "Ljava/lang/reflect/Constructor;->newInstance(",
+)
 
 # Framework supertypes the DEX cannot tell (their classes are not in the app).
 FRAMEWORK_SUPERS: Mapping[str, tuple[str, ...]] = {
@@ -452,6 +491,30 @@ class CodeIndex:
             current = self.classes[current].super
         return [out[sig] for sig in sorted(out)]
 
+    def own_methods(self, desc: str) -> list[str]:
+        """The overridable methods with code of `desc` and its superclasses up to the first
+        library one (androidx, support, Kotlin...), each signature once: the app's own
+        callbacks of a framework-called class."""
+        out: dict[str, str] = {}
+        current: str | None = desc
+        seen: set[str] = set()
+        while (
+            current is not None
+            and current in self.classes
+            and current not in seen
+            and not current.startswith(_LIBRARY)
+        ):
+            seen.add(current)
+            for sig, (_, code, access) in self.methods(current).items():
+                if code and not access & _NOT_VIRTUAL and sig not in out:
+                    out[sig] = f"{current}->{sig}"
+            current = self.classes[current].super
+        return [out[sig] for sig in sorted(out)]
+
+    def subclasses_of(self, desc: str) -> list[str]:
+        """App subtypes of `desc` that are not library classes."""
+        return [d for d in self.subclasses(desc, len(self.classes)) if not d.startswith(_LIBRARY)]
+
     def code(self, method: str) -> _Code:
         """The decoded operations of an app method (empty for abstract/native/unknown)."""
         arrow = method.find("->")
@@ -544,13 +607,17 @@ def entry_points(
     application: str | None,
     components: Iterable[tuple[str, str, Mapping[str, str]]],
     launcher: str | None,
+    app_meta: Mapping[str, str] | None = None,
 ) -> list[CodeEntry]:
     """The entry methods present in the code, in tier order (see the module docstring).
 
-    components: (kind, class name, meta-data) of the manifest's components."""
+    components: (kind, class name, meta-data) of the manifest's components; app_meta: the
+    <application>'s meta-data (TINKER_PATCH_APPLICATION)."""
     wanted: list[tuple[str, str, str]] = []  # kind, dotted class, component
     if application:
         wanted.append(("application", application, application))
+        delegates = real_applications(index, application, app_meta or {})
+        wanted += [("delegate", delegate, application) for delegate in delegates]
     receivers: list[tuple[str, str, str]] = []
     for kind, name, meta in components:
         if kind == "provider":
@@ -570,12 +637,14 @@ def entry_points(
         desc = descriptor(dotted)
         if desc not in index:
             continue
-        if kind == "startup":
+        if kind in ("startup", "delegate"):
+            names = ("create",) if kind == "startup" else _DELEGATE_METHODS
             methods = [
                 m
                 for m in (index.resolve(desc, "<clinit>()V"), index.resolve(desc, "<init>()V"))
                 if m is not None
-            ] + index.methods_named(desc, "create")
+            ] + [m for name in names for m in index.methods_named(desc, name)]
+            kind = "startup" if kind == "startup" else "application"
         else:
             methods = [m for m in (index.resolve(desc, s) for s in _ENTRY_METHODS[kind]) if m]
         for method in methods:
@@ -583,6 +652,78 @@ def entry_points(
                 seen.add(method)
                 out.append(CodeEntry(method, kind, component))
     return sorted(out, key=lambda e: TIERS[e.kind])  # stable: manifest order within a tier
+
+
+def real_applications(index: CodeIndex, application: str, app_meta: Mapping[str, str]) -> list[str]:
+    """The real Application behind a hot-fix shell (dotted names, in the code):
+
+    * Tinker's TinkerApplication is given its ApplicationLike's class name as a constant
+      string by the shell's constructor (`super(flags, "com.x.AppLike", ...)`) or returned by
+      `getApplicationLikeClassName()`; the shell creates it by reflection and forwards
+      attachBaseContext and onCreate to it;
+    * TinkerPatch/Bugly's reflect mode names the original Application in the meta-data
+      TINKER_PATCH_APPLICATION.
+
+    A multidex shell (MultiDexApplication) is an ordinary superclass; packer stubs whose
+    payload is encrypted are reported as partial coverage (pi_scan.knowledge.coverage)."""
+    found: list[str] = []
+    meta = app_meta.get(TINKER_PATCH_META)
+    if meta and meta != application:
+        found.append(meta)
+    desc = descriptor(application)
+    for sig in ("<init>()V", "getApplicationLikeClassName()Ljava/lang/String;"):
+        method = index.resolve(desc, sig)
+        if method is None:
+            continue
+        for op in index.code(method).ops:
+            if op.startswith('"') and IDENTIFIER.match(op[1:]) and "." in op:
+                name = op[1:]
+                target = descriptor(name)
+                if target != desc and target in index and index.methods_named(target, "onCreate"):
+                    found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def app_entry_points(
+    index: CodeIndex,
+    application: str | None,
+    components: Iterable[tuple[str, str, Mapping[str, str]]],
+    layout_strings: Iterable[str] = (),
+    app_meta: Mapping[str, str] | None = None,
+) -> AppSeeds:
+    """What the framework runs or creates over the app's whole life (the whole-app set):
+    every component and the real Application (created, with their callbacks), the classes
+    named in layouts (custom Views, fragments), in meta-data (androidx.startup initializers,
+    Firebase component registrars), and WorkManager workers; the methods named by
+    android:onClick in a layout, on every activity."""
+    created: list[str] = []
+    activities: list[str] = []
+    if application:
+        created.append(descriptor(application))
+        created += [descriptor(d) for d in real_applications(index, application, app_meta or {})]
+    for kind, name, meta in components:
+        created.append(descriptor(name))
+        if kind in ("activity", "activity-alias"):
+            activities.append(descriptor(name))
+        for key, value in sorted(meta.items()):
+            if value in _META_CREATED:
+                created.append(descriptor(key))
+    strings = set(layout_strings)
+    for text in sorted(strings):
+        if "." in text and IDENTIFIER.match(text):
+            created.append(descriptor(text))
+    created += index.subclasses_of(WORKER)
+    handlers = {s for s in strings if _METHOD_NAME.match(s)}
+    methods: list[str] = []
+    for activity in dict.fromkeys(activities):
+        for name in sorted(handlers):
+            sig = f"{name}(Landroid/view/View;)V"
+            target = index.resolve(activity, sig)
+            if target is not None:
+                methods.append(target)
+    return AppSeeds(
+        tuple(d for d in dict.fromkeys(created) if d in index), tuple(dict.fromkeys(methods))
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -597,11 +738,28 @@ class CodeGraph:
     limits: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AppSeeds:
+    """What the framework creates or calls over the app's life (`app_entry_points`)."""
+
+    created: tuple[str, ...] = ()  # class descriptors: instantiated, their callbacks reached
+    methods: tuple[str, ...] = ()  # methods run directly (android:onClick handlers)
+
+
+@dataclass(frozen=True)
+class CodeGraphs:
+    pre_consent: CodeGraph
+    app: tuple[str, ...]  # every method reached in the whole-app set, in discovery order
+    app_limits: tuple[str, ...]
+
+
 class _Builder:
     def __init__(self, index: CodeIndex, max_depth: int, budget: int) -> None:
         self.index = index
         self.max_depth = max_depth
         self.budget = budget
+        self.whole_app = False  # instantiated framework-called classes get their callbacks
+        self.roots: dict[str, None] = {}  # entries, and callbacks of the whole app
         self.depth: dict[str, int] = {}
         self.queue: deque[str] = deque()
         self.edges: dict[str, list[CodeEdge]] = {}
@@ -611,10 +769,10 @@ class _Builder:
         self.by_ancestor: dict[str, list[str]] = {}  # callback type -> instantiated subtypes
         self.impl: dict[str, list[str]] = {}  # sig -> instantiated classes that implement it
         self.sites: dict[str, list[tuple[str, int, str]]] = {}  # sig -> caller, pos, type
-        self.fanout: dict[tuple[str, int], int] = {}
+        self.fanout: dict[tuple[str, int], int] = {}  # targets by dispatch or a guessed hand-over
+        self.saturated: set[tuple[str, int]] = set()  # sites that refused more targets
         self.over_depth = 0
         self.over_budget = 0
-        self.over_fanout = 0
 
     # ---- bookkeeping
 
@@ -631,15 +789,20 @@ class _Builder:
         self.queue.append(method)
         return True
 
-    def edge(self, caller: str, pos: int, target: str, how: str) -> bool:
-        """Add an edge; False when the call site already has MAX_DISPATCH dispatch targets."""
+    def root(self, method: str) -> None:
+        if self.discover(method, 0):
+            self.roots[method] = None
+
+    def edge(self, caller: str, pos: int, target: str, how: str, guess: bool = False) -> bool:
+        """Add an edge; False when the call site already has APP_MAX_DISPATCH targets by
+        dispatch or by a guessed hand-over (`guess`)."""
         key = (caller, pos, target)
         if key in self.edge_keys:
             return True
-        if how == "dispatch":
+        if how == "dispatch" or guess:
             count = self.fanout.get((caller, pos), 0)
-            if count >= MAX_DISPATCH:
-                self.over_fanout += 1
+            if count >= APP_MAX_DISPATCH:
+                self.saturated.add((caller, pos))
                 return False
             self.fanout[(caller, pos)] = count + 1
         if self.discover(target, self.depth[caller] + 1):
@@ -655,6 +818,8 @@ class _Builder:
         ancestors = index.ancestors(desc) | {OBJECT}
         for callback_type in sorted(_CALLBACK_SET & ancestors):
             self.by_ancestor.setdefault(callback_type, []).append(desc)
+        if self.whole_app:
+            self._callbacks(desc, ancestors)
         for sig, target in index.implementations(desc).items():
             self.impl.setdefault(sig, []).append(desc)
             sites = self.sites.get(sig)
@@ -667,8 +832,17 @@ class _Builder:
             for i in reversed(full):  # saturated sites take no more targets
                 del sites[i]
 
+    def _callbacks(self, desc: str, ancestors: frozenset[str]) -> None:
+        """Whole app: an instantiated class the framework calls back (a listener, View,
+        fragment, Handler...) has its own methods run by it."""
+        if desc.startswith(_LIBRARY) or not any(a.startswith(_FRAMEWORK_CALLED) for a in ancestors):
+            return
+        for method in self.index.own_methods(desc):
+            self.root(method)
+
     def site(self, caller: str, pos: int, static: str, sig: str) -> None:
-        """A call that dispatches on the run-time type (rapid type analysis)."""
+        """A call that dispatches on the run-time type: the implementations in the classes
+        instantiated so far (and later) that are subtypes of the called type."""
         if static == OBJECT and sig in _OBJECT_SIGS:
             return
         index = self.index
@@ -695,6 +869,7 @@ class _Builder:
                 self._clinit(method, pos, desc)
         made = [(pos, desc) for pos, desc in code.created if desc in index]
         last_sink = -1
+        reflective = False
         for pos, kind, ref in code.invokes:
             arrow = ref.find("->")
             cls, sig = ref[:arrow], ref[arrow + 2 :]
@@ -702,32 +877,58 @@ class _Builder:
                 self._app_call(method, pos, kind, cls, sig)
             elif kind in (_VIRTUAL, _INTERFACE):
                 self.site(method, pos, cls, sig)
+            if ref.startswith(_FOR_NAME):
+                reflective = True
             callbacks = _async_callbacks(ref)
             if callbacks:
                 # the callback handed over is made just before: since the previous hand-over
                 window = [d for at, d in made if last_sink < at < pos]
                 self._async(method, pos, callbacks, window or [d for at, d in made if at < pos])
                 last_sink = pos
+        if reflective or any(ref.startswith(_NEW_INSTANCE_REFLECT) for _, _, ref in code.invokes):
+            self._reflection(method, code, reflective)
 
     def _app_call(self, caller: str, pos: int, kind: int, cls: str, sig: str) -> None:
         index = self.index
-        if kind == _INTERFACE:
+        if kind in (_VIRTUAL, _INTERFACE):
             self.site(caller, pos, cls, sig)
+            if (
+                kind == _VIRTUAL
+                and sig == "start()V"
+                and "Ljava/lang/Thread;" in index.ancestors(cls)
+            ):
+                run = index.resolve(cls, "run()V")
+                if run is not None:
+                    self.edge(caller, pos, run, "async")
             return
         target = index.resolve(cls, sig)
         if target is not None:
             self.edge(caller, pos, target, "call")
         if kind == _STATIC and cls != caller[: caller.find("->")]:
             self._clinit(caller, pos, cls)
-        if kind != _VIRTUAL:
-            return
-        for sub in index.subclasses(cls, MAX_DISPATCH * 4):
-            if index.declares_code(sub, sig):
-                self.edge(caller, pos, f"{sub}->{sig}", "dispatch")
-        if sig == "start()V" and "Ljava/lang/Thread;" in index.ancestors(cls):
-            run = index.resolve(cls, "run()V")
-            if run is not None:
-                self.edge(caller, pos, run, "async")
+
+    def _reflection(self, caller: str, code: _Code, for_name: bool) -> None:
+        """Class.forName / loadClass with a constant app class name initialises it; with
+        Class/Constructor.newInstance in the same method (or on a const-class), it is
+        instantiated and its no-argument constructor runs."""
+        index = self.index
+        creates = any(ref.startswith(_NEW_INSTANCE_REFLECT) for _, _, ref in code.invokes)
+        for pos, op in enumerate(code.ops):
+            if op.startswith('"') and for_name and IDENTIFIER.match(op[1:]):
+                desc = descriptor(op[1:])
+            elif op.startswith("@L") and creates:
+                desc = op[1:]
+            else:
+                continue
+            if desc not in index:
+                continue
+            if index.declares_code(desc, "<clinit>()V"):
+                self.edge(caller, pos, f"{desc}-><clinit>()V", "reflection")
+            if creates:
+                self.instantiate(desc)
+                init = index.resolve(desc, "<init>()V")
+                if init is not None:
+                    self.edge(caller, pos, init, "reflection")
 
     def _async(self, caller: str, pos: int, callbacks: tuple[str, ...], made: list[str]) -> None:
         index = self.index
@@ -745,7 +946,8 @@ class _Builder:
                 continue
             for desc in list(self.by_ancestor.get(static, ())):
                 for target in index.methods_named(desc, name):
-                    self.edge(caller, pos, target, "async")
+                    if not self.edge(caller, pos, target, "async", guess=True):
+                        return
 
     def _clinit(self, caller: str, pos: int, desc: str) -> None:
         if self.index.declares_code(desc, "<clinit>()V"):
@@ -753,34 +955,66 @@ class _Builder:
 
     # ---- all
 
-    def run(self, entries: Sequence[CodeEntry]) -> list[CodeNode]:
-        for entry in entries:
-            self.instantiate(entry.method[: entry.method.find("->")])
-        for entry in entries:
-            self.discover(entry.method, 0)
+    def run(self, entries: Sequence[str], created: Iterable[str] = ()) -> None:
+        for method in entries:
+            self.instantiate(method[: method.find("->")])
+        for desc in created:
+            self.instantiate(desc)
+        for method in entries:
+            self.root(method)
         while self.queue:
             self.visit(self.queue.popleft())
-        return [
-            CodeNode(method, self.ops.get(method, ()), tuple(self.edges.get(method, ())))
-            for method in self.depth
-        ]
 
-    def limits(self) -> list[str]:
+    def snapshot(self, max_dispatch: int | None) -> tuple[list[CodeNode], int]:
+        """The nodes reached from the roots when the call sites with more than `max_dispatch`
+        targets are left out, and how many sites those are (None: none left out; the sites
+        that refused targets are counted); a site's only target is a plain "call"."""
+        fanout = self.fanout
+        if max_dispatch is None:
+            megamorphic: set[tuple[str, int]] = set()
+        else:
+            megamorphic = {site for site, count in fanout.items() if count > max_dispatch}
+        kept: dict[str, tuple[CodeEdge, ...]] = {}
+        seen = set(self.roots)
+        queue = deque(self.roots)
+        while queue:
+            method = queue.popleft()
+            out = []
+            for e in self.edges.get(method, ()):
+                site = (method, e.at)
+                if e.how in ("dispatch", "async") and site in megamorphic:
+                    continue
+                if e.how == "dispatch" and fanout.get(site) == 1:
+                    e = CodeEdge(e.at, e.target, "call")
+                out.append(e)
+                if e.target not in seen:
+                    seen.add(e.target)
+                    queue.append(e.target)
+            kept[method] = tuple(out)
+        nodes = [CodeNode(m, self.ops.get(m, ()), kept[m]) for m in self.depth if m in seen]
+        return nodes, len(megamorphic) if max_dispatch is not None else len(self.saturated)
+
+    def limits(self, megamorphic: int, max_dispatch: int, prefix: str = "call graph") -> list[str]:
         out = []
         if self.over_budget:
             out.append(
-                f"call graph: budget of {self.budget} methods reached "
+                f"{prefix}: budget of {self.budget} methods reached "
                 f"({self.over_budget} calls not followed)"
             )
         if self.over_depth:
             out.append(
-                f"call graph: depth limit of {self.max_depth} calls reached "
+                f"{prefix}: depth limit of {self.max_depth} calls reached "
                 f"({self.over_depth} calls not followed)"
             )
-        if self.over_fanout:
+        if megamorphic and max_dispatch == APP_MAX_DISPATCH:
             out.append(
-                f"call graph: call sites with more than {MAX_DISPATCH} possible targets "
-                f"({self.over_fanout} targets not followed)"
+                f"{prefix}: {megamorphic} call sites with more than {max_dispatch} possible "
+                f"targets (the first {max_dispatch} followed)"
+            )
+        elif megamorphic:
+            out.append(
+                f"{prefix}: {megamorphic} call sites with more than {max_dispatch} possible "
+                "targets not followed"
             )
         return out
 
@@ -800,9 +1034,35 @@ def build_code_graph(
     budget: int = DEFAULT_BUDGET,
 ) -> CodeGraph:
     """The methods reached from `entries` (see the module docstring), in discovery order."""
+    return build_code_graphs(index, entries, None, max_depth, budget).pre_consent
+
+
+def build_code_graphs(
+    index: CodeIndex,
+    entries: Sequence[CodeEntry],
+    seeds: AppSeeds | None,
+    max_depth: int = DEFAULT_DEPTH,
+    budget: int = DEFAULT_BUDGET,
+    app_budget: int = DEFAULT_APP_BUDGET,
+) -> CodeGraphs:
+    """The pre-consent graph from `entries`, then (with `seeds`) the whole-app set: the same
+    walk continued from everything the framework creates or calls later, so the methods of
+    the first are decoded once."""
     builder = _Builder(index, max_depth, budget)
-    nodes = builder.run(entries)
-    return CodeGraph(tuple(entries), tuple(nodes), tuple(builder.limits()))
+    builder.run([e.method for e in entries])
+    nodes, megamorphic = builder.snapshot(MAX_DISPATCH)
+    pre = CodeGraph(tuple(entries), tuple(nodes), tuple(builder.limits(megamorphic, MAX_DISPATCH)))
+    if seeds is None:
+        return CodeGraphs(pre, (), ())
+    builder.whole_app = True
+    builder.budget = max(app_budget, budget)
+    builder.over_budget = builder.over_depth = 0
+    for desc in list(builder.instantiated):  # entry classes: their other callbacks too
+        builder._callbacks(desc, index.ancestors(desc))
+    builder.run(seeds.methods, seeds.created)
+    app, megamorphic = builder.snapshot(None)
+    limits = builder.limits(megamorphic, APP_MAX_DISPATCH, "whole-app call graph")
+    return CodeGraphs(pre, tuple(n.method for n in app), tuple(limits))
 
 
 def reflective_methods(

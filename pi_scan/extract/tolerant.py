@@ -390,3 +390,22 @@ def _system_names() -> dict[int, str]:
 
 def _system_attribute(res_id: int) -> str | None:
     return _system_names().get(res_id)
+
+
+def pool_strings(data: bytes) -> list[str]:
+    """The strings of a binary XML's first string pool (a layout's class names, attribute
+    values ...), with Android's validity rules; [] for anything that is not one."""
+    if len(data) > MAX_MANIFEST_SIZE:
+        return []
+    head = _chunk(data, 0, len(data), 8)
+    if head is None:
+        return []
+    pool = _chunk(data, head[1], head[2], 8)
+    if pool is None or pool[0] != _STRING_POOL or pool[2] < _POOL_HEADER:
+        return []
+    try:
+        strings = _Strings(data, head[1], set())
+    except ApkAnalysisError:
+        return []
+    found = (strings.get(i) for i in range(strings.count))
+    return [s for s in found if s]

@@ -27,10 +27,12 @@ initialisation and collection.  A pre-initialisation documented as safe before c
 (`consent_init.pre_consent`, e.g. Umeng preInit) is not an initialisation.
 
 Confidence: high from the Application, providers and startup initializers through plain
-calls; medium through virtual dispatch, a thread or handler hand-over, reflection, or from a
-broadcast receiver; low when reached only from the launcher activity, which may show the
-consent dialog itself; medium from the launcher of an app that shows no sign of any consent
-dialog (no consent texts, refusal choice or consent flag), which then cannot be asking.
+calls (a virtual or interface call with a single possible run-time target is one); medium
+through a call site with several possible targets, a thread or handler hand-over, reflection,
+or from a broadcast receiver; low when reached only from the launcher activity, which may
+show the consent dialog itself, or through three or more such guessed steps (MAX_LOOSE);
+medium from the launcher of an app that shows no sign of any consent dialog (no consent
+texts, refusal choice or consent flag), which then cannot be asking.
 
 Weak catalogue entries (getPackageInfo, getSimOperator ..., used routinely for other ends) are
 left out of `pre_consent`.
@@ -62,6 +64,11 @@ MAX_TEXTS = 20
 MAX_KEYS = 50
 READER_DEPTH = 3
 KEY_WINDOW = 4  # a getter's key is among the operations just before it
+# Edges of the call graph resolved by a guess at the run-time object: a call site with
+# several possible targets, a hand-over, reflection.  A chain through MAX_LOOSE of them is
+# low confidence.
+LOOSE_STEPS = frozenset({"dispatch", "async", "reflection"})
+MAX_LOOSE = 3
 
 # A constant key that names consent; one that names a URL or link is not a flag.
 CONSENT_KEY = re.compile(
@@ -395,7 +402,7 @@ class _Analysis:
         parent: dict[str, str | None] = {}
         root_of: dict[str, tuple[str, str, str]] = {}
         gate_of: dict[str, str | None] = {}
-        loose: dict[str, bool] = {}  # reached through dispatch or a hand-over
+        loose: dict[str, int] = {}  # steps through dispatch, a hand-over or reflection
         depth: dict[str, int] = {}
         queue: deque[str] = deque()
         for root in starts:
@@ -405,7 +412,7 @@ class _Analysis:
             parent[root[0]] = None
             root_of[root[0]] = root
             gate_of[root[0]] = None
-            loose[root[0]] = False
+            loose[root[0]] = 0
             depth[root[0]] = 0
             queue.append(root[0])
         while queue:
@@ -437,7 +444,7 @@ class _Analysis:
                 parent[nxt] = method
                 root_of[nxt] = root_of[method]
                 gate_of[nxt] = gate
-                loose[nxt] = loose[method] or how in ("dispatch", "async")
+                loose[nxt] = loose[method] + (how in LOOSE_STEPS)
                 depth[nxt] = depth[method] + 1
                 queue.append(nxt)
 
@@ -458,13 +465,15 @@ class _Analysis:
         root: tuple[str, str, str],
         tier: int,
         gate: str | None,
-        loose: bool,
+        loose: int,
     ) -> dict[str, Any]:
         level = tier
         if level == 0 and (loose or target.via == "reflection"):
             level = 1
         if level == 2 and not self.dialog:
             level = 1
+        if loose >= MAX_LOOSE:  # each step is a guess at the object the code holds
+            level = 2
         caller_sdk = self.owner.of_member(method)
         attributed = caller_sdk or FIRST_PARTY
         full = [*chain, target.ref]

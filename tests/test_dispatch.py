@@ -1,0 +1,223 @@
+"""Dispatch precision and the two reachable sets, on an app built from
+tests/data/dex/src/dispatch (tests/data/dex/build.sh) with a manifest and a layout made here.
+
+The regression: Application.onCreate calls an abstract method and an interface method with
+many implementations, only one of each ever created.  Resolved by the class hierarchy alone,
+the call reaches TrackingStep.run, which reads the device ID, and the app gets a pre-consent
+finding for code that can never run.  Resolving only to classes that can exist at run time
+(instantiated by reached code, or by the framework) leaves it out.  The launcher's layout
+button (android:onClick) and the consent dialog's positive button start location: reachable in
+the app's life, not before consent.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pi_scan.app import judge, rule_facts
+from pi_scan.extract import callgraph as cg
+from pi_scan.extract import extract_facts
+from pi_scan.extract.callgraph import (
+    CodeIndex,
+    app_entry_points,
+    build_code_graph,
+    build_code_graphs,
+    entry_points,
+    real_applications,
+)
+from pi_scan.extract.dex import DexTables, read_dex_tables
+from pi_scan.extract.tolerant import pool_strings
+from pi_scan.knowledge import load_knowledge
+from pi_scan.model import CodeEntry
+from pi_scan.ruleset import load_rules
+
+from .conftest import ROOT
+from .malformed import ANDROID_URI, El, build_axml
+
+FIXTURE = ROOT / "tests" / "data" / "dex" / "dispatch.dex"
+KNOWLEDGE = load_knowledge()
+RULES = load_rules()
+COMPONENTS = [("activity", "dsp.MainActivity", {})]
+
+STEP_RUN = "(Landroid/content/Context;)V"
+TRACKING = f"Ldsp/TrackingStep;->run{STEP_RUN}"
+LOCATING = f"Ldsp/LocatingStep;->run{STEP_RUN}"
+TRACKER_FEATURE = f"Ldsp/TrackerFeature;->start{STEP_RUN}"
+LOCATE = "Ldsp/Locator;->locate(Landroid/content/Context;)V"
+ON_CLICK = "Ldsp/MainActivity;->startLocation(Landroid/view/View;)V"
+AGREE = "Ldsp/AgreeListener;->onClick(Landroid/content/DialogInterface;I)V"
+
+
+@pytest.fixture(scope="module")
+def tables() -> DexTables:
+    return read_dex_tables(FIXTURE.read_bytes(), "dispatch.dex")[1]
+
+
+@pytest.fixture(scope="module")
+def index(tables: DexTables) -> CodeIndex:
+    return CodeIndex([tables])
+
+
+def layout() -> bytes:
+    return build_axml(
+        El(
+            "LinearLayout",
+            [(ANDROID_URI, "orientation", "vertical")],
+            [
+                El("dsp.MapView", [(ANDROID_URI, "id", "@+id/map")]),
+                El("Button", [(ANDROID_URI, "onClick", "startLocation")]),
+            ],
+        )
+    )
+
+
+def build_apk(path: Path, application: str, meta: Mapping[str, str] | None = None) -> Path:
+    app_children = [
+        El("meta-data", [(ANDROID_URI, "name", k), (ANDROID_URI, "value", v)])
+        for k, v in (meta or {}).items()
+    ]
+    launcher = El(
+        "activity",
+        [(ANDROID_URI, "name", "dsp.MainActivity"), (ANDROID_URI, "exported", True)],
+        [
+            El(
+                "intent-filter",
+                children=[
+                    El("action", [(ANDROID_URI, "name", "android.intent.action.MAIN")]),
+                    El("category", [(ANDROID_URI, "name", "android.intent.category.LAUNCHER")]),
+                ],
+            )
+        ],
+    )
+    manifest = El(
+        "manifest",
+        [(ANDROID_URI, "versionCode", 1), (ANDROID_URI, "versionName", "1.0"), (None, "package", "dsp")],
+        [
+            El("uses-sdk", [(ANDROID_URI, "minSdkVersion", 21), (ANDROID_URI, "targetSdkVersion", 34)]),
+            El("uses-permission", [(ANDROID_URI, "name", "android.permission.ACCESS_FINE_LOCATION")]),
+            El("uses-permission", [(ANDROID_URI, "name", "android.permission.READ_PHONE_STATE")]),
+            El("application", [(ANDROID_URI, "name", application)], [*app_children, launcher]),
+        ],
+    )  # fmt: skip
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("AndroidManifest.xml", build_axml(manifest))
+        zf.writestr("classes.dex", FIXTURE.read_bytes())
+        zf.writestr("res/layout/activity_main.xml", layout())
+    return path
+
+
+def rule_view(path: Path) -> dict[str, Any]:
+    return rule_facts(extract_facts(path), KNOWLEDGE, None)
+
+
+# --- the graph ------------------------------------------------------------------------------
+
+
+def test_virtual_call_reaches_only_instantiated_overriders(index: CodeIndex) -> None:
+    entries = entry_points(index, "dsp.App", COMPONENTS, "dsp.MainActivity")
+    graph = build_code_graph(index, entries)
+    reached = {n.method for n in graph.nodes}
+    # the class hierarchy offers all of them ...
+    assert {"Ldsp/TrackingStep;", "Ldsp/LocatingStep;", "Ldsp/Step9;"} <= set(
+        index.subclasses("Ldsp/Step;", 100)
+    )
+    # ... but only QuietStep and LocalFeature (and the reflectively made Plugin) exist
+    on_create = next(n for n in graph.nodes if n.method == "Ldsp/App;->onCreate()V")
+    targets = {(e.target.split("->")[0], e.how) for e in on_create.edges}
+    assert ("Ldsp/QuietStep;", "call") in targets  # the only possible target: a plain call
+    assert ("Ldsp/LocalFeature;", "call") in targets
+    assert not {TRACKING, LOCATING, TRACKER_FEATURE, LOCATE} & reached
+    assert not any(m.startswith("Ldsp/Step1") for m in reached)
+
+
+def test_reflection_with_a_constant_name_instantiates(index: CodeIndex) -> None:
+    entries = entry_points(index, "dsp.App", COMPONENTS, "dsp.MainActivity")
+    graph = build_code_graph(index, entries)
+    load = next(n for n in graph.nodes if n.method.startswith("Ldsp/Registry;->load("))
+    hows = {(e.target, e.how) for e in load.edges}
+    assert ("Ldsp/Plugin;-><clinit>()V", "reflection") in hows
+    assert ("Ldsp/Plugin;-><init>()V", "reflection") in hows
+    # Feature.start now has two possible targets: LocalFeature and Plugin
+    assert (f"Ldsp/Plugin;->start{STEP_RUN}", "dispatch") in hows
+
+
+def test_the_whole_app_set_adds_ui_callbacks(index: CodeIndex) -> None:
+    entries = entry_points(index, "dsp.App", COMPONENTS, "dsp.MainActivity")
+    seeds = app_entry_points(index, "dsp.App", COMPONENTS, pool_strings(layout()))
+    assert "Ldsp/MapView;" in seeds.created  # named in the layout
+    assert seeds.methods == (ON_CLICK,)  # android:onClick="startLocation"
+    graphs = build_code_graphs(index, entries, seeds)
+    pre = {n.method for n in graphs.pre_consent.nodes}
+    app = set(graphs.app)
+    assert pre <= app
+    assert {ON_CLICK, AGREE, LOCATING, LOCATE, "Ldsp/MapView;->onAttachedToWindow()V"} <= app
+    assert not {ON_CLICK, AGREE, LOCATING, LOCATE} & pre
+    # still only what can exist: nothing creates TrackingStep or TrackerFeature
+    assert not {TRACKING, TRACKER_FEATURE} & app
+
+
+def test_megamorphic_call_sites_are_not_followed_before_consent(
+    index: CodeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = entry_points(index, "dsp.App", COMPONENTS, "dsp.MainActivity")
+    monkeypatch.setattr(cg, "MAX_DISPATCH", 1)
+    graph = build_code_graph(index, entries)
+    reached = {n.method for n in graph.nodes}
+    assert f"Ldsp/Plugin;->start{STEP_RUN}" not in reached  # two targets: more than one
+    assert f"Ldsp/LocalFeature;->start{STEP_RUN}" not in reached
+    assert "call graph: 2 call sites with more than 1 possible targets not followed" in (
+        graph.limits
+    )
+
+
+def test_tinker_shell_names_the_real_application(index: CodeIndex) -> None:
+    assert real_applications(index, "dsp.ShellApp", {}) == ["dsp.RealAppLike"]
+    assert real_applications(index, "dsp.App", {}) == []
+    entries = entry_points(index, "dsp.ShellApp", COMPONENTS, None)
+    assert [(e.method, e.kind, e.component) for e in entries] == [
+        ("Ldsp/ShellApp;-><init>()V", "application", "dsp.ShellApp"),
+        ("Lcom/tencent/tinker/loader/app/TinkerApplication;->onCreate()V", "application", "dsp.ShellApp"),
+        ("Ldsp/RealAppLike;-><init>(Landroid/app/Application;)V", "application", "dsp.ShellApp"),
+        ("Ldsp/RealAppLike;->onCreate()V", "application", "dsp.ShellApp"),
+    ]  # fmt: skip
+
+
+def test_tinker_patch_meta_data_names_the_original_application(index: CodeIndex) -> None:
+    meta = {"TINKER_PATCH_APPLICATION": "dsp.App"}
+    assert real_applications(index, "com.tencent.tinker.loader.app.TinkerApplication", meta) == [
+        "dsp.App"
+    ]
+    entries = entry_points(
+        index, "com.tencent.tinker.loader.app.TinkerApplication", COMPONENTS, None, meta
+    )
+    shell = "com.tencent.tinker.loader.app.TinkerApplication"
+    assert CodeEntry("Ldsp/App;->onCreate()V", "application", shell) in entries
+
+
+# --- the findings ---------------------------------------------------------------------------
+
+
+def test_no_pre_consent_finding_from_code_that_cannot_run(tmp_path: Path) -> None:
+    apk = build_apk(tmp_path / "dispatch.apk", "dsp.App")
+    facts = extract_facts(apk)
+    seen = rule_facts(facts, KNOWLEDGE, None)
+    assert seen["pre_consent"] == []
+    result = judge(str(apk), facts, RULES, KNOWLEDGE, None)
+    assert not {"PI-CONS-001", "PI-CONS-002"} & {o.rule_id for o in result.failed}
+    # the whole-app set holds the dialog's button and the layout's onClick handler
+    assert {ON_CLICK, AGREE, LOCATE} <= set(facts.app_reachable)
+    assert TRACKING not in facts.app_reachable
+
+
+def test_the_real_application_behind_a_shell_is_an_entry(tmp_path: Path) -> None:
+    apk = build_apk(tmp_path / "shell.apk", "dsp.ShellApp")
+    seen = rule_view(apk)
+    [item] = [f for f in seen["pre_consent"] if f["kind"] == "api"]
+    assert item["target"] == "API-SETTINGS-SECURE-ANDROID-ID"
+    assert item["entry"] == "Ldsp/RealAppLike;->onCreate()V"
+    assert item["entry_kind"] == "application" and item["confidence"] == "high"
