@@ -377,3 +377,34 @@ def test_every_report_shows_sdk_status_and_coverage() -> None:
             assert "360 Jiagu packer" in text, (name, lang)
             for word in data if name in ("json", "sarif") else words[lang]:
                 assert word in text, (name, lang, word)
+
+
+# --- SDK status reads the whole-app reachable set -------------------------------------------
+
+
+def _statuses(facts: dict[str, Any]) -> dict[str, str]:
+    derived = derive(facts, KNOWLEDGE, None)
+    return {s["id"]: s["status"] for s in derived["sdks"]}
+
+
+def test_sdk_status_counts_only_code_the_app_can_run() -> None:
+    facts = dict(seen("sdk-collector.apk"))
+    assert _statuses(facts)["umeng-analytics"] == "collects"
+    # the SDK's own PI-reading code is not in the whole-app set: called, but not collecting
+    first_party = [m for m in facts["app_reachable"] if "/piscan/" in m]
+    facts["app_reachable"] = first_party
+    assert _statuses(facts)["umeng-analytics"] == "initialised"
+    # and a first-party caller nothing reaches does not initialise it
+    facts["app_reachable"] = [m for m in first_party if "NewsApp" not in m]
+    assert _statuses(facts)["umeng-analytics"] == "present"
+
+
+def test_sdk_status_ignores_an_incomplete_whole_app_set() -> None:
+    facts = dict(seen("sdk-collector.apk"))
+    facts["app_reachable"] = [m for m in facts["app_reachable"] if "NewsApp" in m]
+    limit = "whole-app call graph: 3 call sites with more than 32 possible targets"
+    facts["code_graph_limits"] = [limit]
+    assert _statuses(facts)["umeng-analytics"] == "collects"
+    facts["app_reachable"] = []  # not built
+    facts["code_graph_limits"] = []
+    assert _statuses(facts)["umeng-analytics"] == "collects"

@@ -1,50 +1,65 @@
-"""Which code runs before the user can consent: a call graph from the app's entry points.
+"""Which code runs before the user can consent, and which over the app's whole life: a call
+graph from the app's entry points.
 
 Built from our own reading of the DEX files (no androguard), lazily: starting at the entry
-points that Android runs before any screen can ask for consent, it decodes only the methods
-it reaches (breadth first, at most `max_depth` calls deep and `budget` methods in all), so a
-big app costs little more than a small one.
+points, it decodes only the methods it reaches (breadth first, at most `max_depth` calls deep
+and `budget` methods in all), so a big app costs little more than a small one.
 
-Entry points (`entry_points`), in tiers of how surely they run before consent:
+Two reachable sets (`build_code_graphs`):
 
-* tier 0: the manifest's Application class (`<clinit>`, `<init>`, `attachBaseContext`,
-  `onCreate`), every declared ContentProvider (`<clinit>`, `<init>`, `attachInfo`,
-  `onCreate`: SDK auto-init providers run before Application.onCreate), and the initializers
-  named in the meta-data of androidx.startup's InitializationProvider (`create`);
-* tier 1: broadcast receivers (`onReceive`): BOOT_COMPLETED and other broadcasts wake the app
-  without the user;
-* tier 2: the launcher activity's `onCreate`.  It may show the consent dialog itself, so what
-  is reached only from it is the least certain.
+* pre-consent (`entry_points`, in tiers of how surely they run before consent):
+  tier 0: the manifest's Application class (`<clinit>`, `<init>`, `attachBaseContext`,
+  `onCreate`) and the real Application behind a hot-fix shell (`real_applications`: Tinker's
+  ApplicationLike, TINKER_PATCH_APPLICATION), every declared ContentProvider (`<clinit>`,
+  `<init>`, `attachInfo`, `onCreate`: SDK auto-init providers run before
+  Application.onCreate), and the initializers named in the meta-data of androidx.startup's
+  InitializationProvider (`create`); tier 1: broadcast receivers (`onReceive`); tier 2: the
+  launcher activity's `onCreate`.  Not UI callbacks: listeners, a dialog's buttons and
+  android:onClick handlers run on the user's action.
+* whole app (`app_entry_points`): the same walk continued from every component, the classes
+  the framework creates from layouts (custom Views, fragments), from meta-data (startup
+  initializers, Firebase component registrars) and WorkManager workers, and the methods named
+  by android:onClick in a layout; every instantiated class with a framework supertype
+  (android.*, androidx.*: listeners, Views, fragments, Handlers ...) has its own overridable
+  methods run (`CodeIndex.own_methods`).
 
 An entry method a class does not declare is looked up in its superclasses defined in the app.
 
 Calls (`edges` of each node, with how they were resolved):
 
-* "call": invoke-static/direct/super, and invoke-virtual resolved upward from the reference's
-  class to the implementation it inherits (class hierarchy);
-* "dispatch": invoke-virtual on an app class also reaches the overrides in the app's
-  subclasses of that class (class hierarchy analysis); interface calls, and virtual calls on
-  framework types (Runnable.run, Iterator.next, List.get ...), reach the implementations of
-  the app classes instantiated so far in reached code that are subtypes of the called type
-  (rapid type analysis: new-instance, and singletons read from static fields such as Kotlin's
-  lambda INSTANCE; entry components count as instantiated, the framework creates them).  A
-  class instantiated later adds its implementations to the call sites seen before.  One call
-  site takes at most MAX_DISPATCH targets (the first found); toString, hashCode, equals ...
-  called on a plain Object are not dispatched (any class answers; none leads to PI);
+* "call": invoke-static/direct/super (resolved upward to the implementation inherited), and a
+  virtual or interface call with exactly one possible run-time target (below);
+* "dispatch": a virtual or interface call with several possible targets.  A call of `sig` on
+  static type T reaches the implementation of `sig` in each class C that is a subtype of T
+  (class hierarchy) and can exist at run time (rapid type analysis): instantiated by reached
+  code (new-instance, a singleton read from its own static field such as Kotlin's lambda
+  INSTANCE, reflection below), or created by the framework (the entry components; in the
+  whole-app set also the seeds above).  A class instantiated later adds its implementations
+  to the call sites seen before.  toString, hashCode, equals ... called on a plain Object are
+  not dispatched (any class answers; none leads to PI);
 * "async": a Runnable, Callable, TimerTask, AsyncTask or Handler callback handed to the
   framework to run later (new Thread(Runnable), Handler/View.post*, Activity.runOnUiThread,
   Executor.execute, ExecutorService.submit, Timer.schedule, AsyncTask.execute,
   Handler.sendMessage ...): the callbacks of the classes the method instantiated since its
   previous hand-over (the argument is made just before), or else before it in the method, or
-  else of every instantiated class of that callback type; and a Thread subclass's run() for
-  its start();
+  else (a guess, bounded like dispatch) of every instantiated class of that callback type;
+  and a Thread subclass's run() for its start();
 * "clinit": the first use of another app class (static call or field, new-instance) runs its
-  static initialiser.
+  static initialiser;
+* "reflection": Class.forName / ClassLoader.loadClass with a constant app class name runs its
+  static initialiser, and with Class/Constructor.newInstance in the same method (or on a
+  const-class) instantiates it and runs its no-argument constructor.
+
+Bounds: a call site with more than MAX_DISPATCH (8) possible targets by dispatch or a guessed
+hand-over is megamorphic: the pre-consent graph follows none of them (a site that reaches
+everything proves nothing about which code runs); the whole-app set follows the first
+APP_MAX_DISPATCH (32).  Chains are at most `max_depth` (15) calls; the pre-consent graph
+visits at most `budget` (20,000) methods and the whole-app set `app_budget` (20,000, the
+pre-consent ones included).  Each limit reached is noted.
 
 Desugared Java lambdas and Kotlin lambdas are ordinary classes in DEX (new-instance or a
-static INSTANCE, then an interface call), so the rules above cover them.  Reflection,
-native code, and callbacks the framework calls later for other reasons (listeners, lifecycle
-callbacks) are not followed.
+static INSTANCE, then an interface call), so the rules above cover them.  Reflection with
+names built at run time and native code are not followed.
 
 What is recorded per reached method (`CodeNode`) is catalogue-independent, so that
 `pi_scan.knowledge` decides what is sensitive: its operations in code order (invoked methods
@@ -765,7 +780,7 @@ class _Builder:
         self.edges: dict[str, list[CodeEdge]] = {}
         self.edge_keys: set[tuple[str, int, str]] = set()
         self.ops: dict[str, tuple[str, ...]] = {}
-        self.instantiated: set[str] = set()
+        self.instantiated: dict[str, None] = {}  # in order: deterministic
         self.by_ancestor: dict[str, list[str]] = {}  # callback type -> instantiated subtypes
         self.impl: dict[str, list[str]] = {}  # sig -> instantiated classes that implement it
         self.sites: dict[str, list[tuple[str, int, str]]] = {}  # sig -> caller, pos, type
@@ -814,7 +829,7 @@ class _Builder:
         index = self.index
         if desc in self.instantiated or desc not in index:
             return
-        self.instantiated.add(desc)
+        self.instantiated[desc] = None
         ancestors = index.ancestors(desc) | {OBJECT}
         for callback_type in sorted(_CALLBACK_SET & ancestors):
             self.by_ancestor.setdefault(callback_type, []).append(desc)

@@ -69,6 +69,13 @@ KEY_WINDOW = 4  # a getter's key is among the operations just before it
 # low confidence.
 LOOSE_STEPS = frozenset({"dispatch", "async", "reflection"})
 MAX_LOOSE = 3
+# code_graph_limits lines that leave the whole-app set incomplete (pi_scan.extract.callgraph)
+INCOMPLETE = (
+    "call graph not built",
+    "whole-app call graph:",
+    "call graph: budget",
+    "call graph: depth",
+)
 
 # A constant key that names consent; one that names a URL or link is not a flag.
 CONSENT_KEY = re.compile(
@@ -141,7 +148,8 @@ def consent_facts(
     dialog = bool(flag_keys or consent_texts or refusal)
     analysis = _Analysis(graph, apis, catalogue, owner, detected, _Present(strings), dialog)
     pre_consent = analysis.findings(facts.get("entry_points") or ())
-    _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue)
+    reach = reachable_classes(facts)
+    _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue, reach)
     return {
         "pre_consent": pre_consent,
         "reflection": reflection_uses(facts.get("reflection_code") or (), apis, owner),
@@ -635,6 +643,17 @@ def reflection_uses(
 # --------------------------------------------------------------------------------------------
 
 
+def reachable_classes(facts: Mapping[str, Any]) -> frozenset[str] | None:
+    """The classes (dotted) with a method in the whole-app reachable set (`app_reachable`),
+    or None when that set may be incomplete: not built, or a limit of the walk was reached
+    (budget, depth, a call site with too many targets)."""
+    methods: Sequence[str] = facts.get("app_reachable") or ()
+    limits: Sequence[str] = facts.get("code_graph_limits") or ()
+    if not methods or any(line.startswith(INCOMPLETE) for line in limits):
+        return None
+    return frozenset(_class_of(m) for m in methods)
+
+
 def _set_status(
     sdks: list[dict[str, Any]],
     method_refs: Iterable[Any],
@@ -642,8 +661,12 @@ def _set_status(
     components: Sequence[Mapping[str, Any]],
     owner: _Owners,
     catalogue: SdkCatalogue,
+    reach: Container[str] | None = None,
 ) -> None:
-    """present / initialised / collects, with the evidence for the status (a few items)."""
+    """present / initialised / collects, with the evidence for the status (a few items).
+    With the whole-app reachable classes (`reach`), only code the app can run counts: an
+    SDK whose PI-reading code nothing reaches does not collect, and a call from first-party
+    code nothing reaches does not initialise."""
     detected = {s["id"] for s in sdks}
     switches = tuple(
         prefix
@@ -654,10 +677,17 @@ def _set_status(
     evidence: dict[str, list[str]] = {sid: [] for sid in detected}
     collects: dict[str, list[str]] = {sid: [] for sid in detected}
     for use in api_uses:
-        if use.get("kind") in ("method", "field"):
+        if use.get("kind") not in ("method", "field"):
+            continue
+        if reach is None:
             for sid in use.get("sdks") or ():
                 if sid in collects:
                     collects[sid].append(str(use["id"]))
+            continue
+        for caller in use.get("callers") or ():
+            sid = owner.of_class(caller)
+            if sid in collects and caller in reach:
+                collects[sid].append(str(use["id"]))
     for component in components:
         sid = component.get("sdk")
         if sid in evidence and component.get("kind") == "provider":
@@ -689,7 +719,10 @@ def _set_status(
             sid = by_owner[cls] = owner.of_class(cls)
         if sid is None or sid not in evidence or len(evidence[sid]) >= 3:
             continue
-        first = next((c for c in callers if owner.of_class(c) is None), None)
+        first = next(
+            (c for c in callers if owner.of_class(c) is None and (reach is None or c in reach)),
+            None,
+        )
         if first is not None:
             evidence[sid].append(f"called from {first}: {short(text)}")
     for sdk in sdks:
