@@ -108,6 +108,7 @@ def build_apk(path: Path, application: str, meta: Mapping[str, str] | None = Non
         zf.writestr("AndroidManifest.xml", build_axml(manifest))
         zf.writestr("classes.dex", FIXTURE.read_bytes())
         zf.writestr("res/layout/activity_main.xml", layout())
+        zf.writestr("META-INF/services/dsp.Feature", "# providers\ndsp.ServiceFeature\n")
     return path
 
 
@@ -170,7 +171,7 @@ def test_megamorphic_call_sites_are_not_followed_before_consent(
     reached = {n.method for n in graph.nodes}
     assert f"Ldsp/Plugin;->start{STEP_RUN}" not in reached  # two targets: more than one
     assert f"Ldsp/LocalFeature;->start{STEP_RUN}" not in reached
-    assert "call graph: 2 call sites with more than 1 possible targets not followed" in (
+    assert "call graph: 3 call sites with more than 1 possible targets not followed" in (
         graph.limits
     )
 
@@ -199,6 +200,43 @@ def test_tinker_patch_meta_data_names_the_original_application(index: CodeIndex)
     assert CodeEntry("Ldsp/App;->onCreate()V", "application", shell) in entries
 
 
+def test_service_loader_creates_the_listed_providers(index: CodeIndex) -> None:
+    entries = entry_points(index, "dsp.App", COMPONENTS, "dsp.MainActivity")
+    start = f"Ldsp/ServiceFeature;->start{STEP_RUN}"
+    assert start not in {n.method for n in build_code_graph(index, entries).nodes}
+    services = {"Ldsp/Feature;": ["Ldsp/ServiceFeature;"]}
+    graph = build_code_graphs(index, entries, None, services=services).pre_consent
+    nodes = {n.method: n for n in graph.nodes}
+    assert start in nodes
+    load = nodes["Ldsp/Services;->startAll(Landroid/content/Context;)V"]
+    assert ("Ldsp/ServiceFeature;-><init>()V", "reflection") in {
+        (e.target, e.how) for e in load.edges
+    }
+
+
+def test_layout_string_pool() -> None:
+    names = pool_strings(layout())
+    assert {"dsp.MapView", "startLocation"} <= set(names)
+    assert pool_strings(b"not binary xml") == []
+    assert pool_strings(layout()[:40]) == []  # a pool cut short: nothing
+
+
+def test_classes_named_in_meta_data_are_created(index: CodeIndex) -> None:
+    registrar = "com.google.firebase.components.ComponentRegistrar"
+    components = [
+        *COMPONENTS,
+        ("service", "com.google.firebase.components.ComponentDiscoveryService", {
+            "com.google.firebase.components:dsp.Plugin": registrar,
+            "com.google.firebase.components:dsp.Missing": registrar,
+            "other": "dsp.Step1",
+        }),
+    ]  # fmt: skip
+    seeds = app_entry_points(index, "dsp.App", components)
+    assert "Ldsp/Plugin;" in seeds.created
+    assert "Ldsp/Step1;" not in seeds.created  # a meta-data value that creates nothing
+    assert seeds.methods == ()  # no layout: no onClick handler
+
+
 # --- the findings ---------------------------------------------------------------------------
 
 
@@ -212,6 +250,7 @@ def test_no_pre_consent_finding_from_code_that_cannot_run(tmp_path: Path) -> Non
     # the whole-app set holds the dialog's button and the layout's onClick handler
     assert {ON_CLICK, AGREE, LOCATE} <= set(facts.app_reachable)
     assert TRACKING not in facts.app_reachable
+    assert f"Ldsp/ServiceFeature;->start{STEP_RUN}" in {n.method for n in facts.code_graph}
 
 
 def test_the_real_application_behind_a_shell_is_an_entry(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from pi_scan.extract.callgraph import (
     CodeIndex,
     app_entry_points,
     build_code_graphs,
+    descriptor,
     entry_points,
     reflective_methods,
 )
@@ -66,6 +67,9 @@ from pi_scan.model import (
 __all__ = ["extract_facts", "set_verbose"]
 
 _CHUNK = 1024 * 1024
+SERVICES = "META-INF/services/"
+MAX_SERVICE_FILE = 64 * 1024  # a provider-configuration file lists a few class names
+MAX_SERVICES = 10_000
 
 
 def set_verbose(on: bool) -> None:
@@ -192,6 +196,7 @@ class _Part:
     warnings: tuple[str, ...]
     tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
     layout_names: tuple[str, ...] = ()  # names in res/layout: View classes, onClick handlers
+    services: tuple[tuple[str, str], ...] = ()  # META-INF/services: (service, provider) dotted
 
 
 PREPENDED_DEX = "<prepended dex>"
@@ -223,7 +228,29 @@ def _read_part(
         warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex.warnings,
         tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
         layout_names=_layout_names(zf),
+        services=_services(zf),
     )
+
+
+def _services(zf: Archive) -> tuple[tuple[str, str], ...]:
+    """(service, provider) class names of META-INF/services/ (java.util.ServiceLoader's
+    provider-configuration files: one class name a line, '#' starts a comment)."""
+    found: list[tuple[str, str]] = []
+    for name in zf.namelist():
+        service = name[len(SERVICES) :]
+        if not name.startswith(SERVICES) or not IDENTIFIER.match(service):
+            continue
+        try:
+            text = zf.read(name)[:MAX_SERVICE_FILE].decode("utf-8", "replace")
+        except BudgetExceeded:
+            raise
+        except ApkAnalysisError:
+            continue
+        for line in text.splitlines():
+            provider = line.split("#", 1)[0].strip()
+            if IDENTIFIER.match(provider):
+                found.append((service, provider))
+    return tuple(found[:MAX_SERVICES])
 
 
 def _layout_names(zf: Archive) -> tuple[str, ...]:
@@ -490,7 +517,11 @@ def _code_evidence(
         entries = entry_points(index, application, components, m.launcher_activity, app_meta)
         layouts = (name for p in parts for name in p.layout_names)
         seeds = app_entry_points(index, application, components, layouts, app_meta)
-        graphs = build_code_graphs(index, entries, seeds)
+        services: dict[str, list[str]] = {}
+        for p in parts:
+            for service, provider in p.services:
+                services.setdefault(descriptor(service), []).append(descriptor(provider))
+        graphs = build_code_graphs(index, entries, seeds, services=services)
     except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
         reason = _one_line(f"call graph not built: {describe(exc)}")
         return _CodeEvidence(limits=(reason, *noted), reflective=found)

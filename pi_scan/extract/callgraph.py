@@ -48,7 +48,8 @@ Calls (`edges` of each node, with how they were resolved):
   static initialiser;
 * "reflection": Class.forName / ClassLoader.loadClass with a constant app class name runs its
   static initialiser, and with Class/Constructor.newInstance in the same method (or on a
-  const-class) instantiates it and runs its no-argument constructor.
+  const-class) instantiates it and runs its no-argument constructor; ServiceLoader.load(X.class)
+  instantiates the providers of X listed in the app's META-INF/services/X.
 
 Bounds: a call site with more than MAX_DISPATCH (8) possible targets by dispatch or a guessed
 hand-over is megamorphic: the pre-consent graph follows none of them (a site that reaches
@@ -167,6 +168,7 @@ _FRAMEWORK_CALLED = ("Landroid/", "Landroidx/", "Landroid/support/")
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")
 _METHOD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
 _FOR_NAME = ("Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(")
+SERVICE_LOADER = "Ljava/util/ServiceLoader;->load("
 _NEW_INSTANCE_REFLECT = (
     "Ljava/lang/Class;->newInstance(",
     "Ljava/lang/reflect/Constructor;->newInstance(",
@@ -721,8 +723,8 @@ def app_entry_points(
         if kind in ("activity", "activity-alias"):
             activities.append(descriptor(name))
         for key, value in sorted(meta.items()):
-            if value in _META_CREATED:
-                created.append(descriptor(key))
+            if value in _META_CREATED:  # Firebase: "com.google.firebase.components:CLASS"
+                created.append(descriptor(key.rsplit(":", 1)[-1]))
     strings = set(layout_strings)
     for text in sorted(strings):
         if "." in text and IDENTIFIER.match(text):
@@ -769,8 +771,15 @@ class CodeGraphs:
 
 
 class _Builder:
-    def __init__(self, index: CodeIndex, max_depth: int, budget: int) -> None:
+    def __init__(
+        self,
+        index: CodeIndex,
+        max_depth: int,
+        budget: int,
+        services: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.index = index
+        self.services = services or {}  # service type -> provider classes (descriptors)
         self.max_depth = max_depth
         self.budget = budget
         self.whole_app = False  # instantiated framework-called classes get their callbacks
@@ -894,6 +903,8 @@ class _Builder:
                 self.site(method, pos, cls, sig)
             if ref.startswith(_FOR_NAME):
                 reflective = True
+            elif ref.startswith(SERVICE_LOADER) and self.services:
+                self._service_loader(method, pos, code)
             callbacks = _async_callbacks(ref)
             if callbacks:
                 # the callback handed over is made just before: since the previous hand-over
@@ -944,6 +955,21 @@ class _Builder:
                 init = index.resolve(desc, "<init>()V")
                 if init is not None:
                     self.edge(caller, pos, init, "reflection")
+
+    def _service_loader(self, caller: str, pos: int, code: _Code) -> None:
+        """ServiceLoader.load(X.class) creates the providers of X listed in the app's
+        META-INF/services/X (the const-class before the call names X)."""
+        index = self.index
+        for op in reversed(code.ops[:pos]):
+            if op.startswith("@"):
+                for provider in self.services.get(op[1:], ()):
+                    if provider not in index:
+                        continue
+                    self.instantiate(provider)
+                    init = index.resolve(provider, "<init>()V")
+                    if init is not None:
+                        self.edge(caller, pos, init, "reflection")
+                return
 
     def _async(self, caller: str, pos: int, callbacks: tuple[str, ...], made: list[str]) -> None:
         index = self.index
@@ -1059,11 +1085,12 @@ def build_code_graphs(
     max_depth: int = DEFAULT_DEPTH,
     budget: int = DEFAULT_BUDGET,
     app_budget: int = DEFAULT_APP_BUDGET,
+    services: Mapping[str, Sequence[str]] | None = None,
 ) -> CodeGraphs:
     """The pre-consent graph from `entries`, then (with `seeds`) the whole-app set: the same
     walk continued from everything the framework creates or calls later, so the methods of
     the first are decoded once."""
-    builder = _Builder(index, max_depth, budget)
+    builder = _Builder(index, max_depth, budget, services)
     builder.run([e.method for e in entries])
     nodes, megamorphic = builder.snapshot(MAX_DISPATCH)
     pre = CodeGraph(tuple(entries), tuple(nodes), tuple(builder.limits(megamorphic, MAX_DISPATCH)))

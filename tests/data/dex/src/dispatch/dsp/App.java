@@ -18,5 +18,6 @@ public class App extends Application {
         Feature feature = new LocalFeature();
         feature.start(this);
         Registry.load(this);
+        Services.startAll(this);
     }
 }
