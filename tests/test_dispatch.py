@@ -12,6 +12,7 @@ the app's life, not before consent.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +32,7 @@ from pi_scan.extract.callgraph import (
     real_applications,
 )
 from pi_scan.extract.dex import DexTables, read_dex_tables
-from pi_scan.extract.tolerant import pool_strings
+from pi_scan.extract.tolerant import layout_identifiers
 from pi_scan.knowledge import load_knowledge
 from pi_scan.model import CodeEntry
 from pi_scan.ruleset import load_rules
@@ -149,7 +150,7 @@ def test_reflection_with_a_constant_name_instantiates(index: CodeIndex) -> None:
 
 def test_the_whole_app_set_adds_ui_callbacks(index: CodeIndex) -> None:
     entries = entry_points(index, "dsp.App", COMPONENTS, "dsp.MainActivity")
-    seeds = app_entry_points(index, "dsp.App", COMPONENTS, pool_strings(layout()))
+    seeds = app_entry_points(index, "dsp.App", COMPONENTS, layout_identifiers(layout()))
     assert "Ldsp/MapView;" in seeds.created  # named in the layout
     assert seeds.methods == (ON_CLICK,)  # android:onClick="startLocation"
     graphs = build_code_graphs(index, entries, seeds)
@@ -215,10 +216,10 @@ def test_service_loader_creates_the_listed_providers(index: CodeIndex) -> None:
 
 
 def test_layout_string_pool() -> None:
-    names = pool_strings(layout())
+    names = layout_identifiers(layout())
     assert {"dsp.MapView", "startLocation"} <= set(names)
-    assert pool_strings(b"not binary xml") == []
-    assert pool_strings(layout()[:40]) == []  # a pool cut short: nothing
+    assert layout_identifiers(b"not binary xml") == []
+    assert layout_identifiers(layout()[:40]) == []  # a pool cut short: nothing
 
 
 def test_classes_named_in_meta_data_are_created(index: CodeIndex) -> None:
@@ -235,6 +236,30 @@ def test_classes_named_in_meta_data_are_created(index: CodeIndex) -> None:
     assert "Ldsp/Plugin;" in seeds.created
     assert "Ldsp/Step1;" not in seeds.created  # a meta-data value that creates nothing
     assert seeds.methods == ()  # no layout: no onClick handler
+
+
+def utf8_xml(strings: list[str]) -> bytes:
+    """A binary XML whose string pool is UTF-8, as aapt2 writes layouts (no nodes needed)."""
+    offsets, data = [], bytearray()
+    for text in strings:
+        offsets.append(len(data))
+        raw = text.encode("utf-8")
+        data += bytes([len(text), len(raw)]) + raw + b"\x00"
+    while len(data) % 4:
+        data += b"\x00"
+    start = 28 + 4 * len(strings)
+    pool = struct.pack("<HHIIIIII", 1, 28, start + len(data), len(strings), 0, 0x100, start, 0)
+    pool += struct.pack(f"<{len(offsets)}I", *offsets) + bytes(data)
+    return struct.pack("<HHI", 3, 8, 8 + len(pool)) + pool
+
+
+def test_layout_identifiers_in_a_utf8_pool() -> None:
+    strings = ["", "layout_width", "onClick", "openMap", "com.example.ui.MapFragment", "地图 map"]
+    assert layout_identifiers(utf8_xml(strings)) == [
+        "layout_width", "onClick", "openMap", "com.example.ui.MapFragment",
+    ]  # fmt: skip
+    # without an onClick attribute only class names count
+    assert layout_identifiers(utf8_xml(strings[4:])) == ["com.example.ui.MapFragment"]
 
 
 # --- the findings ---------------------------------------------------------------------------

@@ -53,7 +53,7 @@ from pi_scan.extract.dex import DexPart, DexTables, combine, read_dex_part
 from pi_scan.extract.limits import MAX_LAYOUTS
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
 from pi_scan.extract.signing import read_certificates
-from pi_scan.extract.tolerant import pool_strings
+from pi_scan.extract.tolerant import layout_identifiers
 from pi_scan.model import (
     ApkFacts,
     Certificate,
@@ -266,7 +266,7 @@ def _layout_names(zf: Archive) -> tuple[str, ...]:
             raise
         except ApkAnalysisError:
             continue
-        found.update(s for s in pool_strings(data) if IDENTIFIER.match(s))
+        found.update(layout_identifiers(data))
     return tuple(sorted(found))
 
 
