@@ -180,6 +180,8 @@ def test_megamorphic_call_sites_are_not_followed_before_consent(
 def test_tinker_shell_names_the_real_application(index: CodeIndex) -> None:
     assert real_applications(index, "dsp.ShellApp", {}) == ["dsp.RealAppLike"]
     assert real_applications(index, "dsp.App", {}) == []
+    # constant class names in the constructor of an Application that is not a Tinker shell
+    assert real_applications(index, "dsp.NotAShell", {}) == []
     entries = entry_points(index, "dsp.ShellApp", COMPONENTS, None)
     assert [(e.method, e.kind, e.component) for e in entries] == [
         ("Ldsp/ShellApp;-><init>()V", "application", "dsp.ShellApp"),

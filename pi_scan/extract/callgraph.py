@@ -148,6 +148,7 @@ _DELEGATE_METHODS = ("<init>", "onBaseContextAttached", "attachBaseContext", "on
 # TinkerPatch (and Bugly hot-fix) reflect mode: the original Application's class name
 # (https://github.com/TinkerPatch/tinkerpatch-sdk/blob/master/docs/tinkerpatch-android-sdk.md).
 TINKER_PATCH_META = "TINKER_PATCH_APPLICATION"
+TINKER_SHELL = "/TinkerApplication;"  # com.tencent.tinker.loader.app.TinkerApplication
 # meta-data values that make the named key a class the framework or a library creates:
 # androidx.startup's InitializationProvider and Firebase's ComponentDiscoveryService.
 _META_CREATED = frozenset({STARTUP_VALUE, "com.google.firebase.components.ComponentRegistrar"})
@@ -688,6 +689,8 @@ def real_applications(index: CodeIndex, application: str, app_meta: Mapping[str,
     if meta and meta != application:
         found.append(meta)
     desc = descriptor(application)
+    if not any(a.endswith(TINKER_SHELL) for a in index.ancestors(desc)):
+        return found
     for sig in ("<init>()V", "getApplicationLikeClassName()Ljava/lang/String;"):
         method = index.resolve(desc, sig)
         if method is None:
