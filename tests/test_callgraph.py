@@ -265,7 +265,9 @@ def test_large_apk_graph_is_budgeted() -> None:
     if main is None:
         pytest.skip("D8 is not in classes.dex of this build")
     graph = build_code_graph(index, [CodeEntry(main, "application", "bench")], budget=2_000)
-    assert len(graph.nodes) == 2_000
+    # what only megamorphic call sites reach is left out of the 2,000 methods visited
+    assert 0 < len(graph.nodes) <= 2_000
+    assert any("budget of 2000 methods reached" in x for x in graph.limits)
     assert (
         max(
             sum(1 for e in n.edges if e.at == at and e.how == "dispatch")

@@ -402,7 +402,7 @@ def test_sdk_status_counts_only_code_the_app_can_run() -> None:
 def test_sdk_status_ignores_an_incomplete_whole_app_set() -> None:
     facts = dict(seen("sdk-collector.apk"))
     facts["app_reachable"] = [m for m in facts["app_reachable"] if "NewsApp" in m]
-    limit = "whole-app call graph: 3 call sites with more than 32 possible targets"
+    limit = "whole-app call graph: 3 call sites with more than 16 possible targets"
     facts["code_graph_limits"] = [limit]
     assert _statuses(facts)["umeng-analytics"] == "collects"
     facts["app_reachable"] = []  # not built

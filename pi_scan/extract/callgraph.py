@@ -54,9 +54,10 @@ Calls (`edges` of each node, with how they were resolved):
 Bounds: a call site with more than MAX_DISPATCH (8) possible targets by dispatch or a guessed
 hand-over is megamorphic: the pre-consent graph follows none of them (a site that reaches
 everything proves nothing about which code runs); the whole-app set follows the first
-APP_MAX_DISPATCH (32).  Chains are at most `max_depth` (15) calls; the pre-consent graph
-visits at most `budget` (20,000) methods and the whole-app set `app_budget` (20,000, the
-pre-consent ones included).  Each limit reached is noted.
+APP_MAX_DISPATCH (16).  Chains are at most `max_depth` (15) calls; the pre-consent graph
+visits at most `budget` (10,000) methods and the whole-app set `app_budget` (10,000, the
+pre-consent ones included): about 60 us each, so that a walk at its limits costs about half
+the rest of a big app's extraction.  Each limit reached is noted.
 
 Desugared Java lambdas and Kotlin lambdas are ordinary classes in DEX (new-instance or a
 static INSTANCE, then an interface call), so the rules above cover them.  Reflection with
@@ -107,13 +108,14 @@ __all__ = [
 ]
 
 DEFAULT_DEPTH = 15
-DEFAULT_BUDGET = 20_000
-DEFAULT_APP_BUDGET = 20_000  # methods of the whole-app set (the pre-consent ones included)
+DEFAULT_BUDGET = 10_000
+DEFAULT_APP_BUDGET = 10_000  # methods of the whole-app set (the pre-consent ones included)
 # Run-time targets of one call site (dispatch or a hand-over from elsewhere): with more, the
 # site is megamorphic and the pre-consent graph follows none of them; the whole-app set
-# follows the first APP_MAX_DISPATCH found (deterministic).
+# follows the first APP_MAX_DISPATCH found (deterministic).  The whole-app bound also bounds its
+# cost: a megamorphic site's targets are most of the edges of a big app's walk.
 MAX_DISPATCH = 8
-APP_MAX_DISPATCH = 32
+APP_MAX_DISPATCH = 16
 MAX_REFLECTIVE = 5_000  # methods with reflective lookups kept per app
 
 OBJECT = "Ljava/lang/Object;"
@@ -732,7 +734,8 @@ def app_entry_points(
     for text in sorted(strings):
         if "." in text and IDENTIFIER.match(text):
             created.append(descriptor(text))
-    created += index.subclasses_of(WORKER)
+    if WORKER in index:  # WorkManager is in the app: its workers
+        created += index.subclasses_of(WORKER)
     handlers = {s for s in strings if _METHOD_NAME.match(s)}
     methods: list[str] = []
     for activity in dict.fromkeys(activities):
@@ -794,10 +797,18 @@ class _Builder:
         self.ops: dict[str, tuple[str, ...]] = {}
         self.instantiated: dict[str, None] = {}  # in order: deterministic
         self.by_ancestor: dict[str, list[str]] = {}  # callback type -> instantiated subtypes
-        self.impl: dict[str, list[str]] = {}  # sig -> instantiated classes that implement it
+        # sig -> (instantiated class, the method a call of sig runs on it)
+        self.impl: dict[str, list[tuple[str, str]]] = {}
+        # (type, sig) -> how many of impl[sig] were looked at, the targets among them
+        self.matches: dict[tuple[str, str], tuple[int, list[str]]] = {}
         self.sites: dict[str, list[tuple[str, int, str]]] = {}  # sig -> caller, pos, type
         self.fanout: dict[tuple[str, int], int] = {}  # targets by dispatch or a guessed hand-over
         self.saturated: set[tuple[str, int]] = set()  # sites that refused more targets
+        # Targets one site takes: one more than MAX_DISPATCH before consent (enough to know it
+        # is megamorphic, and it is left out), APP_MAX_DISPATCH in the whole-app walk, which
+        # takes the sites saturated before up again (`deferred`: caller, pos, type, sig).
+        self.cap = MAX_DISPATCH + 1
+        self.deferred: list[tuple[str, int, str, str]] = []
         self.over_depth = 0
         self.over_budget = 0
 
@@ -821,19 +832,21 @@ class _Builder:
             self.roots[method] = None
 
     def edge(self, caller: str, pos: int, target: str, how: str, guess: bool = False) -> bool:
-        """Add an edge; False when the call site already has APP_MAX_DISPATCH targets by
-        dispatch or by a guessed hand-over (`guess`)."""
+        """Add an edge; False when the call site already has `cap` targets by dispatch or
+        by a guessed hand-over (`guess`)."""
         key = (caller, pos, target)
-        if key in self.edge_keys:
+        edge_keys = self.edge_keys
+        if key in edge_keys:
             return True
         if how == "dispatch" or guess:
-            count = self.fanout.get((caller, pos), 0)
-            if count >= APP_MAX_DISPATCH:
-                self.saturated.add((caller, pos))
+            site = (caller, pos)
+            count = self.fanout.get(site, 0)
+            if count >= self.cap:
+                self.saturated.add(site)
                 return False
-            self.fanout[(caller, pos)] = count + 1
-        if self.discover(target, self.depth[caller] + 1):
-            self.edge_keys.add(key)
+            self.fanout[site] = count + 1
+        if target in self.depth or self.discover(target, self.depth[caller] + 1):
+            edge_keys.add(key)
             self.edges.setdefault(caller, []).append(CodeEdge(pos, target, how))
         return True
 
@@ -848,7 +861,7 @@ class _Builder:
         if self.whole_app:
             self._callbacks(desc, ancestors)
         for sig, target in index.implementations(desc).items():
-            self.impl.setdefault(sig, []).append(desc)
+            self.impl.setdefault(sig, []).append((desc, target))
             sites = self.sites.get(sig)
             if not sites:
                 continue
@@ -857,6 +870,7 @@ class _Builder:
                 if static in ancestors and not self.edge(caller, pos, target, "dispatch"):
                     full.append(i)
             for i in reversed(full):  # saturated sites take no more targets
+                self.deferred.append((*sites[i], sig))
                 del sites[i]
 
     def _callbacks(self, desc: str, ancestors: frozenset[str]) -> None:
@@ -872,12 +886,28 @@ class _Builder:
         instantiated so far (and later) that are subtypes of the called type."""
         if static == OBJECT and sig in _OBJECT_SIGS:
             return
-        index = self.index
-        for desc in list(self.impl.get(sig, ())):
-            target = index.implementations(desc)[sig]
-            if static in index.ancestors(desc) and not self.edge(caller, pos, target, "dispatch"):
+        for target in self._targets(static, sig):
+            if not self.edge(caller, pos, target, "dispatch"):
+                self.deferred.append((caller, pos, static, sig))
                 return  # saturated: not registered for later classes either
         self.sites.setdefault(sig, []).append((caller, pos, static))
+
+    def _targets(self, static: str, sig: str) -> list[str]:
+        """The implementations of `sig` in the instantiated subtypes of `static` so far
+        (kept per type and signature, extended with the classes instantiated since)."""
+        impl = self.impl.get(sig)
+        if not impl:
+            return []
+        key = (static, sig)
+        cached = self.matches.get(key)
+        if cached is None:
+            cached = self.matches[key] = (0, [])
+        scanned, found = cached
+        if scanned < len(impl):
+            ancestors = self.index.ancestors
+            found += [target for desc, target in impl[scanned:] if static in ancestors(desc)]
+            self.matches[key] = (len(impl), found)
+        return list(found)
 
     # ---- one method
 
@@ -1009,15 +1039,12 @@ class _Builder:
         while self.queue:
             self.visit(self.queue.popleft())
 
-    def snapshot(self, max_dispatch: int | None) -> tuple[list[CodeNode], int]:
+    def snapshot(self, max_dispatch: int) -> tuple[list[CodeNode], int]:
         """The nodes reached from the roots when the call sites with more than `max_dispatch`
-        targets are left out, and how many sites those are (None: none left out; the sites
-        that refused targets are counted); a site's only target is a plain "call"."""
+        targets are left out, and how many sites those are; a site's only target is a plain
+        "call"."""
         fanout = self.fanout
-        if max_dispatch is None:
-            megamorphic: set[tuple[str, int]] = set()
-        else:
-            megamorphic = {site for site, count in fanout.items() if count > max_dispatch}
+        megamorphic = {site for site, count in fanout.items() if count > max_dispatch}
         kept: dict[str, tuple[CodeEdge, ...]] = {}
         seen = set(self.roots)
         queue = deque(self.roots)
@@ -1036,7 +1063,7 @@ class _Builder:
                     queue.append(e.target)
             kept[method] = tuple(out)
         nodes = [CodeNode(m, self.ops.get(m, ()), kept[m]) for m in self.depth if m in seen]
-        return nodes, len(megamorphic) if max_dispatch is not None else len(self.saturated)
+        return nodes, len(megamorphic)
 
     def limits(self, megamorphic: int, max_dispatch: int, prefix: str = "call graph") -> list[str]:
         out = []
@@ -1102,12 +1129,17 @@ def build_code_graphs(
     builder.whole_app = True
     builder.budget = max(app_budget, budget)
     builder.over_budget = builder.over_depth = 0
+    builder.cap = APP_MAX_DISPATCH
+    builder.saturated.clear()
+    deferred, builder.deferred = builder.deferred, []
+    for site in deferred:  # megamorphic before consent: up to the whole-app bound now
+        builder.site(*site)
     for desc in list(builder.instantiated):  # entry classes: their other callbacks too
         builder._callbacks(desc, index.ancestors(desc))
     builder.run(seeds.methods, seeds.created)
-    app, megamorphic = builder.snapshot(None)
-    limits = builder.limits(megamorphic, APP_MAX_DISPATCH, "whole-app call graph")
-    return CodeGraphs(pre, tuple(n.method for n in app), tuple(limits))
+    # nothing left out: every method discovered is reached from a root
+    limits = builder.limits(len(builder.saturated), APP_MAX_DISPATCH, "whole-app call graph")
+    return CodeGraphs(pre, tuple(builder.depth), tuple(limits))
 
 
 def reflective_methods(
