@@ -264,6 +264,19 @@ def test_layout_identifiers_in_a_utf8_pool() -> None:
     assert layout_identifiers(utf8_xml(strings[4:])) == ["com.example.ui.MapFragment"]
 
 
+def test_only_receivers_of_system_broadcasts_run_before_consent(index: CodeIndex) -> None:
+    components = [("receiver", "dsp.MainActivity", {}), ("receiver", "dsp.App", {})]
+    actions = {
+        "dsp.MainActivity": ("android.intent.action.BOOT_COMPLETED", "x.y.MESSAGE"),
+        "dsp.App": ("cn.jpush.android.intent.RECEIVE_MESSAGE",),  # sent by the SDK itself
+    }
+    entries = entry_points(index, None, components, None, None, actions)
+    assert {e.component for e in entries if e.kind == "receiver"} == {"dsp.MainActivity"}
+    # without the actions (a caller that does not know them) every receiver counts
+    entries = entry_points(index, None, components, None)
+    assert {e.component for e in entries if e.kind == "receiver"} == {"dsp.MainActivity", "dsp.App"}
+
+
 # --- the findings ---------------------------------------------------------------------------
 
 

@@ -514,7 +514,12 @@ def _code_evidence(
         app_class = m.application.get("class")
         application = app_class if isinstance(app_class, str) else None
         app_meta = _union_meta(p.manifest.app_meta_data for p in parts)
-        entries = entry_points(index, application, components, m.launcher_activity, app_meta)
+        actions = {
+            c.name: c.actions for p in parts for c in p.manifest.components if c.kind == "receiver"
+        }
+        entries = entry_points(
+            index, application, components, m.launcher_activity, app_meta, actions
+        )
         layouts = (name for p in parts for name in p.layout_names)
         seeds = app_entry_points(index, application, components, layouts, app_meta)
         services: dict[str, list[str]] = {}

@@ -13,7 +13,8 @@ Two reachable sets (`build_code_graphs`):
   ApplicationLike, TINKER_PATCH_APPLICATION), every declared ContentProvider (`<clinit>`,
   `<init>`, `attachInfo`, `onCreate`: SDK auto-init providers run before
   Application.onCreate), and the initializers named in the meta-data of androidx.startup's
-  InitializationProvider (`create`); tier 1: broadcast receivers (`onReceive`); tier 2: the
+  InitializationProvider (`create`); tier 1: broadcast receivers of a broadcast the system
+  sends by itself (an "android." action: boot, connectivity ...; `onReceive`); tier 2: the
   launcher activity's `onCreate`.  Not UI callbacks: listeners, a dialog's buttons and
   android:onClick handlers run on the user's action.
 * whole app (`app_entry_points`): the same walk continued from every component, the classes
@@ -150,6 +151,7 @@ _DELEGATE_METHODS = ("<init>", "onBaseContextAttached", "attachBaseContext", "on
 # TinkerPatch (and Bugly hot-fix) reflect mode: the original Application's class name
 # (https://github.com/TinkerPatch/tinkerpatch-sdk/blob/master/docs/tinkerpatch-android-sdk.md).
 TINKER_PATCH_META = "TINKER_PATCH_APPLICATION"
+SYSTEM_ACTION = "android."  # broadcasts the platform sends (android.intent.action.BOOT_COMPLETED)
 TINKER_SHELL = "/TinkerApplication;"  # com.tencent.tinker.loader.app.TinkerApplication
 # meta-data values that make the named key a class the framework or a library creates:
 # androidx.startup's InitializationProvider and Firebase's ComponentDiscoveryService.
@@ -628,11 +630,15 @@ def entry_points(
     components: Iterable[tuple[str, str, Mapping[str, str]]],
     launcher: str | None,
     app_meta: Mapping[str, str] | None = None,
+    receiver_actions: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CodeEntry]:
     """The entry methods present in the code, in tier order (see the module docstring).
 
     components: (kind, class name, meta-data) of the manifest's components; app_meta: the
-    <application>'s meta-data (TINKER_PATCH_APPLICATION)."""
+    <application>'s meta-data (TINKER_PATCH_APPLICATION); receiver_actions: the actions of
+    each receiver's intent filters, when known: then only receivers of a broadcast the
+    system sends by itself (an "android." action: boot, connectivity, package changes ...)
+    are entry points; the others run when the app or an SDK sends to them."""
     wanted: list[tuple[str, str, str]] = []  # kind, dotted class, component
     if application:
         wanted.append(("application", application, application))
@@ -646,7 +652,10 @@ def entry_points(
                 for key, value in sorted(meta.items()):
                     if value == STARTUP_VALUE:
                         wanted.append(("startup", key, name))
-        elif kind == "receiver":
+        elif kind == "receiver" and (
+            receiver_actions is None
+            or any(a.startswith(SYSTEM_ACTION) for a in receiver_actions.get(name, ()))
+        ):
             receivers.append(("receiver", name, name))
     wanted += sorted(receivers)
     if launcher:
