@@ -171,6 +171,7 @@ _LIBRARY = (
 # fragments, lifecycle observers, Handlers, BroadcastReceivers...).
 _FRAMEWORK_CALLED = ("Landroid/", "Landroidx/", "Landroid/support/")
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")
+_VIEW_HANDLER = "(Landroid/view/View;)V"  # the signature android:onClick requires
 _METHOD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
 _FOR_NAME = ("Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(")
 SERVICE_LOADER = "Ljava/util/ServiceLoader;->load("
@@ -747,11 +748,9 @@ def app_entry_points(
         created += index.subclasses_of(WORKER)
     handlers = {s for s in strings if _METHOD_NAME.match(s)}
     methods: list[str] = []
-    for activity in dict.fromkeys(activities):
-        for name in sorted(handlers):
-            sig = f"{name}(Landroid/view/View;)V"
-            target = index.resolve(activity, sig)
-            if target is not None:
+    for activity in dict.fromkeys(activities):  # its public methods name(View), inherited too
+        for sig, target in sorted(index.implementations(activity).items()):
+            if sig.endswith(_VIEW_HANDLER) and sig[: -len(_VIEW_HANDLER)] in handlers:
                 methods.append(target)
     return AppSeeds(
         tuple(d for d in dict.fromkeys(created) if d in index), tuple(dict.fromkeys(methods))
