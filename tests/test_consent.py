@@ -270,6 +270,18 @@ def test_privacy_switch_gates_its_own_sdk() -> None:
     assert "privacy switch" in str(init["gate"])
 
 
+def test_documented_safe_calls_are_not_walked_into() -> None:
+    pre_init = "Lcom/igexin/sdk/PushManager;->preInit(Landroid/content/Context;)V"
+    other = "Lcom/igexin/sdk/PushManager;->helper(Landroid/content/Context;)V"
+    classes = ["com.igexin.sdk.PushManager"]
+    safe = [node(APP, pre_init, edges=((0, pre_init),)), node(pre_init, IMEI)]
+    assert graph_facts(safe, classes=classes)["pre_consent"] == []
+    # the same code behind a method the vendor does not document as safe is reported
+    unsafe = [node(APP, other, edges=((0, other),)), node(other, IMEI)]
+    [imei] = found(graph_facts(unsafe, classes=classes), kind="api")
+    assert imei["chain"] == [APP, other, IMEI] and imei["attributed_to"] == "getui-push"
+
+
 def test_weak_apis_are_left_out() -> None:
     info = "Landroid/content/pm/PackageManager;->getPackageInfo(Ljava/lang/String;I)Landroid/content/pm/PackageInfo;"
     assert graph_facts([node(APP, info)])["pre_consent"] == []

@@ -24,7 +24,10 @@ are not flags), or a call of an app method that reads one (up to three calls dow
 documented privacy switch (sdks.json `consent_init.privacy_api`: JPush setAuth, AMap
 updatePrivacyAgree, Tencent Map setAgreePrivacy ...) called before p gates that SDK's
 initialisation and collection.  A pre-initialisation documented as safe before consent
-(`consent_init.pre_consent`, e.g. Umeng preInit) is not an initialisation.
+(`consent_init.pre_consent`, e.g. Umeng preInit) is not an initialisation, and neither it nor
+a privacy switch is walked into: what the vendor documents as safe to call before consent is
+not evidence against the app that calls it (JPush's setAuth reaches far into its SDK's code
+through calls the graph can only guess at).
 
 Confidence: high from the Application, providers and startup initializers through plain
 calls (a virtual or interface call with a single possible run-time target is one); medium
@@ -445,6 +448,8 @@ class _Analysis:
                 pos, nxt, how = edge.at, edge.target, edge.how
                 if nxt in visited or nxt not in self.graph.nodes:
                     continue
+                if self.safe and nxt.startswith(self.safe):
+                    continue  # documented as safe before consent: the vendor's to keep
                 gate = path_gate or self.graph.gate_before(method, pos)
                 if gate is not None and not allow_gated:
                     continue
