@@ -91,6 +91,7 @@ CODE_FACTS = frozenset(
         "entry_points",
         "code_graph",
         "reflection_code",
+        "app_reachable",
         "policy_urls",
         "consent_flag_keys",
         "consent_texts",
