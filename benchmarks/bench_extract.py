@@ -109,6 +109,7 @@ seconds = time.perf_counter() - start
 print(json.dumps({f"{mode}_extract_s": seconds, f"{mode}_nodes": len(facts.code_graph),
                   f"{mode}_edges": sum(len(n.edges) for n in facts.code_graph),
                   f"{mode}_reflective": len(facts.reflection_code),
+                  f"{mode}_app_reachable": len(facts.app_reachable),
                   f"{mode}_limits": list(facts.code_graph_limits)}))
 """
 
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"extract_facts {what}: {info[f'{mode}_extract_s']:.2f} s in-process, "
                 f"{info[f'{mode}_nodes']} methods reached, {info[f'{mode}_edges']} calls, "
-                f"{info[f'{mode}_reflective']} reflective methods; {limits}"
+                f"{info[f'{mode}_reflective']} reflective methods, "
+                f"{info.get(f'{mode}_app_reachable', 0)} methods in the whole-app set; {limits}"
             )
     width = max(len(r[0]) for r in rows)
     head = f"{'step':<{width}}  {'wall s':>8}  {'median s':>8}  {'peak RSS MB':>11}  {'CPU s':>6}"

@@ -223,13 +223,15 @@ class CodeEntry:
 
     method: str  # smali: "Lcom/example/App;->onCreate()V"
     kind: str  # "application", "provider", "startup", "receiver" or "launcher"
+    # (a hot-fix shell's real Application, e.g. a Tinker ApplicationLike, is "application")
     component: str  # the manifest class it belongs to (dotted)
 
 
 @dataclass(frozen=True, slots=True)
 class CodeEdge:
     """A call from a reached method: where (index in its ops), to which app method, and how it
-    was resolved: "call", "dispatch", "async" or "clinit" (pi_scan.extract.callgraph)."""
+    was resolved: "call" (also a call with one possible run-time target), "dispatch" (one of
+    several), "async", "clinit" or "reflection" (pi_scan.extract.callgraph)."""
 
     at: int
     target: str
@@ -329,6 +331,8 @@ class ApkFacts:
     intent_query_code: tuple[CodeNode, ...] = ()
     # string resources of the default and Chinese locales, with their names
     resource_texts: tuple[ResourceText, ...] = ()
+    # the whole-app set: every method the app may run over its life (components, callbacks)
+    app_reachable: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def test_class_hierarchy_dispatch_to_subclass_overrides(graph: CodeGraph) -> Non
 
 
 def test_interface_calls_reach_only_instantiated_implementations(graph: CodeGraph) -> None:
-    assert ("ServiceImpl.serve", "dispatch") in calls(graph, APP_ON_CREATE)
+    # the only instantiated implementation: as sure as a direct call
+    assert ("ServiceImpl.serve", "call") in calls(graph, APP_ON_CREATE)
     assert "UnusedService.serve" not in reached(graph)
     assert "Sink.unreached" not in reached(graph)
 
@@ -129,7 +130,7 @@ def test_hand_overs_to_threads_handlers_and_executors(graph: CodeGraph) -> None:
 
 
 def test_kotlin_style_invoke_through_an_app_interface(graph: CodeGraph) -> None:
-    assert calls(graph, "Lcg/Runner;->go(Lcg/Block;)V") == {("App$3.invoke", "dispatch")}
+    assert calls(graph, "Lcg/Runner;->go(Lcg/Block;)V") == {("App$3.invoke", "call")}
     assert "Sink.fromBlock" in reached(graph)
 
 
@@ -236,7 +237,7 @@ def test_a_failing_graph_is_a_limit_not_an_error(monkeypatch: pytest.MonkeyPatch
     def broken(*_args: object, **_kwargs: object) -> CodeGraph:
         raise DexFormatError("class_data of Lx; member counts exceed the file")
 
-    monkeypatch.setattr("pi_scan.extract.build_code_graph", broken)
+    monkeypatch.setattr("pi_scan.extract.build_code_graphs", broken)
     facts = extract_facts(sample("sdk-collector.apk"))
     assert facts.code_graph == () and facts.classes
     [limit] = facts.code_graph_limits
@@ -264,7 +265,9 @@ def test_large_apk_graph_is_budgeted() -> None:
     if main is None:
         pytest.skip("D8 is not in classes.dex of this build")
     graph = build_code_graph(index, [CodeEntry(main, "application", "bench")], budget=2_000)
-    assert len(graph.nodes) == 2_000
+    # what only megamorphic call sites reach is left out of the 2,000 methods visited
+    assert 0 < len(graph.nodes) <= 2_000
+    assert any("budget of 2000 methods reached" in x for x in graph.limits)
     assert (
         max(
             sum(1 for e in n.edges if e.at == at and e.how == "dispatch")

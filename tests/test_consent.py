@@ -140,8 +140,14 @@ def test_thread_handler_and_lambda_hand_overs() -> None:
             "TrackerApp;", "Tasks;", "WarmUpLambda;", "Settings$Secure;",
         ],
     }  # fmt: skip
-    # through a hand-over or dispatch: medium confidence
-    assert {f["confidence"] for f in facts["pre_consent"]} == {"medium"}
+    # through a hand-over: medium confidence; the Kotlin-style lambda is the only Function0
+    # the app ever creates, so block.invoke() can run nothing else: as sure as a direct call
+    assert {f["target"]: f["confidence"] for f in facts["pre_consent"]} == {
+        "API-LOC-LAST-KNOWN": "medium",
+        "API-WIFI-CONNECTION-INFO": "medium",
+        "API-WIFI-MAC": "medium",
+        "API-SETTINGS-SECURE-ANDROID-ID": "high",
+    }
     # near misses: the Runnable never posted (contacts), the click listener (clipboard)
     assert not any(f["pi_type"] in ("contacts", "clipboard") for f in facts["pre_consent"])
     assert "PI-CONS-001" in fired(result("async-init.apk"))
@@ -268,6 +274,18 @@ def test_privacy_switch_gates_its_own_sdk() -> None:
     assert "privacy switch" in str(init["gate"])
 
 
+def test_documented_safe_calls_are_not_walked_into() -> None:
+    pre_init = "Lcom/igexin/sdk/PushManager;->preInit(Landroid/content/Context;)V"
+    other = "Lcom/igexin/sdk/PushManager;->helper(Landroid/content/Context;)V"
+    classes = ["com.igexin.sdk.PushManager"]
+    safe = [node(APP, pre_init, edges=((0, pre_init),)), node(pre_init, IMEI)]
+    assert graph_facts(safe, classes=classes)["pre_consent"] == []
+    # the same code behind a method the vendor does not document as safe is reported
+    unsafe = [node(APP, other, edges=((0, other),)), node(other, IMEI)]
+    [imei] = found(graph_facts(unsafe, classes=classes), kind="api")
+    assert imei["chain"] == [APP, other, IMEI] and imei["attributed_to"] == "getui-push"
+
+
 def test_weak_apis_are_left_out() -> None:
     info = "Landroid/content/pm/PackageManager;->getPackageInfo(Ljava/lang/String;I)Landroid/content/pm/PackageInfo;"
     assert graph_facts([node(APP, info)])["pre_consent"] == []
@@ -375,3 +393,34 @@ def test_every_report_shows_sdk_status_and_coverage() -> None:
             assert "360 Jiagu packer" in text, (name, lang)
             for word in data if name in ("json", "sarif") else words[lang]:
                 assert word in text, (name, lang, word)
+
+
+# --- SDK status reads the whole-app reachable set -------------------------------------------
+
+
+def _statuses(facts: dict[str, Any]) -> dict[str, str]:
+    derived = derive(facts, KNOWLEDGE, None)
+    return {s["id"]: s["status"] for s in derived["sdks"]}
+
+
+def test_sdk_status_counts_only_code_the_app_can_run() -> None:
+    facts = dict(seen("sdk-collector.apk"))
+    assert _statuses(facts)["umeng-analytics"] == "collects"
+    # the SDK's own PI-reading code is not in the whole-app set: called, but not collecting
+    first_party = [m for m in facts["app_reachable"] if "/piscan/" in m]
+    facts["app_reachable"] = first_party
+    assert _statuses(facts)["umeng-analytics"] == "initialised"
+    # and a first-party caller nothing reaches does not initialise it
+    facts["app_reachable"] = [m for m in first_party if "NewsApp" not in m]
+    assert _statuses(facts)["umeng-analytics"] == "present"
+
+
+def test_sdk_status_ignores_an_incomplete_whole_app_set() -> None:
+    facts = dict(seen("sdk-collector.apk"))
+    facts["app_reachable"] = [m for m in facts["app_reachable"] if "NewsApp" in m]
+    limit = "whole-app call graph: 3 call sites with more than 16 possible targets"
+    facts["code_graph_limits"] = [limit]
+    assert _statuses(facts)["umeng-analytics"] == "collects"
+    facts["app_reachable"] = []  # not built
+    facts["code_graph_limits"] = []
+    assert _statuses(facts)["umeng-analytics"] == "collects"

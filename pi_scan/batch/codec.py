@@ -35,6 +35,7 @@ BULK_FACTS = (
     "reflection_code",
     "intent_query_code",
     "resource_texts",
+    "app_reachable",
 )
 
 
@@ -222,6 +223,7 @@ def slim(result: ApkResult) -> ApkResult:
         reflection_code=(),
         intent_query_code=(),
         resource_texts=(),
+        app_reachable=(),
     )
     return dataclasses.replace(result, facts=facts)
 

@@ -39,18 +39,23 @@ from pi_scan.extract.archive import (
     prepended_dex,
 )
 from pi_scan.extract.callgraph import (
+    IDENTIFIER,
     INTENT_QUERIES,
     MAX_REFLECTIVE,
     REFLECTIVE_LOOKUPS,
     CodeIndex,
-    build_code_graph,
+    app_entry_points,
+    build_code_graphs,
+    descriptor,
     entry_points,
     methods_calling,
     reflective_methods,
 )
 from pi_scan.extract.dex import DexPart, DexTables, combine, read_dex_part
+from pi_scan.extract.limits import MAX_LAYOUTS
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
 from pi_scan.extract.signing import read_certificates
+from pi_scan.extract.tolerant import layout_identifiers
 from pi_scan.model import (
     ApkFacts,
     Certificate,
@@ -66,6 +71,9 @@ from pi_scan.model import (
 __all__ = ["extract_facts", "set_verbose"]
 
 _CHUNK = 1024 * 1024
+SERVICES = "META-INF/services/"
+MAX_SERVICE_FILE = 64 * 1024  # a provider-configuration file lists a few class names
+MAX_SERVICES = 10_000
 
 
 def set_verbose(on: bool) -> None:
@@ -191,6 +199,8 @@ class _Part:
     listing: ArchiveListing
     warnings: tuple[str, ...]
     tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
+    layout_names: tuple[str, ...] = ()  # names in res/layout: View classes, onClick handlers
+    services: tuple[tuple[str, str], ...] = ()  # META-INF/services: (service, provider) dotted
 
 
 PREPENDED_DEX = "<prepended dex>"
@@ -221,7 +231,47 @@ def _read_part(
         listing=list_archive(zf.namelist()),
         warnings=tuple(prefix + w for w in res_warnings + manifest.warnings) + dex.warnings,
         tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
+        layout_names=_layout_names(zf),
+        services=_services(zf),
     )
+
+
+def _services(zf: Archive) -> tuple[tuple[str, str], ...]:
+    """(service, provider) class names of META-INF/services/ (java.util.ServiceLoader's
+    provider-configuration files: one class name a line, '#' starts a comment)."""
+    found: list[tuple[str, str]] = []
+    for name in zf.namelist():
+        service = name[len(SERVICES) :]
+        if not name.startswith(SERVICES) or not IDENTIFIER.match(service):
+            continue
+        try:
+            text = zf.read(name)[:MAX_SERVICE_FILE].decode("utf-8", "replace")
+        except BudgetExceeded:
+            raise
+        except ApkAnalysisError:
+            continue
+        for line in text.splitlines():
+            provider = line.split("#", 1)[0].strip()
+            if IDENTIFIER.match(provider):
+                found.append((service, provider))
+    return tuple(found[:MAX_SERVICES])
+
+
+def _layout_names(zf: Archive) -> tuple[str, ...]:
+    """The identifiers in the string pools of res/layout*/ files: the classes the framework
+    creates from them (custom Views, fragments) and the methods named by android:onClick.
+    Only adds to the whole-app set, so an unreadable layout is skipped."""
+    found: set[str] = set()
+    layouts = [n for n in zf.namelist() if n.startswith("res/layout") and n.endswith(".xml")]
+    for name in layouts[:MAX_LAYOUTS]:
+        try:
+            data = zf.read(name)
+        except BudgetExceeded:
+            raise
+        except ApkAnalysisError:
+            continue
+        found.update(layout_identifiers(data))
+    return tuple(sorted(found))
 
 
 def _prefixed(prefix: str, indicators: Iterable[str]) -> tuple[str, ...]:
@@ -442,6 +492,7 @@ def _facts(
         reflection_code=code.reflective,
         intent_query_code=code.intent_queries,
         resource_texts=_union_texts(x.resource_texts for x in manifests),
+        app_reachable=code.app,
     )
 
 
@@ -451,6 +502,7 @@ class _CodeEvidence(NamedTuple):
     limits: tuple[str, ...] = ()
     reflective: tuple[CodeNode, ...] = ()
     intent_queries: tuple[CodeNode, ...] = ()
+    app: tuple[str, ...] = ()
 
 
 def _code_evidence(
@@ -474,17 +526,27 @@ def _code_evidence(
     try:
         components = [(c.kind, c.name, c.meta_data) for p in parts for c in p.manifest.components]
         app_class = m.application.get("class")
+        application = app_class if isinstance(app_class, str) else None
+        app_meta = _union_meta(p.manifest.app_meta_data for p in parts)
+        actions = {
+            c.name: c.actions for p in parts for c in p.manifest.components if c.kind == "receiver"
+        }
         entries = entry_points(
-            index,
-            app_class if isinstance(app_class, str) else None,
-            components,
-            m.launcher_activity,
+            index, application, components, m.launcher_activity, app_meta, actions
         )
-        graph = build_code_graph(index, entries)
+        layouts = (name for p in parts for name in p.layout_names)
+        seeds = app_entry_points(index, application, components, layouts, app_meta)
+        services: dict[str, list[str]] = {}
+        for p in parts:
+            for service, provider in p.services:
+                services.setdefault(descriptor(service), []).append(descriptor(provider))
+        graphs = build_code_graphs(index, entries, seeds, services=services)
     except Exception as exc:  # DexFormatError, or a reader slip on a hostile file
         reason = _one_line(f"call graph not built: {describe(exc)}")
         return _CodeEvidence(limits=(reason, *noted), reflective=found, intent_queries=queries)
-    return _CodeEvidence(graph.entries, graph.nodes, graph.limits + noted, found, queries)
+    graph = graphs.pre_consent
+    limits = graph.limits + graphs.app_limits + noted
+    return _CodeEvidence(graph.entries, graph.nodes, limits, found, queries, graphs.app)
 
 
 def _intent_queries(refs: RefTable, index: CodeIndex) -> tuple[CodeNode, ...]:

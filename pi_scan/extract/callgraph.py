@@ -1,50 +1,68 @@
-"""Which code runs before the user can consent: a call graph from the app's entry points.
+"""Which code runs before the user can consent, and which over the app's whole life: a call
+graph from the app's entry points.
 
 Built from our own reading of the DEX files (no androguard), lazily: starting at the entry
-points that Android runs before any screen can ask for consent, it decodes only the methods
-it reaches (breadth first, at most `max_depth` calls deep and `budget` methods in all), so a
-big app costs little more than a small one.
+points, it decodes only the methods it reaches (breadth first, at most `max_depth` calls deep
+and `budget` methods in all), so a big app costs little more than a small one.
 
-Entry points (`entry_points`), in tiers of how surely they run before consent:
+Two reachable sets (`build_code_graphs`):
 
-* tier 0: the manifest's Application class (`<clinit>`, `<init>`, `attachBaseContext`,
-  `onCreate`), every declared ContentProvider (`<clinit>`, `<init>`, `attachInfo`,
-  `onCreate`: SDK auto-init providers run before Application.onCreate), and the initializers
-  named in the meta-data of androidx.startup's InitializationProvider (`create`);
-* tier 1: broadcast receivers (`onReceive`): BOOT_COMPLETED and other broadcasts wake the app
-  without the user;
-* tier 2: the launcher activity's `onCreate`.  It may show the consent dialog itself, so what
-  is reached only from it is the least certain.
+* pre-consent (`entry_points`, in tiers of how surely they run before consent):
+  tier 0: the manifest's Application class (`<clinit>`, `<init>`, `attachBaseContext`,
+  `onCreate`) and the real Application behind a hot-fix shell (`real_applications`: Tinker's
+  ApplicationLike, TINKER_PATCH_APPLICATION), every declared ContentProvider (`<clinit>`,
+  `<init>`, `attachInfo`, `onCreate`: SDK auto-init providers run before
+  Application.onCreate), and the initializers named in the meta-data of androidx.startup's
+  InitializationProvider (`create`); tier 1: broadcast receivers of a broadcast the system
+  sends by itself (an "android." action: boot, connectivity ...; `onReceive`); tier 2: the
+  launcher activity's `onCreate`.  Not UI callbacks: listeners, a dialog's buttons and
+  android:onClick handlers run on the user's action.
+* whole app (`app_entry_points`): the same walk continued from every component, the classes
+  the framework creates from layouts (custom Views, fragments), from meta-data (startup
+  initializers, Firebase component registrars) and WorkManager workers, and the methods named
+  by android:onClick in a layout; every instantiated class with a framework supertype
+  (android.*, androidx.*: listeners, Views, fragments, Handlers ...) has its own overridable
+  methods run (`CodeIndex.own_methods`).
 
 An entry method a class does not declare is looked up in its superclasses defined in the app.
 
 Calls (`edges` of each node, with how they were resolved):
 
-* "call": invoke-static/direct/super, and invoke-virtual resolved upward from the reference's
-  class to the implementation it inherits (class hierarchy);
-* "dispatch": invoke-virtual on an app class also reaches the overrides in the app's
-  subclasses of that class (class hierarchy analysis); interface calls, and virtual calls on
-  framework types (Runnable.run, Iterator.next, List.get ...), reach the implementations of
-  the app classes instantiated so far in reached code that are subtypes of the called type
-  (rapid type analysis: new-instance, and singletons read from static fields such as Kotlin's
-  lambda INSTANCE; entry components count as instantiated, the framework creates them).  A
-  class instantiated later adds its implementations to the call sites seen before.  One call
-  site takes at most MAX_DISPATCH targets (the first found); toString, hashCode, equals ...
-  called on a plain Object are not dispatched (any class answers; none leads to PI);
+* "call": invoke-static/direct/super (resolved upward to the implementation inherited), and a
+  virtual or interface call with exactly one possible run-time target (below);
+* "dispatch": a virtual or interface call with several possible targets.  A call of `sig` on
+  static type T reaches the implementation of `sig` in each class C that is a subtype of T
+  (class hierarchy) and can exist at run time (rapid type analysis): instantiated by reached
+  code (new-instance, a singleton read from its own static field such as Kotlin's lambda
+  INSTANCE, reflection below), or created by the framework (the entry components; in the
+  whole-app set also the seeds above).  A class instantiated later adds its implementations
+  to the call sites seen before.  toString, hashCode, equals ... called on a plain Object are
+  not dispatched (any class answers; none leads to PI);
 * "async": a Runnable, Callable, TimerTask, AsyncTask or Handler callback handed to the
   framework to run later (new Thread(Runnable), Handler/View.post*, Activity.runOnUiThread,
   Executor.execute, ExecutorService.submit, Timer.schedule, AsyncTask.execute,
   Handler.sendMessage ...): the callbacks of the classes the method instantiated since its
   previous hand-over (the argument is made just before), or else before it in the method, or
-  else of every instantiated class of that callback type; and a Thread subclass's run() for
-  its start();
+  else (a guess, bounded like dispatch) of every instantiated class of that callback type;
+  and a Thread subclass's run() for its start();
 * "clinit": the first use of another app class (static call or field, new-instance) runs its
-  static initialiser.
+  static initialiser;
+* "reflection": Class.forName / ClassLoader.loadClass with a constant app class name runs its
+  static initialiser, and with Class/Constructor.newInstance in the same method (or on a
+  const-class) instantiates it and runs its no-argument constructor; ServiceLoader.load(X.class)
+  instantiates the providers of X listed in the app's META-INF/services/X.
+
+Bounds: a call site with more than MAX_DISPATCH (8) possible targets by dispatch or a guessed
+hand-over is megamorphic: the pre-consent graph follows none of them (a site that reaches
+everything proves nothing about which code runs); the whole-app set follows the first
+APP_MAX_DISPATCH (16).  Chains are at most `max_depth` (15) calls; the pre-consent graph
+visits at most `budget` (10,000) methods and the whole-app set `app_budget` (10,000, the
+pre-consent ones included): about 60 us each, so that a walk at its limits costs about half
+the rest of a big app's extraction.  Each limit reached is noted.
 
 Desugared Java lambdas and Kotlin lambdas are ordinary classes in DEX (new-instance or a
-static INSTANCE, then an interface call), so the rules above cover them.  Reflection,
-native code, and callbacks the framework calls later for other reasons (listeners, lifecycle
-callbacks) are not followed.
+static INSTANCE, then an interface call), so the rules above cover them.  Reflection with
+names built at run time and native code are not followed.
 
 What is recorded per reached method (`CodeNode`) is catalogue-independent, so that
 `pi_scan.facts` decides what is sensitive: its operations in code order (invoked methods
@@ -76,18 +94,29 @@ from pi_scan.extract.dex import (
 from pi_scan.model import CodeEdge, CodeEntry, CodeNode
 
 __all__ = [
+    "DEFAULT_APP_BUDGET",
     "DEFAULT_BUDGET",
     "DEFAULT_DEPTH",
+    "AppSeeds",
     "CodeGraph",
+    "CodeGraphs",
     "CodeIndex",
+    "app_entry_points",
     "build_code_graph",
+    "build_code_graphs",
     "entry_points",
     "reflective_methods",
 ]
 
 DEFAULT_DEPTH = 15
-DEFAULT_BUDGET = 20_000
-MAX_DISPATCH = 32  # targets of one call site by dispatch (the first found, deterministic)
+DEFAULT_BUDGET = 10_000
+DEFAULT_APP_BUDGET = 10_000  # methods of the whole-app set (the pre-consent ones included)
+# Run-time targets of one call site (dispatch or a hand-over from elsewhere): with more, the
+# site is megamorphic and the pre-consent graph follows none of them; the whole-app set
+# follows the first APP_MAX_DISPATCH found (deterministic).  The whole-app bound also bounds its
+# cost: a megamorphic site's targets are most of the edges of a big app's walk.
+MAX_DISPATCH = 8
+APP_MAX_DISPATCH = 16
 MAX_REFLECTIVE = 5_000  # methods with reflective lookups kept per app
 
 OBJECT = "Ljava/lang/Object;"
@@ -117,6 +146,39 @@ _ENTRY_METHODS: Mapping[str, tuple[str, ...]] = {
     "launcher": ("<clinit>()V", "<init>()V", "onCreate(Landroid/os/Bundle;)V"),
 }
 _STATIC_ONLY = frozenset({"<clinit>()V", "<init>()V"})  # never inherited
+# A Tinker ApplicationLike's methods that its shell forwards (and its constructors).
+_DELEGATE_METHODS = ("<init>", "onBaseContextAttached", "attachBaseContext", "onCreate")
+# TinkerPatch (and Bugly hot-fix) reflect mode: the original Application's class name
+# (https://github.com/TinkerPatch/tinkerpatch-sdk/blob/master/docs/tinkerpatch-android-sdk.md).
+TINKER_PATCH_META = "TINKER_PATCH_APPLICATION"
+SYSTEM_ACTION = "android."  # broadcasts the platform sends (android.intent.action.BOOT_COMPLETED)
+TINKER_SHELL = "/TinkerApplication;"  # com.tencent.tinker.loader.app.TinkerApplication
+# meta-data values that make the named key a class the framework or a library creates:
+# androidx.startup's InitializationProvider and Firebase's ComponentDiscoveryService.
+_META_CREATED = frozenset({STARTUP_VALUE, "com.google.firebase.components.ComponentRegistrar"})
+WORKER = "Landroidx/work/ListenableWorker;"  # created by WorkManager's WorkerFactory
+# Library packages shipped in the app: the framework-called methods of an app class are its
+# own and those of its superclasses up to the first library one.
+_LIBRARY = (
+    "Landroid/",
+    "Landroidx/",
+    "Landroid/support/",
+    "Lcom/google/android/material/",
+    "Lkotlin/",
+    "Lkotlinx/",
+)
+# Supertypes that make an instantiated class one the framework calls back (listeners, Views,
+# fragments, lifecycle observers, Handlers, BroadcastReceivers...).
+_FRAMEWORK_CALLED = ("Landroid/", "Landroidx/", "Landroid/support/")
+IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$")
+_VIEW_HANDLER = "(Landroid/view/View;)V"  # the signature android:onClick requires
+_METHOD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
+_FOR_NAME = ("Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(")
+SERVICE_LOADER = "Ljava/util/ServiceLoader;->load("
+_NEW_INSTANCE_REFLECT = (
+    "Ljava/lang/Class;->newInstance(",
+    "Ljava/lang/reflect/Constructor;->newInstance(",
+)
 
 # Framework supertypes the DEX cannot tell (their classes are not in the app).
 FRAMEWORK_SUPERS: Mapping[str, tuple[str, ...]] = {
@@ -452,6 +514,30 @@ class CodeIndex:
             current = self.classes[current].super
         return [out[sig] for sig in sorted(out)]
 
+    def own_methods(self, desc: str) -> list[str]:
+        """The overridable methods with code of `desc` and its superclasses up to the first
+        library one (androidx, support, Kotlin...), each signature once: the app's own
+        callbacks of a framework-called class."""
+        out: dict[str, str] = {}
+        current: str | None = desc
+        seen: set[str] = set()
+        while (
+            current is not None
+            and current in self.classes
+            and current not in seen
+            and not current.startswith(_LIBRARY)
+        ):
+            seen.add(current)
+            for sig, (_, code, access) in self.methods(current).items():
+                if code and not access & _NOT_VIRTUAL and sig not in out:
+                    out[sig] = f"{current}->{sig}"
+            current = self.classes[current].super
+        return [out[sig] for sig in sorted(out)]
+
+    def subclasses_of(self, desc: str) -> list[str]:
+        """App subtypes of `desc` that are not library classes."""
+        return [d for d in self.subclasses(desc, len(self.classes)) if not d.startswith(_LIBRARY)]
+
     def code(self, method: str) -> _Code:
         """The decoded operations of an app method (empty for abstract/native/unknown)."""
         arrow = method.find("->")
@@ -544,13 +630,21 @@ def entry_points(
     application: str | None,
     components: Iterable[tuple[str, str, Mapping[str, str]]],
     launcher: str | None,
+    app_meta: Mapping[str, str] | None = None,
+    receiver_actions: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CodeEntry]:
     """The entry methods present in the code, in tier order (see the module docstring).
 
-    components: (kind, class name, meta-data) of the manifest's components."""
+    components: (kind, class name, meta-data) of the manifest's components; app_meta: the
+    <application>'s meta-data (TINKER_PATCH_APPLICATION); receiver_actions: the actions of
+    each receiver's intent filters, when known: then only receivers of a broadcast the
+    system sends by itself (an "android." action: boot, connectivity, package changes ...)
+    are entry points; the others run when the app or an SDK sends to them."""
     wanted: list[tuple[str, str, str]] = []  # kind, dotted class, component
     if application:
         wanted.append(("application", application, application))
+        delegates = real_applications(index, application, app_meta or {})
+        wanted += [("delegate", delegate, application) for delegate in delegates]
     receivers: list[tuple[str, str, str]] = []
     for kind, name, meta in components:
         if kind == "provider":
@@ -559,7 +653,10 @@ def entry_points(
                 for key, value in sorted(meta.items()):
                     if value == STARTUP_VALUE:
                         wanted.append(("startup", key, name))
-        elif kind == "receiver":
+        elif kind == "receiver" and (
+            receiver_actions is None
+            or any(a.startswith(SYSTEM_ACTION) for a in receiver_actions.get(name, ()))
+        ):
             receivers.append(("receiver", name, name))
     wanted += sorted(receivers)
     if launcher:
@@ -570,12 +667,14 @@ def entry_points(
         desc = descriptor(dotted)
         if desc not in index:
             continue
-        if kind == "startup":
+        if kind in ("startup", "delegate"):
+            names = ("create",) if kind == "startup" else _DELEGATE_METHODS
             methods = [
                 m
                 for m in (index.resolve(desc, "<clinit>()V"), index.resolve(desc, "<init>()V"))
                 if m is not None
-            ] + index.methods_named(desc, "create")
+            ] + [m for name in names for m in index.methods_named(desc, name)]
+            kind = "startup" if kind == "startup" else "application"
         else:
             methods = [m for m in (index.resolve(desc, s) for s in _ENTRY_METHODS[kind]) if m]
         for method in methods:
@@ -583,6 +682,79 @@ def entry_points(
                 seen.add(method)
                 out.append(CodeEntry(method, kind, component))
     return sorted(out, key=lambda e: TIERS[e.kind])  # stable: manifest order within a tier
+
+
+def real_applications(index: CodeIndex, application: str, app_meta: Mapping[str, str]) -> list[str]:
+    """The real Application behind a hot-fix shell (dotted names, in the code):
+
+    * Tinker's TinkerApplication is given its ApplicationLike's class name as a constant
+      string by the shell's constructor (`super(flags, "com.x.AppLike", ...)`) or returned by
+      `getApplicationLikeClassName()`; the shell creates it by reflection and forwards
+      attachBaseContext and onCreate to it;
+    * TinkerPatch/Bugly's reflect mode names the original Application in the meta-data
+      TINKER_PATCH_APPLICATION.
+
+    A multidex shell (MultiDexApplication) is an ordinary superclass; packer stubs whose
+    payload is encrypted are reported as partial coverage (pi_scan.facts.coverage)."""
+    found: list[str] = []
+    meta = app_meta.get(TINKER_PATCH_META)
+    if meta and meta != application:
+        found.append(meta)
+    desc = descriptor(application)
+    if not any(a.endswith(TINKER_SHELL) for a in index.ancestors(desc)):
+        return found
+    for sig in ("<init>()V", "getApplicationLikeClassName()Ljava/lang/String;"):
+        method = index.resolve(desc, sig)
+        if method is None:
+            continue
+        for op in index.code(method).ops:
+            if op.startswith('"') and IDENTIFIER.match(op[1:]) and "." in op:
+                name = op[1:]
+                target = descriptor(name)
+                if target != desc and target in index and index.methods_named(target, "onCreate"):
+                    found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def app_entry_points(
+    index: CodeIndex,
+    application: str | None,
+    components: Iterable[tuple[str, str, Mapping[str, str]]],
+    layout_strings: Iterable[str] = (),
+    app_meta: Mapping[str, str] | None = None,
+) -> AppSeeds:
+    """What the framework runs or creates over the app's whole life (the whole-app set):
+    every component and the real Application (created, with their callbacks), the classes
+    named in layouts (custom Views, fragments), in meta-data (androidx.startup initializers,
+    Firebase component registrars), and WorkManager workers; the methods named by
+    android:onClick in a layout, on every activity."""
+    created: list[str] = []
+    activities: list[str] = []
+    if application:
+        created.append(descriptor(application))
+        created += [descriptor(d) for d in real_applications(index, application, app_meta or {})]
+    for kind, name, meta in components:
+        created.append(descriptor(name))
+        if kind in ("activity", "activity-alias"):
+            activities.append(descriptor(name))
+        for key, value in sorted(meta.items()):
+            if value in _META_CREATED:  # Firebase: "com.google.firebase.components:CLASS"
+                created.append(descriptor(key.rsplit(":", 1)[-1]))
+    strings = set(layout_strings)
+    for text in sorted(strings):
+        if "." in text and IDENTIFIER.match(text):
+            created.append(descriptor(text))
+    if WORKER in index:  # WorkManager is in the app: its workers
+        created += index.subclasses_of(WORKER)
+    handlers = {s for s in strings if _METHOD_NAME.match(s)}
+    methods: list[str] = []
+    for activity in dict.fromkeys(activities):  # its public methods name(View), inherited too
+        for sig, target in sorted(index.implementations(activity).items()):
+            if sig.endswith(_VIEW_HANDLER) and sig[: -len(_VIEW_HANDLER)] in handlers:
+                methods.append(target)
+    return AppSeeds(
+        tuple(d for d in dict.fromkeys(created) if d in index), tuple(dict.fromkeys(methods))
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -597,24 +769,56 @@ class CodeGraph:
     limits: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AppSeeds:
+    """What the framework creates or calls over the app's life (`app_entry_points`)."""
+
+    created: tuple[str, ...] = ()  # class descriptors: instantiated, their callbacks reached
+    methods: tuple[str, ...] = ()  # methods run directly (android:onClick handlers)
+
+
+@dataclass(frozen=True)
+class CodeGraphs:
+    pre_consent: CodeGraph
+    app: tuple[str, ...]  # every method reached in the whole-app set, in discovery order
+    app_limits: tuple[str, ...]
+
+
 class _Builder:
-    def __init__(self, index: CodeIndex, max_depth: int, budget: int) -> None:
+    def __init__(
+        self,
+        index: CodeIndex,
+        max_depth: int,
+        budget: int,
+        services: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.index = index
+        self.services = services or {}  # service type -> provider classes (descriptors)
         self.max_depth = max_depth
         self.budget = budget
+        self.whole_app = False  # instantiated framework-called classes get their callbacks
+        self.roots: dict[str, None] = {}  # entries, and callbacks of the whole app
         self.depth: dict[str, int] = {}
         self.queue: deque[str] = deque()
         self.edges: dict[str, list[CodeEdge]] = {}
         self.edge_keys: set[tuple[str, int, str]] = set()
         self.ops: dict[str, tuple[str, ...]] = {}
-        self.instantiated: set[str] = set()
+        self.instantiated: dict[str, None] = {}  # in order: deterministic
         self.by_ancestor: dict[str, list[str]] = {}  # callback type -> instantiated subtypes
-        self.impl: dict[str, list[str]] = {}  # sig -> instantiated classes that implement it
+        # sig -> (instantiated class, the method a call of sig runs on it)
+        self.impl: dict[str, list[tuple[str, str]]] = {}
+        # (type, sig) -> how many of impl[sig] were looked at, the targets among them
+        self.matches: dict[tuple[str, str], tuple[int, list[str]]] = {}
         self.sites: dict[str, list[tuple[str, int, str]]] = {}  # sig -> caller, pos, type
-        self.fanout: dict[tuple[str, int], int] = {}
+        self.fanout: dict[tuple[str, int], int] = {}  # targets by dispatch or a guessed hand-over
+        self.saturated: set[tuple[str, int]] = set()  # sites that refused more targets
+        # Targets one site takes: one more than MAX_DISPATCH before consent (enough to know it
+        # is megamorphic, and it is left out), APP_MAX_DISPATCH in the whole-app walk, which
+        # takes the sites saturated before up again (`deferred`: caller, pos, type, sig).
+        self.cap = MAX_DISPATCH + 1
+        self.deferred: list[tuple[str, int, str, str]] = []
         self.over_depth = 0
         self.over_budget = 0
-        self.over_fanout = 0
 
     # ---- bookkeeping
 
@@ -631,19 +835,26 @@ class _Builder:
         self.queue.append(method)
         return True
 
-    def edge(self, caller: str, pos: int, target: str, how: str) -> bool:
-        """Add an edge; False when the call site already has MAX_DISPATCH dispatch targets."""
+    def root(self, method: str) -> None:
+        if self.discover(method, 0):
+            self.roots[method] = None
+
+    def edge(self, caller: str, pos: int, target: str, how: str, guess: bool = False) -> bool:
+        """Add an edge; False when the call site already has `cap` targets by dispatch or
+        by a guessed hand-over (`guess`)."""
         key = (caller, pos, target)
-        if key in self.edge_keys:
+        edge_keys = self.edge_keys
+        if key in edge_keys:
             return True
-        if how == "dispatch":
-            count = self.fanout.get((caller, pos), 0)
-            if count >= MAX_DISPATCH:
-                self.over_fanout += 1
+        if how == "dispatch" or guess:
+            site = (caller, pos)
+            count = self.fanout.get(site, 0)
+            if count >= self.cap:
+                self.saturated.add(site)
                 return False
-            self.fanout[(caller, pos)] = count + 1
-        if self.discover(target, self.depth[caller] + 1):
-            self.edge_keys.add(key)
+            self.fanout[site] = count + 1
+        if target in self.depth or self.discover(target, self.depth[caller] + 1):
+            edge_keys.add(key)
             self.edges.setdefault(caller, []).append(CodeEdge(pos, target, how))
         return True
 
@@ -651,12 +862,14 @@ class _Builder:
         index = self.index
         if desc in self.instantiated or desc not in index:
             return
-        self.instantiated.add(desc)
+        self.instantiated[desc] = None
         ancestors = index.ancestors(desc) | {OBJECT}
         for callback_type in sorted(_CALLBACK_SET & ancestors):
             self.by_ancestor.setdefault(callback_type, []).append(desc)
+        if self.whole_app:
+            self._callbacks(desc, ancestors)
         for sig, target in index.implementations(desc).items():
-            self.impl.setdefault(sig, []).append(desc)
+            self.impl.setdefault(sig, []).append((desc, target))
             sites = self.sites.get(sig)
             if not sites:
                 continue
@@ -665,18 +878,44 @@ class _Builder:
                 if static in ancestors and not self.edge(caller, pos, target, "dispatch"):
                     full.append(i)
             for i in reversed(full):  # saturated sites take no more targets
+                self.deferred.append((*sites[i], sig))
                 del sites[i]
 
+    def _callbacks(self, desc: str, ancestors: frozenset[str]) -> None:
+        """Whole app: an instantiated class the framework calls back (a listener, View,
+        fragment, Handler...) has its own methods run by it."""
+        if desc.startswith(_LIBRARY) or not any(a.startswith(_FRAMEWORK_CALLED) for a in ancestors):
+            return
+        for method in self.index.own_methods(desc):
+            self.root(method)
+
     def site(self, caller: str, pos: int, static: str, sig: str) -> None:
-        """A call that dispatches on the run-time type (rapid type analysis)."""
+        """A call that dispatches on the run-time type: the implementations in the classes
+        instantiated so far (and later) that are subtypes of the called type."""
         if static == OBJECT and sig in _OBJECT_SIGS:
             return
-        index = self.index
-        for desc in list(self.impl.get(sig, ())):
-            target = index.implementations(desc)[sig]
-            if static in index.ancestors(desc) and not self.edge(caller, pos, target, "dispatch"):
+        for target in self._targets(static, sig):
+            if not self.edge(caller, pos, target, "dispatch"):
+                self.deferred.append((caller, pos, static, sig))
                 return  # saturated: not registered for later classes either
         self.sites.setdefault(sig, []).append((caller, pos, static))
+
+    def _targets(self, static: str, sig: str) -> list[str]:
+        """The implementations of `sig` in the instantiated subtypes of `static` so far
+        (kept per type and signature, extended with the classes instantiated since)."""
+        impl = self.impl.get(sig)
+        if not impl:
+            return []
+        key = (static, sig)
+        cached = self.matches.get(key)
+        if cached is None:
+            cached = self.matches[key] = (0, [])
+        scanned, found = cached
+        if scanned < len(impl):
+            ancestors = self.index.ancestors
+            found += [target for desc, target in impl[scanned:] if static in ancestors(desc)]
+            self.matches[key] = (len(impl), found)
+        return list(found)
 
     # ---- one method
 
@@ -695,6 +934,7 @@ class _Builder:
                 self._clinit(method, pos, desc)
         made = [(pos, desc) for pos, desc in code.created if desc in index]
         last_sink = -1
+        reflective = False
         for pos, kind, ref in code.invokes:
             arrow = ref.find("->")
             cls, sig = ref[:arrow], ref[arrow + 2 :]
@@ -702,32 +942,75 @@ class _Builder:
                 self._app_call(method, pos, kind, cls, sig)
             elif kind in (_VIRTUAL, _INTERFACE):
                 self.site(method, pos, cls, sig)
+            if ref.startswith(_FOR_NAME):
+                reflective = True
+            elif ref.startswith(SERVICE_LOADER) and self.services:
+                self._service_loader(method, pos, code)
             callbacks = _async_callbacks(ref)
             if callbacks:
                 # the callback handed over is made just before: since the previous hand-over
                 window = [d for at, d in made if last_sink < at < pos]
                 self._async(method, pos, callbacks, window or [d for at, d in made if at < pos])
                 last_sink = pos
+        if reflective or any(ref.startswith(_NEW_INSTANCE_REFLECT) for _, _, ref in code.invokes):
+            self._reflection(method, code, reflective)
 
     def _app_call(self, caller: str, pos: int, kind: int, cls: str, sig: str) -> None:
         index = self.index
-        if kind == _INTERFACE:
+        if kind in (_VIRTUAL, _INTERFACE):
             self.site(caller, pos, cls, sig)
+            if (
+                kind == _VIRTUAL
+                and sig == "start()V"
+                and "Ljava/lang/Thread;" in index.ancestors(cls)
+            ):
+                run = index.resolve(cls, "run()V")
+                if run is not None:
+                    self.edge(caller, pos, run, "async")
             return
         target = index.resolve(cls, sig)
         if target is not None:
             self.edge(caller, pos, target, "call")
         if kind == _STATIC and cls != caller[: caller.find("->")]:
             self._clinit(caller, pos, cls)
-        if kind != _VIRTUAL:
-            return
-        for sub in index.subclasses(cls, MAX_DISPATCH * 4):
-            if index.declares_code(sub, sig):
-                self.edge(caller, pos, f"{sub}->{sig}", "dispatch")
-        if sig == "start()V" and "Ljava/lang/Thread;" in index.ancestors(cls):
-            run = index.resolve(cls, "run()V")
-            if run is not None:
-                self.edge(caller, pos, run, "async")
+
+    def _reflection(self, caller: str, code: _Code, for_name: bool) -> None:
+        """Class.forName / loadClass with a constant app class name initialises it; with
+        Class/Constructor.newInstance in the same method (or on a const-class), it is
+        instantiated and its no-argument constructor runs."""
+        index = self.index
+        creates = any(ref.startswith(_NEW_INSTANCE_REFLECT) for _, _, ref in code.invokes)
+        for pos, op in enumerate(code.ops):
+            if op.startswith('"') and for_name and IDENTIFIER.match(op[1:]):
+                desc = descriptor(op[1:])
+            elif op.startswith("@L") and creates:
+                desc = op[1:]
+            else:
+                continue
+            if desc not in index:
+                continue
+            if index.declares_code(desc, "<clinit>()V"):
+                self.edge(caller, pos, f"{desc}-><clinit>()V", "reflection")
+            if creates:
+                self.instantiate(desc)
+                init = index.resolve(desc, "<init>()V")
+                if init is not None:
+                    self.edge(caller, pos, init, "reflection")
+
+    def _service_loader(self, caller: str, pos: int, code: _Code) -> None:
+        """ServiceLoader.load(X.class) creates the providers of X listed in the app's
+        META-INF/services/X (the const-class before the call names X)."""
+        index = self.index
+        for op in reversed(code.ops[:pos]):
+            if op.startswith("@"):
+                for provider in self.services.get(op[1:], ()):
+                    if provider not in index:
+                        continue
+                    self.instantiate(provider)
+                    init = index.resolve(provider, "<init>()V")
+                    if init is not None:
+                        self.edge(caller, pos, init, "reflection")
+                return
 
     def _async(self, caller: str, pos: int, callbacks: tuple[str, ...], made: list[str]) -> None:
         index = self.index
@@ -745,7 +1028,8 @@ class _Builder:
                 continue
             for desc in list(self.by_ancestor.get(static, ())):
                 for target in index.methods_named(desc, name):
-                    self.edge(caller, pos, target, "async")
+                    if not self.edge(caller, pos, target, "async", guess=True):
+                        return
 
     def _clinit(self, caller: str, pos: int, desc: str) -> None:
         if self.index.declares_code(desc, "<clinit>()V"):
@@ -753,34 +1037,63 @@ class _Builder:
 
     # ---- all
 
-    def run(self, entries: Sequence[CodeEntry]) -> list[CodeNode]:
-        for entry in entries:
-            self.instantiate(entry.method[: entry.method.find("->")])
-        for entry in entries:
-            self.discover(entry.method, 0)
+    def run(self, entries: Sequence[str], created: Iterable[str] = ()) -> None:
+        for method in entries:
+            self.instantiate(method[: method.find("->")])
+        for desc in created:
+            self.instantiate(desc)
+        for method in entries:
+            self.root(method)
         while self.queue:
             self.visit(self.queue.popleft())
-        return [
-            CodeNode(method, self.ops.get(method, ()), tuple(self.edges.get(method, ())))
-            for method in self.depth
-        ]
 
-    def limits(self) -> list[str]:
+    def snapshot(self, max_dispatch: int) -> tuple[list[CodeNode], int]:
+        """The nodes reached from the roots when the call sites with more than `max_dispatch`
+        targets are left out, and how many sites those are; a site's only target is a plain
+        "call"."""
+        fanout = self.fanout
+        megamorphic = {site for site, count in fanout.items() if count > max_dispatch}
+        kept: dict[str, tuple[CodeEdge, ...]] = {}
+        seen = set(self.roots)
+        queue = deque(self.roots)
+        while queue:
+            method = queue.popleft()
+            out = []
+            for e in self.edges.get(method, ()):
+                site = (method, e.at)
+                if e.how in ("dispatch", "async") and site in megamorphic:
+                    continue
+                if e.how == "dispatch" and fanout.get(site) == 1:
+                    e = CodeEdge(e.at, e.target, "call")
+                out.append(e)
+                if e.target not in seen:
+                    seen.add(e.target)
+                    queue.append(e.target)
+            kept[method] = tuple(out)
+        nodes = [CodeNode(m, self.ops.get(m, ()), kept[m]) for m in self.depth if m in seen]
+        return nodes, len(megamorphic)
+
+    def limits(self, megamorphic: int, max_dispatch: int, prefix: str = "call graph") -> list[str]:
         out = []
         if self.over_budget:
             out.append(
-                f"call graph: budget of {self.budget} methods reached "
+                f"{prefix}: budget of {self.budget} methods reached "
                 f"({self.over_budget} calls not followed)"
             )
         if self.over_depth:
             out.append(
-                f"call graph: depth limit of {self.max_depth} calls reached "
+                f"{prefix}: depth limit of {self.max_depth} calls reached "
                 f"({self.over_depth} calls not followed)"
             )
-        if self.over_fanout:
+        if megamorphic and max_dispatch == APP_MAX_DISPATCH:
             out.append(
-                f"call graph: call sites with more than {MAX_DISPATCH} possible targets "
-                f"({self.over_fanout} targets not followed)"
+                f"{prefix}: {megamorphic} call sites with more than {max_dispatch} possible "
+                f"targets (the first {max_dispatch} followed)"
+            )
+        elif megamorphic:
+            out.append(
+                f"{prefix}: {megamorphic} call sites with more than {max_dispatch} possible "
+                "targets not followed"
             )
         return out
 
@@ -800,9 +1113,41 @@ def build_code_graph(
     budget: int = DEFAULT_BUDGET,
 ) -> CodeGraph:
     """The methods reached from `entries` (see the module docstring), in discovery order."""
-    builder = _Builder(index, max_depth, budget)
-    nodes = builder.run(entries)
-    return CodeGraph(tuple(entries), tuple(nodes), tuple(builder.limits()))
+    return build_code_graphs(index, entries, None, max_depth, budget).pre_consent
+
+
+def build_code_graphs(
+    index: CodeIndex,
+    entries: Sequence[CodeEntry],
+    seeds: AppSeeds | None,
+    max_depth: int = DEFAULT_DEPTH,
+    budget: int = DEFAULT_BUDGET,
+    app_budget: int = DEFAULT_APP_BUDGET,
+    services: Mapping[str, Sequence[str]] | None = None,
+) -> CodeGraphs:
+    """The pre-consent graph from `entries`, then (with `seeds`) the whole-app set: the same
+    walk continued from everything the framework creates or calls later, so the methods of
+    the first are decoded once."""
+    builder = _Builder(index, max_depth, budget, services)
+    builder.run([e.method for e in entries])
+    nodes, megamorphic = builder.snapshot(MAX_DISPATCH)
+    pre = CodeGraph(tuple(entries), tuple(nodes), tuple(builder.limits(megamorphic, MAX_DISPATCH)))
+    if seeds is None:
+        return CodeGraphs(pre, (), ())
+    builder.whole_app = True
+    builder.budget = max(app_budget, budget)
+    builder.over_budget = builder.over_depth = 0
+    builder.cap = APP_MAX_DISPATCH
+    builder.saturated.clear()
+    deferred, builder.deferred = builder.deferred, []
+    for site in deferred:  # megamorphic before consent: up to the whole-app bound now
+        builder.site(*site)
+    for desc in list(builder.instantiated):  # entry classes: their other callbacks too
+        builder._callbacks(desc, index.ancestors(desc))
+    builder.run(seeds.methods, seeds.created)
+    # nothing left out: every method discovered is reached from a root
+    limits = builder.limits(len(builder.saturated), APP_MAX_DISPATCH, "whole-app call graph")
+    return CodeGraphs(pre, tuple(builder.depth), tuple(limits))
 
 
 def reflective_methods(
@@ -828,7 +1173,7 @@ def reflective_methods(
 
 # Framework calls that ask the package manager which apps answer an intent (resolveActivity,
 # which answers with one activity, never lists); `methods_calling` keeps the
-# operations of the methods making them, so that `pi_scan.knowledge` can tell an installed-app
+# operations of the methods making them, so that `pi_scan.facts` can tell an installed-app
 # list (a MAIN/LAUNCHER query) from a question about one intent (share, view, a scheme).
 INTENT_QUERIES = (
     "Landroid/content/pm/PackageManager;->queryIntentActivities(",

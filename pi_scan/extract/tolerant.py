@@ -24,6 +24,7 @@ an APK string can be resolved.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -432,3 +433,45 @@ def _system_names() -> dict[int, str]:
 
 def _system_attribute(res_id: int) -> str | None:
     return _system_names().get(res_id)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
+_ON_CLICK = (b"onClick", "onClick".encode("utf-16-le"))
+
+
+def layout_identifiers(data: bytes) -> list[str]:
+    """Class names in a compiled layout's string pool (custom View tags, fragment names) and,
+    in a layout with an android:onClick attribute, every identifier (the handlers' names).
+    [] for anything that is not binary XML."""
+    texts = pool_texts(data)
+    if not any(needle in data for needle in _ON_CLICK):
+        texts = [t for t in texts if "." in t]
+    return [t for t in texts if _IDENTIFIER.fullmatch(t)]
+
+
+def pool_texts(data: bytes) -> list[str]:
+    """The short strings of a binary XML's first string pool, read in bulk: its character data
+    decoded at once and cut at the NUL terminators, each piece without its length prefix
+    (strings of 128 characters or more, and empty ones, may come out garbled or split).
+    Without the validity checks of `_Strings`: for what only adds evidence."""
+    if len(data) > MAX_MANIFEST_SIZE:
+        return []
+    head = _chunk(data, 0, len(data), 8)
+    if head is None:
+        return []
+    start = head[1]
+    pool = _chunk(data, start, head[2], 8)
+    if pool is None or pool[0] != _STRING_POOL or pool[2] < _POOL_HEADER:
+        return []
+    count, styles, flags, strings_start, styles_start = struct.unpack_from("<5I", data, start + 8)
+    end = start + (styles_start if styles and strings_start < styles_start else pool[2])
+    begin = start + strings_start
+    if not count or not start + _POOL_HEADER <= begin < end <= start + pool[2]:
+        return []
+    if flags & _UTF8:  # u8 character count, u8 byte count, UTF-8, NUL
+        text = data[begin:end].decode("utf-8", "replace")
+        skip = 2
+    else:  # u16 character count, UTF-16LE, u16 NUL
+        text = data[begin : end - (end - begin) % 2].decode("utf-16-le", "surrogatepass")
+        skip = 1
+    return [piece[skip:] for piece in text.split("\x00") if len(piece) > skip]

@@ -25,13 +25,18 @@ are not flags), or a call of an app method that reads one (up to three calls dow
 documented privacy switch (sdks.json `consent_init.privacy_api`: JPush setAuth, AMap
 updatePrivacyAgree, Tencent Map setAgreePrivacy ...) called before p gates that SDK's
 initialisation and collection.  A pre-initialisation documented as safe before consent
-(`consent_init.pre_consent`, e.g. Umeng preInit) is not an initialisation.
+(`consent_init.pre_consent`, e.g. Umeng preInit) is not an initialisation, and neither it nor
+a privacy switch is walked into: what the vendor documents as safe to call before consent is
+not evidence against the app that calls it (JPush's setAuth reaches far into its SDK's code
+through calls the graph can only guess at).
 
 Confidence: high from the Application, providers and startup initializers through plain
-calls; medium through virtual dispatch, a thread or handler hand-over, reflection, or from a
-broadcast receiver; low when reached only from the launcher activity, which may show the
-consent dialog itself; medium from the launcher of an app that shows no sign of any consent
-dialog (no consent texts, refusal choice or consent flag), which then cannot be asking.
+calls (a virtual or interface call with a single possible run-time target is one); medium
+through a call site with several possible targets, a thread or handler hand-over, reflection,
+or from a broadcast receiver; low when reached only from the launcher activity, which may
+show the consent dialog itself, or through three or more such guessed steps (MAX_LOOSE);
+medium from the launcher of an app that shows no sign of any consent dialog (no consent
+texts, refusal choice or consent flag), which then cannot be asking.
 
 Weak catalogue entries (getPackageInfo, getSimOperator ..., used routinely for other ends) are
 left out of `pre_consent`.
@@ -64,6 +69,18 @@ MAX_TEXTS = 20
 MAX_KEYS = 50
 READER_DEPTH = 3
 KEY_WINDOW = 4  # a getter's key is among the operations just before it
+# Edges of the call graph resolved by a guess at the run-time object: a call site with
+# several possible targets, a hand-over, reflection.  A chain through MAX_LOOSE of them is
+# low confidence.
+LOOSE_STEPS = frozenset({"dispatch", "async", "reflection"})
+MAX_LOOSE = 3
+# code_graph_limits lines that leave the whole-app set incomplete (pi_scan.extract.callgraph)
+INCOMPLETE = (
+    "call graph not built",
+    "whole-app call graph:",
+    "call graph: budget",
+    "call graph: depth",
+)
 
 # A constant key that names consent; one that names a URL or link is not a flag.
 CONSENT_KEY = re.compile(
@@ -153,7 +170,8 @@ def consent_facts(
         analysis.platform = platform
         analysis.held = frozenset(facts.get("permissions") or ())
     pre_consent = analysis.findings(facts.get("entry_points") or ())
-    _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue)
+    reach = reachable_classes(facts)
+    _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue, reach)
     return {
         "pre_consent": pre_consent,
         "reflection": reflection_uses(facts.get("reflection_code") or (), apis, owner),
@@ -429,7 +447,7 @@ class _Analysis:
         parent: dict[str, str | None] = {}
         root_of: dict[str, tuple[str, str, str]] = {}
         gate_of: dict[str, str | None] = {}
-        loose: dict[str, bool] = {}  # reached through dispatch or a hand-over
+        loose: dict[str, int] = {}  # steps through dispatch, a hand-over or reflection
         depth: dict[str, int] = {}
         queue: deque[str] = deque()
         for root in starts:
@@ -439,7 +457,7 @@ class _Analysis:
             parent[root[0]] = None
             root_of[root[0]] = root
             gate_of[root[0]] = None
-            loose[root[0]] = False
+            loose[root[0]] = 0
             depth[root[0]] = 0
             queue.append(root[0])
         while queue:
@@ -464,6 +482,8 @@ class _Analysis:
                 pos, nxt, how = edge.at, edge.target, edge.how
                 if nxt in visited or nxt not in self.graph.nodes:
                     continue
+                if self.safe and nxt.startswith(self.safe):
+                    continue  # documented as safe before consent: the vendor's to keep
                 gate = path_gate or self.graph.gate_before(method, pos)
                 if gate is not None and not allow_gated:
                     continue
@@ -471,7 +491,7 @@ class _Analysis:
                 parent[nxt] = method
                 root_of[nxt] = root_of[method]
                 gate_of[nxt] = gate
-                loose[nxt] = loose[method] or how in ("dispatch", "async")
+                loose[nxt] = loose[method] + (how in LOOSE_STEPS)
                 depth[nxt] = depth[method] + 1
                 queue.append(nxt)
 
@@ -492,13 +512,15 @@ class _Analysis:
         root: tuple[str, str, str],
         tier: int,
         gate: str | None,
-        loose: bool,
+        loose: int,
     ) -> dict[str, Any]:
         level = tier
         if level == 0 and (loose or target.via == "reflection"):
             level = 1
         if level == 2 and not self.dialog:
             level = 1
+        if loose >= MAX_LOOSE:  # each step is a guess at the object the code holds
+            level = 2
         caller_sdk = self.owner.of_member(method)
         lib = None if caller_sdk else self._platform_of(method)
         attributed = caller_sdk or (f"platform:{lib}" if lib else FIRST_PARTY)
@@ -661,6 +683,17 @@ def reflection_uses(
 # --------------------------------------------------------------------------------------------
 
 
+def reachable_classes(facts: Mapping[str, Any]) -> frozenset[str] | None:
+    """The classes (dotted) with a method in the whole-app reachable set (`app_reachable`),
+    or None when that set may be incomplete: not built, or a limit of the walk was reached
+    (budget, depth, a call site with too many targets)."""
+    methods: Sequence[str] = facts.get("app_reachable") or ()
+    limits: Sequence[str] = facts.get("code_graph_limits") or ()
+    if not methods or any(line.startswith(INCOMPLETE) for line in limits):
+        return None
+    return frozenset(_class_of(m) for m in methods)
+
+
 def _set_status(
     sdks: list[dict[str, Any]],
     method_refs: Iterable[Any],
@@ -668,8 +701,12 @@ def _set_status(
     components: Sequence[Mapping[str, Any]],
     owner: _Owners,
     catalogue: SdkCatalogue,
+    reach: Container[str] | None = None,
 ) -> None:
-    """present / initialised / collects, with the evidence for the status (a few items)."""
+    """present / initialised / collects, with the evidence for the status (a few items).
+    With the whole-app reachable classes (`reach`), only code the app can run counts: an
+    SDK whose PI-reading code nothing reaches does not collect, and a call from first-party
+    code nothing reaches does not initialise."""
     detected = {s["id"] for s in sdks}
     switches = tuple(
         prefix
@@ -680,10 +717,17 @@ def _set_status(
     evidence: dict[str, list[str]] = {sid: [] for sid in detected}
     collects: dict[str, list[str]] = {sid: [] for sid in detected}
     for use in api_uses:  # only reads that can return PI to this app count
-        if use.get("kind") in ("method", "field") and use.get("collectable"):
+        if use.get("kind") not in ("method", "field") or not use.get("collectable"):
+            continue
+        if reach is None:
             for sid in use.get("sdks") or ():
                 if sid in collects:
                     collects[sid].append(str(use["id"]))
+            continue
+        for caller in use.get("callers") or ():
+            sid = owner.of_class(caller)
+            if sid in collects and caller in reach:
+                collects[sid].append(str(use["id"]))
     for component in components:
         sid = component.get("sdk")
         if sid in evidence and component.get("kind") == "provider":
@@ -715,7 +759,10 @@ def _set_status(
             sid = by_owner[cls] = owner.of_class(cls)
         if sid is None or sid not in evidence or len(evidence[sid]) >= 3:
             continue
-        first = next((c for c in callers if owner.of_class(c) is None), None)
+        first = next(
+            (c for c in callers if owner.of_class(c) is None and (reach is None or c in reach)),
+            None,
+        )
         if first is not None:
             evidence[sid].append(f"called from {first}: {short(text)}")
     for sdk in sdks:  # code nothing starts collects nothing: collects needs initialised

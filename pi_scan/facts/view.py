@@ -146,6 +146,12 @@ FACTS: Mapping[str, FactSpec] = {
         "method",
     ),
     "code_graph_limits": FactSpec("strings", "classes*.dex", "limits the call graph ran into"),
+    "app_reachable": FactSpec(
+        "strings",
+        f"{MANIFEST}, res/layout, classes*.dex",
+        "methods the app may run over its whole life: every component, lifecycle method and "
+        "UI callback, and what they call",
+    ),
     "reflection_code": FactSpec(
         "objects", "classes*.dex", "methods that look members up by reflection", "method"
     ),
@@ -358,6 +364,7 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "entry_points": [_plain(e) for e in facts.entry_points],
         "code_graph": list(facts.code_graph),  # CodeNode: see to_json
         "code_graph_limits": list(facts.code_graph_limits),
+        "app_reachable": list(facts.app_reachable),
         "reflection_code": list(facts.reflection_code),
         "intent_query_code": list(facts.intent_query_code),
         "resource_texts": [_plain(t) for t in facts.resource_texts],

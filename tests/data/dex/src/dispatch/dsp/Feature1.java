@@ -1,0 +1,11 @@
+package dsp;
+
+import android.content.Context;
+
+/** One of many implementations never created. */
+public class Feature1 implements Feature {
+    @Override
+    public void start(Context context) {
+        Sink.nothing(1);
+    }
+}

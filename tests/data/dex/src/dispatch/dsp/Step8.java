@@ -1,0 +1,11 @@
+package dsp;
+
+import android.content.Context;
+
+/** One of many implementations never created. */
+public class Step8 extends Step {
+    @Override
+    void run(Context context) {
+        Sink.nothing(8);
+    }
+}
