@@ -398,14 +398,14 @@ def test_extracted_resource_texts_have_names_and_locales() -> None:
     assert "Fazer login" in facts.resource_strings  # every locale stays in resource_strings
 
 
-def test_login_rule_evidence_names_the_resource() -> None:
-    texts = [{"name": "btn_login", "locale": "zh-rCN", "value": "登录"}]
+def test_signup_rule_evidence_names_the_resource() -> None:
+    texts = [{"name": "btn_register", "locale": "zh-rCN", "value": "注册"}]
     d = _derived(resource_texts=texts)
     rule = next(r for r in load_rules().rules if r.id == "PI-PP-003")
     outcome = evaluate_rule(d, rule)
     assert outcome.status is Status.FAILED
     assert any(
-        e.where == "resources.arsc @string/btn_login [zh-rCN]" and e.value == "登录"
+        e.where == "resources.arsc @string/btn_register [zh-rCN]" and e.value == "注册"
         for e in outcome.evidence
     )
 
@@ -423,7 +423,7 @@ def test_resolve_activity_is_no_list() -> None:
 
 # ---- DEX strings: whose code loads them
 
-QQ_LOGIN = "https://graph.qq.com/oauth2.0/login"
+QQ_LOGIN = "https://graph.qq.com/oauth2.0/register"
 
 
 def _string_facts(loaders: dict[str, list[str]]) -> dict[str, Any]:
@@ -451,15 +451,15 @@ def test_app_strings_without_loaders_keep_every_string() -> None:
     assert list(kept.refs) == ["a", "b"] and kept.callers(0) == ()
 
 
-def test_login_rule_quiet_for_sdk_strings_and_evidence_names_the_class() -> None:
+def test_signup_rule_quiet_for_sdk_strings_and_evidence_names_the_class() -> None:
     rule = next(r for r in load_rules().rules if r.id == "PI-PP-003")
     sdk_only = _derived(**_string_facts({QQ_LOGIN: ["com.tencent.tauth.Tencent"]}))
     assert evaluate_rule(sdk_only, rule).status is Status.PASSED
-    own = _derived(**_string_facts({"Log in": ["com.example.LoginActivity"]}))
+    own = _derived(**_string_facts({"Sign up": ["com.example.SignUpActivity"]}))
     outcome = evaluate_rule(own, rule)
     assert outcome.status is Status.FAILED
     assert any(
-        e.value == "Log in" and e.callers == ("com.example.LoginActivity",)
+        e.value == "Sign up" and e.callers == ("com.example.SignUpActivity",)
         for e in outcome.evidence
     )
 
@@ -495,3 +495,26 @@ def test_resource_strings_without_names_are_read_as_they_are() -> None:
     got = app_resource_strings([], PLATFORM_LIBS, ["隐私政策", "Sign in"])
     assert [t["value"] for t in got] == ["隐私政策", "Sign in"]
     assert got[0]["name"] is None and got[0]["where"] == "(name and locale not known)"
+
+
+ADD_CATEGORY = "Landroid/content/Intent;->addCategory(Ljava/lang/String;)Landroid/content/Intent;"
+SET_PACKAGE = "Landroid/content/Intent;->setPackage(Ljava/lang/String;)Landroid/content/Intent;"
+
+
+@pytest.mark.parametrize(
+    ("ops", "how"),
+    [
+        # a sample app listing its own demo screens (ViewPagerIndicator's ListSamples)
+        (('"android.intent.action.MAIN', '"com.example.sample.SAMPLE', ADD_CATEGORY), "specific-intent"),
+        (('"android.intent.action.MAIN', '"com.example', SET_PACKAGE), "specific-intent"),
+        (('"android.intent.action.MAIN', '"android.intent.category.LAUNCHER', ADD_CATEGORY), "launcher-query"),
+    ],
+)  # fmt: skip
+def test_a_main_query_narrowed_to_the_apps_own_is_no_list(ops: tuple[str, ...], how: str) -> None:
+    method = "Lcom/ex/Samples;->getData()V"
+    facts = {
+        "method_refs": [{"ref": QUERY, "callers": ["com.ex.Samples"]}],
+        "intent_query_code": [CodeNode(method, (*ops, QUERY))],
+    }
+    [item] = installed_app_lists(facts, PARTIES)
+    assert item["how"] == how and item["counted"] is (how == "launcher-query")

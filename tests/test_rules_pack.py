@@ -171,9 +171,17 @@ TEXT_EXAMPLES = {
         ],
         ["同意", "agreement", "declined payments are refunded"],
     ),
-    "login_strings": (
-        ["手机号登录", "登陆", "注册账号", "Log in", "Sign in", "Sign up"],
-        ["登记", "blogging", "signal strength"],
+    "signup_strings": (
+        ["注册账号", "Sign up", "Register", "Create an account"],
+        [
+            "登录",
+            "Log in",
+            "Sign in",
+            "注册表",
+            "unregister",
+            "registered users",
+            "account settings",
+        ],
     ),
     "account_deletion_strings": (
         [
@@ -228,11 +236,14 @@ def test_text_sets_drive_their_rules() -> None:
 
     assert not fires("PI-PP-002", app_resource_strings=texts("同意并继续", "不同意"))
     assert fires("PI-PP-002", app_resource_strings=texts("同意并继续"))
-    sign_in = [{"value": "Sign in", "name": "sign_in", "locale": ""}]
-    assert fires("PI-PP-003", app_resource_strings=sign_in)
-    assert not fires("PI-PP-003", resource_strings=["Sign in"])  # a library's, or other locales
+    sign_up = [{"value": "Sign up", "name": "sign_up", "locale": ""}]
+    assert fires("PI-PP-003", app_resource_strings=sign_up)
+    assert not fires("PI-PP-003", resource_strings=["Sign up"])  # a library's, or other locales
+    assert not fires(  # a login screen does not create accounts
+        "PI-PP-003", app_resource_strings=[{"value": "Sign in", "name": "s", "locale": ""}]
+    )
     assert not fires(
-        "PI-PP-003", app_resource_strings=sign_in, resource_strings=["Delete my account"]
+        "PI-PP-003", app_resource_strings=sign_up, resource_strings=["Delete my account"]
     )
     assert fires("PI-PP-004", app_strings=["人脸识别通过后方可注销"])
     assert not fires("PI-PP-004", strings=["人脸识别通过后方可注销"])  # e.g. SDK code only

@@ -472,6 +472,8 @@ class _Analysis:
                 if gate is not None and not allow_gated:
                     continue
                 chain = self._chain(method, parent)
+                if target.kind == "api" and not self._app_reaches(method, chain):
+                    continue  # a platform library's own start-up (Instant Run's bootstrap)
                 item = self._item(target, method, chain, root_of[method], tier, gate, loose[method])
                 key = (item["kind"], item["target"], item["attributed_to"])
                 rank = (phase, tier, depth[method], 0 if target.documented else 1)
@@ -503,6 +505,14 @@ class _Analysis:
             chain.append(step)
             step = parent.get(step)
         return chain[::-1]
+
+    def _app_reaches(self, method: str, chain: list[str]) -> bool:
+        """A platform library's call site counts only when the app's own code is on the way
+        to it: a chain that runs in platform-library code from its entry point on (a library
+        Application class the manifest names) is the library's business."""
+        if self.owner.of_member(method) is not None or self._platform_of(method) is None:
+            return True
+        return any(self.owner.of_member(m) is None and self._platform_of(m) is None for m in chain)
 
     def _item(
         self,

@@ -13,8 +13,10 @@
 * `installed_app_lists`: the calls that can list the installed apps, each with how:
   "list" (getInstalledPackages/Applications, LauncherApps.getActivityList),
   "launcher-query" (queryIntentActivities ... in a method holding the constant
-  android.intent.action.MAIN), "specific-intent" (the method holds another intent action, a
-  MIME type or a URI scheme: share, view, a browser), "unknown-intent" (no constant in the
+  android.intent.action.MAIN, unless the method narrows the intent to one package or
+  component, or names only categories other than LAUNCHER: the app's own), "specific-intent"
+  (the method holds another intent action, a MIME type or a URI scheme: share, view, a
+  browser; or a MAIN query narrowed as above), "unknown-intent" (no constant in the
   method: the intent is made elsewhere) or "uid-probe" (getPackagesForUid: a loop over uids
   would list the apps, but loops are not seen in the operations, so it is listed and not
   counted).  Only "list" and "launcher-query" are `counted`, and for a platform library only
@@ -64,6 +66,14 @@ INTENT_TYPE_CALLS = (
     "Landroid/content/Intent;->setDataAndType(",
     "Landroid/net/Uri;->parse(",
 )
+# A MAIN query narrowed to one package or to a category of the app's own is no list of the
+# installed apps (a sample app listing its own demo screens, a launcher of its own plug-ins).
+OWN_SCOPE_CALLS = (
+    "Landroid/content/Intent;->setPackage(",
+    "Landroid/content/Intent;->setClassName(",
+    "Landroid/content/Intent;->setComponent(",
+)
+CATEGORY_LAUNCHER = "android.intent.category.LAUNCHER"
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,12 +190,30 @@ def _query_kind(key: str, methods: Sequence[tuple[str, tuple[str, ...]]]) -> tup
             continue
         consts = [op[1:] for op in ops if op.startswith('"')]
         if ACTION_MAIN in consts:
-            return "launcher-query", method
+            categories = _added_categories(ops)
+            own = any(op.startswith(OWN_SCOPE_CALLS) for op in ops) or (
+                categories and CATEGORY_LAUNCHER not in categories
+            )
+            if not own:
+                return "launcher-query", method
+            kind = ("specific-intent", method)
+            continue
         if any(c.startswith(SPECIFIC_HINTS) or "/" in c or c.endswith(":") for c in consts) or any(
             op.startswith(INTENT_TYPE_CALLS) for op in ops
         ):
             kind = ("specific-intent", method)
     return kind
+
+
+def _added_categories(ops: Sequence[str]) -> list[str]:
+    """The constant strings handed to Intent.addCategory (the constant just before the call)."""
+    found, last = [], None
+    for op in ops:
+        if op.startswith('"'):
+            last = op[1:]
+        elif op.startswith("Landroid/content/Intent;->addCategory(") and last is not None:
+            found.append(last)
+    return found
 
 
 def _list_item(
