@@ -129,9 +129,8 @@ def scan(
     ruleset = load_rules(rules_dirs, select, ignore)
     knowledge = load_knowledge()
     types = app_types(knowledge, category, category_map)
-    _set_verbose()
 
-    watch = progress(quiet)
+    watch = progress(quiet)  # -v reaches the extractor through batch.verbose, when it runs
     try:
         scanned = run_scan(paths, ruleset, knowledge, types, batch=batch, observer=watch)
     finally:

@@ -129,7 +129,16 @@ def _executor(setup: ScanSetup, batch: Batch) -> Executor:
                 yield from pool.map(itertools.chain(head, pending))
 
         return in_pool
-    return lambda jobs: (scan_job(setup, job) for job in jobs)
+
+    def in_process(jobs: Iterable[Job]) -> Generator[Done, None, None]:
+        for number, job in enumerate(jobs):
+            if number == 0 and batch.verbose and setup.extractor is None:
+                from pi_scan.extract import set_verbose  # not before there is an app to scan
+
+                set_verbose(True)
+            yield scan_job(setup, job)
+
+    return in_process
 
 
 class _Run:

@@ -1,10 +1,13 @@
 """Warm rescans: a file whose size, times and inode are those it was hashed under is not read
-again (its SHA-256 comes from the store); --rehash forces hashing."""
+again (its SHA-256 comes from the store); --rehash forces hashing; and when nothing needs
+scanning, the extractor (androguard) is not loaded."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,7 @@ from pi_scan.runner.task import CHANGED, Fingerprint, fingerprint
 from pi_scan.store import ResultStore
 
 from . import faults
-from .conftest import invoke, sample
+from .conftest import ROOT, invoke, sample
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +214,37 @@ def test_store_remembers_and_forgets_digests(tmp_path: Path) -> None:
         assert store.known_digest("/y.apk", signature) is None
         store.forget("/x.apk")
         assert store.known_digest("/x.apk", signature) is None
+
+
+WARM_RESCAN = """
+import sys
+from pi_scan.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    print(exc.code, "androguard" in sys.modules, "pi_scan.extract" in sys.modules)
+"""
+
+
+def test_a_warm_rescan_does_not_load_the_extractor(folder: Path, tmp_path: Path) -> None:
+    """Nothing to scan: androguard and the extraction modules are not even imported."""
+    args = ["scan", "--store", str(tmp_path / "store.sqlite"), "-q", "-j", "1"]
+    command = [sys.executable, "-c", WARM_RESCAN, *args, str(folder)]
+    cold = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert cold.stdout.splitlines()[-1] == "0 True True"
+    warm = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert warm.stdout.splitlines()[-1] == "0 False False"
+
+
+def test_verbose_reaches_an_in_process_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pi_scan.extract
+
+    calls: list[bool] = []
+    monkeypatch.setattr(pi_scan.extract, "set_verbose", calls.append)
+    args = ["scan", "--no-store", "-q", "-j", "1", str(sample("clean.apk"))]
+    invoke(args, 0)
+    assert calls == []  # quiet is the extractor's own default
+    invoke(["-v", *args], 0)
+    assert calls == [True]
