@@ -26,9 +26,11 @@ time of each.  With the default --jobs (the number of cores) one app is scanned 
 forked from the pi-scan process (limits on), with --jobs 1 in the process itself (no limits).
 
 Usage: python benchmarks/bench_batch.py [--variants 21] [--large 2] [--no-large]
-                                        [--single 5] [--single-only] [--code DIR]
+                                        [--single 5] [--single-only [--against DIR]]
+                                        [--code DIR]
 --code DIR runs the pi_scan package found in DIR (say, a `git archive` of an older commit)
-instead of this checkout's, for before/after figures on the same machine and folder.
+instead of this checkout's, for before/after figures on the same machine and folder;
+--single-only --against DIR interleaves the one-app runs of both, round by round.
 """
 
 from __future__ import annotations
@@ -155,7 +157,10 @@ def _rss_summary(points: list[tuple[str, int]]) -> dict[str, float]:
 def has_rehash() -> bool:
     """Whether the measured code has Batch.rehash (older commits do not)."""
     probe = "from pi_scan.runner import Batch; Batch(rehash=True)"
-    return subprocess.run([sys.executable, "-c", probe], cwd=CODE, env=code_env()).returncode == 0
+    probed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=CODE, env=code_env(), capture_output=True
+    )
+    return probed.returncode == 0
 
 
 def run(jobs: int, store: Path, rehash: bool = False) -> dict[str, Any]:
@@ -169,19 +174,25 @@ def run(jobs: int, store: Path, rehash: bool = False) -> dict[str, Any]:
 # --- one app through the command line -------------------------------------------------------
 
 
-def single(apk: Path, repeat: int, scratch: Path) -> dict[str, list[float]]:
+def single(
+    apk: Path, repeat: int, scratch: Path, against: Path | None = None
+) -> dict[str, list[float]]:
     """Wall times of `pi-scan scan APK` (fresh process, fresh store), defaults and --jobs 1
-    taking turns, so that the machine's changing load falls on both alike."""
-    times: dict[str, list[float]] = {"defaults": [], "--jobs 1": []}
+    taking turns (and this code and `against`'s, if given), so that the machine's changing
+    load falls on all alike."""
+    codes = [("", CODE)] + ([(f"{against.name}: ", against)] if against else [])
+    times: dict[str, list[float]] = {}
     for number in range(repeat):
-        for label, extra in (("defaults", []), ("--jobs 1", ["--jobs", "1"])):
-            store = scratch / f"single-{number}-{len(extra)}.sqlite"
-            command = [sys.executable, "-m", "pi_scan", "scan", str(apk), "--store", str(store)]
-            command += ["-q", "--format", "json", "--fail-on", "never", *extra]
-            start = time.perf_counter()
-            done = subprocess.run(command, cwd=CODE, env=code_env(), capture_output=True)
-            assert done.returncode in (0, 1, 3), f"{command} failed"
-            times[label].append(time.perf_counter() - start)
+        for prefix, code in codes:
+            env = {**os.environ, "PYTHONPATH": str(code)}
+            for label, extra in (("defaults", []), ("--jobs 1", ["--jobs", "1"])):
+                store = scratch / f"single-{number}-{len(extra)}-{len(prefix)}.sqlite"
+                command = [sys.executable, "-m", "pi_scan", "scan", str(apk)]
+                command += ["--store", str(store), "-q", "--format", "json", "--fail-on", "never"]
+                start = time.perf_counter()
+                done = subprocess.run([*command, *extra], cwd=code, env=env, capture_output=True)
+                assert done.returncode in (0, 1, 3), f"{command} failed"
+                times.setdefault(prefix + label, []).append(time.perf_counter() - start)
     return times
 
 
@@ -205,8 +216,16 @@ def report_single(apk: Path, times: dict[str, list[float]]) -> None:
             f"  {label:>9}: fastest {min(values):.2f} s, median {statistics.median(values):.2f} s"
             f" ({len(values)} runs: {', '.join(f'{v:.2f}' for v in values)})"
         )
-    ratio = statistics.median(times["defaults"]) / statistics.median(times["--jobs 1"])
-    print(f"  defaults / --jobs 1 (medians): {ratio:.2f}")
+    for label in times:
+        if label.endswith("defaults"):
+            prefix = label[: -len("defaults")]
+            ones = times[prefix + "--jobs 1"]
+            ratio = statistics.median(times[label]) / statistics.median(ones)
+            paired = statistics.median([d / o for d, o in zip(times[label], ones, strict=True)])
+            print(
+                f"  {prefix}defaults / --jobs 1: {ratio:.2f} (medians), "
+                f"{paired:.2f} (median of the runs' ratios, round by round)"
+            )
 
 
 # --- the machine's own parallelism ------------------------------------------------------------
@@ -262,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure", nargs=2, metavar=("JOBS", "STORE"), help=argparse.SUPPRESS)
     parser.add_argument("--rehash", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help="measure the pi_scan in DIR")
+    parser.add_argument(
+        "--against", type=Path, help="with --single-only: also the pi_scan in DIR, interleaved"
+    )
     args = parser.parse_args(argv)
     global CODE
     CODE = args.code.resolve()
@@ -275,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             print("no large APK (make_large_apk.py failed)", file=sys.stderr)
             return 1
         with tempfile.TemporaryDirectory(prefix="pi-scan-bench-") as scratch:
-            report_single(apk, single(apk, args.single, Path(scratch)))
+            report_single(apk, single(apk, args.single, Path(scratch), args.against))
         return 0
     small, large, biggest = build(args.variants, 0 if args.no_large else args.large)
     print(f"{small + large} apps in {FOLDER}: {small} small variants of the samples, {large} large")

@@ -4,9 +4,8 @@ worker processes (`pool`) or on a Dask cluster (`pi_scan.cluster`), results in d
 For each target, in discover order: a path that is itself the problem becomes an error at
 once; otherwise the file is hashed (cheap next to scanning it; skipped when the store saw the
 file under the same size, times and inode before, unless `Batch.rehash`) and looked up in the
-store; a
-file with the same bytes as one already under way waits for that one's result; the rest are
-handed to the executor, lazily, so hashing overlaps with scanning.  Each finished result is
+store; a file with the same bytes as one already under way waits for that one's result; the
+rest are handed to the executor, lazily, so hashing overlaps with scanning.  Each finished result is
 stored (committed on its own) before the next is awaited, so an interrupted scan keeps all it
 finished.  A store that fails is reported once, as a warning, and the scan goes on without it.
 
