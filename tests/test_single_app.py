@@ -1,5 +1,6 @@
-"""One app to scan with more than one job: no worker pool, one child forked from the pi-scan
-process, under the same time and memory limits and with the same crash isolation."""
+"""No more apps to scan than jobs (one app, say): no worker pool, a child forked from the
+pi-scan process for each, under the same time and memory limits and with the same crash
+isolation."""
 
 from __future__ import annotations
 
@@ -84,9 +85,27 @@ def test_a_single_app_is_scanned_in_a_forked_child_not_a_pool(
     assert event.pid is not None and event.pid != os.getpid()  # not in this process
 
 
-def test_two_apps_still_get_the_pool(rules: tuple[RuleSet, Knowledge], no_pool: None) -> None:
+def test_no_more_apps_than_jobs_get_a_forked_child_each_at_once(
+    rules: tuple[RuleSet, Knowledge], tmp_path: Path, no_pool: None
+) -> None:
+    names = ["a-slow.apk", "b-slow.apk", "c.apk"]
+    for number, name in enumerate(names):
+        faults.variant(sample("legacy.apk"), tmp_path / name, number)
+    pids = Pids()
+    start = time.monotonic()
+    batch = Batch(jobs=3, limits=Limits(timeout=2))
+    result = scan(rules, [tmp_path], batch, faults.slow_on_name, pids)
+    elapsed = time.monotonic() - start
+    assert [r.error for r in result.results] == ["timed out after 2 s"] * 2 + [None]
+    assert elapsed < 3.9  # the two slow ones ran side by side, not one after the other
+    assert len({e.pid for e in pids.events}) == 3
+    assert os.getpid() not in {e.pid for e in pids.events}
+
+
+def test_more_apps_than_jobs_get_the_pool(rules: tuple[RuleSet, Knowledge], no_pool: None) -> None:
+    paths = [sample("clean.apk"), sample("legacy.apk"), sample("overperm.apk")]
     with pytest.raises(AssertionError, match="worker pool"):
-        scan(rules, [sample("clean.apk"), sample("legacy.apk")], Batch(jobs=2))
+        scan(rules, paths, Batch(jobs=2))
 
 
 @pytest.mark.parametrize(
@@ -97,8 +116,9 @@ def test_single_child_in_process_and_pool_give_the_same_results(
 ) -> None:
     single = scan(rules, [sample(name)], Batch(jobs=2))
     in_process = scan(rules, [sample(name)], Batch(jobs=1))
-    # the pool: the same app next to another one, so that two need scanning
-    pooled = scan(rules, [sample(name), sample("overperm.apk")], Batch(jobs=2))
+    # the pool: the same app among more apps than jobs
+    others = [sample("overperm.apk"), sample("multidex.apk")]
+    pooled = scan(rules, [sample(name), *others], Batch(jobs=2))
     assert encode(single.results[0]) == encode(in_process.results[0])
     assert encode(single.results[0]) == encode(pooled.results[0])
 

@@ -123,7 +123,7 @@ def scan(
     from pi_scan.app import run_scan
 
     targets = parse_outputs(outputs, fmt)
-    if batch.jobs > 1 and batch.scheduler is None and not _one_file(paths):
+    if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
         warm_up()  # workers' fork server imports while the rules load
     post = PostProcess.load(baseline, waivers, previous)
     ruleset = load_rules(rules_dirs, select, ignore)
@@ -143,10 +143,10 @@ def scan(
     sys.exit(int(gate(result, fail_on)))
 
 
-def _one_file(paths: tuple[str, ...]) -> bool:
-    """A single file is a single app: it is scanned in a forked child, without the workers'
-    fork server (`pi_scan.runner`), so that server need not be started."""
-    return len(paths) == 1 and Path(paths[0]).is_file()
+def _few_files(paths: tuple[str, ...], jobs: int) -> bool:
+    """No more files than jobs (and no folder): each is scanned in a child forked from this
+    process, without the workers' fork server (`pi_scan.runner`), which need not start."""
+    return len(paths) <= jobs and all(Path(p).is_file() for p in paths)
 
 
 def app_types(knowledge: Knowledge, category: str | None, category_map: Path | None) -> AppTypes:

@@ -9,9 +9,10 @@ rest are handed to the executor, lazily, so hashing overlaps with scanning.  Eac
 stored (committed on its own) before the next is awaited, so an interrupted scan keeps all it
 finished.  A store that fails is reported once, as a warning, and the scan goes on without it.
 
-With more than one job, a pool of fresh worker processes is started only when at least two apps
-need scanning; a single one is scanned in one child forked from this process (`pool.can_fork`),
-under the same limits, which costs a few milliseconds instead of a pool's start-up.
+With more than one job, a pool of fresh worker processes is started only when more apps need
+scanning than there are jobs; fewer (one app, a few files) are each scanned in a child forked
+from this process (`pool.can_fork`), all at once and under the same limits, which costs a few
+milliseconds instead of a pool's start-up.
 """
 
 from __future__ import annotations
@@ -120,9 +121,11 @@ def _executor(setup: ScanSetup, batch: Batch) -> Executor:
 
         def in_pool(jobs: Iterable[Job]) -> Generator[Done, None, None]:
             pending = iter(jobs)
-            head = list(itertools.islice(pending, 2))  # is there more than one app to scan?
-            work: bytes | ScanSetup = setup  # one app: one child forked from here, same limits
-            if len(head) > 1 or not can_fork():
+            head = list(itertools.islice(pending, batch.jobs + 1))  # more apps than workers?
+            # no more than one round: each app in a child forked from here, all at once, under
+            # the same limits; a pool's start-up would cost more than it gives
+            work: bytes | ScanSetup = setup
+            if len(head) > batch.jobs or not can_fork():
                 work = dump_setup(setup)
             with WorkerPool(work, batch.jobs, batch.limits, batch.verbose) as pool:
                 yield from pool.map(itertools.chain(head, pending))
