@@ -5,6 +5,9 @@ isolation."""
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,7 +24,7 @@ from pi_scan.runner import Batch, Event, Limits
 from pi_scan.runner.pool import can_fork
 
 from . import faults
-from .conftest import invoke, sample
+from .conftest import ROOT, invoke, sample
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forked children: Linux only")
 
@@ -175,3 +178,44 @@ def test_a_single_app_with_the_default_jobs_through_the_cli(tmp_path: Path) -> N
 
     assert stable(default.stdout) == stable(one.stdout)
     assert '"verdict": "removal"' in default.stdout
+
+
+INTERRUPTED = """
+import sys
+from pi_scan.app import run_scan
+from pi_scan.knowledge import load_knowledge
+from pi_scan.ruleset import load_rules
+from pi_scan.runner import Batch
+from tests import faults
+
+rules = load_rules(())
+knowledge = load_knowledge()
+print("loaded", flush=True)
+try:
+    run_scan([sys.argv[1]], rules, knowledge, extractor=faults.slow_on_name, batch=Batch(jobs=2))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    listed = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in listed.stdout.split()]
+
+
+def test_ctrl_c_stops_the_forked_child(tmp_path: Path) -> None:
+    if shutil.which("pgrep") is None:
+        pytest.skip("no pgrep")
+    apk = faults.variant(sample("legacy.apk"), tmp_path / "a-slow.apk", 1)
+    command = [sys.executable, "-c", INTERRUPTED, str(apk)]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "loaded\n"
+    deadline = time.monotonic() + 30
+    while not (children := _children(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert children, "no child was forked"
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert out == "interrupted\n"
+    assert not any(Path(f"/proc/{child}").exists() for child in children)

@@ -31,8 +31,9 @@ _OPTIONS = [
         "-j",
         "--jobs",
         type=click.IntRange(min=1),
-        help="Apps scanned at once, each in a worker process (a single app: in one child "
-        "process); 1 scans in this process (without limits) [default: the number of CPU cores].",
+        help="Apps scanned at once, each in a worker process (no more apps than N: each in a "
+        "child forked from this one); 1 scans in this process (without limits) "
+        "[default: the number of CPU cores].",
     ),
     click.option(
         "--timeout",
