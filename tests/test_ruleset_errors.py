@@ -129,6 +129,7 @@ def test_a_file_read_twice_is_validated_once_and_reread_when_it_changes(
 ) -> None:
     from pi_scan.ruleset import schema
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no pass remembered yet
     checked: list[str] = []
     real = schema.validate
     monkeypatch.setattr(schema, "validate", lambda d, s, f: (checked.append(f), real(d, s, f)))
