@@ -7,7 +7,11 @@ broken ones) plus LARGE copies of the large multi-DEX APK of benchmarks/make_lar
 
 1. cold, --jobs 1   (in-process, empty store)
 2. cold, --jobs 2   (two worker processes, empty store)
-3. warm, --jobs 2   (the store of run 2: every app is known)
+3. warm, --jobs 2   (the store of run 2: every app is known; no file is hashed again)
+4. warm, --jobs 2, --rehash   (the same, every file hashed again)
+5. warm, `python -m pi_scan scan FOLDER` (the same store, default --jobs, JSON report to
+   /dev/null): the rescan as a user sees it, interpreter start-up, imports, rule loading
+   and report rendering included
 
 and prints apps/s, the speed-up from 1 to 2 jobs, the warm-rescan factor and the peak RSS of
 each process that scanned (ru_maxrss, reported back by the worker with each result): after
@@ -15,7 +19,18 @@ its first few small apps, after all small apps, and at the end (large apps inclu
 wall time is that of `run_scan` (workers' start-up included, interpreter start-up not; with
 more than one job the fork server is started before the rules load, as `pi-scan scan` does).
 
+Then one app, the large APK, through the command line (`python -m pi_scan scan APK` with a
+fresh store, output to /dev/null), alternately with the default --jobs and with --jobs 1, each
+run a fresh process (interpreter start-up included); prints the fastest and the median wall
+time of each.  With the default --jobs (the number of cores) one app is scanned in one child
+forked from the pi-scan process (limits on), with --jobs 1 in the process itself (no limits).
+
 Usage: python benchmarks/bench_batch.py [--variants 21] [--large 2] [--no-large]
+                                        [--single 5] [--single-only [--against DIR]]
+                                        [--code DIR]
+--code DIR runs the pi_scan package found in DIR (say, a `git archive` of an older commit)
+instead of this checkout's, for before/after figures on the same machine and folder;
+--single-only --against DIR interleaves the one-app runs of both, round by round.
 """
 
 from __future__ import annotations
@@ -24,6 +39,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +54,11 @@ ROOT = HERE.parent
 FOLDER = HERE / ".cache" / "batch"
 LARGE = HERE / ".cache" / "large.apk"
 SAMPLE_SUFFIXES = (".apk", ".apks", ".xapk")
+CODE = ROOT  # where the measured pi_scan package is (--code)
+
+
+def code_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(CODE)}
 
 
 def variant(source: Path, target: Path, number: int) -> None:
@@ -98,7 +119,7 @@ class Collect:
             self.rss[str(event.pid)].append((name, event.rss_kb))
 
 
-def measure(jobs: int, store: str) -> dict[str, Any]:
+def measure(jobs: int, store: str, rehash: bool) -> dict[str, Any]:
     from pi_scan.batch import run_scan
     from pi_scan.batch.runner import Batch, warm_up
     from pi_scan.facts import load_knowledge
@@ -109,10 +130,9 @@ def measure(jobs: int, store: str) -> dict[str, Any]:
     ruleset, knowledge = load_rules(()), load_knowledge()
     collect = Collect()
     start = time.perf_counter()
-    result = run_scan(
-        [str(FOLDER)], ruleset, knowledge, batch=Batch(jobs=jobs, store=Path(store)),
-        observer=collect,
-    )  # fmt: skip
+    extra = {"rehash": True} if rehash else {}  # older code has no Batch.rehash
+    batch = Batch(jobs=jobs, store=Path(store), **extra)
+    result = run_scan([str(FOLDER)], ruleset, knowledge, batch=batch, observer=collect)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
@@ -134,12 +154,78 @@ def _rss_summary(points: list[tuple[str, int]]) -> dict[str, float]:
     }
 
 
-def run(jobs: int, store: Path) -> dict[str, Any]:
+def has_rehash() -> bool:
+    """Whether the measured code has Batch.rehash (older commits do not)."""
+    probe = "from pi_scan.batch.runner import Batch; Batch(rehash=True)"
+    probed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=CODE, env=code_env(), capture_output=True
+    )
+    return probed.returncode == 0
+
+
+def run(jobs: int, store: Path, rehash: bool = False) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", str(jobs), str(store)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, __file__, "--measure", str(jobs), str(store), *(["--rehash"] * rehash)],
+        cwd=CODE, env=code_env(), capture_output=True, text=True, check=True,
     )  # fmt: skip
     return dict(json.loads(out.stdout))
+
+
+# --- one app through the command line -------------------------------------------------------
+
+
+def single(
+    apk: Path, repeat: int, scratch: Path, against: Path | None = None
+) -> dict[str, list[float]]:
+    """Wall times of `pi-scan scan APK` (fresh process, fresh store), defaults and --jobs 1
+    taking turns (and this code and `against`'s, if given), so that the machine's changing
+    load falls on all alike."""
+    codes = [("", CODE)] + ([(f"{against.name}: ", against)] if against else [])
+    times: dict[str, list[float]] = {}
+    for number in range(repeat):
+        for prefix, code in codes:
+            env = {**os.environ, "PYTHONPATH": str(code)}
+            for label, extra in (("defaults", []), ("--jobs 1", ["--jobs", "1"])):
+                store = scratch / f"single-{number}-{len(extra)}-{len(prefix)}.sqlite"
+                command = [sys.executable, "-m", "pi_scan", "scan", str(apk)]
+                command += ["--store", str(store), "-q", "--format", "json", "--fail-on", "never"]
+                start = time.perf_counter()
+                done = subprocess.run([*command, *extra], cwd=code, env=env, capture_output=True)
+                assert done.returncode in (0, 1, 3), f"{command} failed"
+                times.setdefault(prefix + label, []).append(time.perf_counter() - start)
+    return times
+
+
+def cli_rescan(store: Path) -> float:
+    """Wall time of `pi-scan scan FOLDER` in a fresh process, with this store."""
+    command = [sys.executable, "-m", "pi_scan", "scan", str(FOLDER), "--store", str(store)]
+    command += ["-q", "--format", "json", "--fail-on", "never"]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=CODE, env=code_env(), capture_output=True)
+    assert done.returncode in (0, 3), f"{command} failed"
+    return time.perf_counter() - start
+
+
+def report_single(apk: Path, times: dict[str, list[float]]) -> None:
+    print(
+        f"one app ({apk.name}, {apk.stat().st_size / 2**20:.1f} MB), "
+        "pi-scan scan in a fresh process:"
+    )
+    for label, values in times.items():
+        print(
+            f"  {label:>9}: fastest {min(values):.2f} s, median {statistics.median(values):.2f} s"
+            f" ({len(values)} runs: {', '.join(f'{v:.2f}' for v in values)})"
+        )
+    for label in times:
+        if label.endswith("defaults"):
+            prefix = label[: -len("defaults")]
+            ones = times[prefix + "--jobs 1"]
+            ratio = statistics.median(times[label]) / statistics.median(ones)
+            paired = statistics.median([d / o for d, o in zip(times[label], ones, strict=True)])
+            print(
+                f"  {prefix}defaults / --jobs 1: {ratio:.2f} (medians), "
+                f"{paired:.2f} (median of the runs' ratios, round by round)"
+            )
 
 
 # --- the machine's own parallelism ------------------------------------------------------------
@@ -190,10 +276,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", type=int, default=21, help="copies of each sample")
     parser.add_argument("--large", type=int, default=2, help="copies of the large APK")
     parser.add_argument("--no-large", action="store_true", help="small apps only")
+    parser.add_argument("--single", type=int, default=5, help="runs of the one-app step")
+    parser.add_argument("--single-only", action="store_true", help="the one-app step only")
     parser.add_argument("--measure", nargs=2, metavar=("JOBS", "STORE"), help=argparse.SUPPRESS)
+    parser.add_argument("--rehash", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=ROOT, help="measure the pi_scan in DIR")
+    parser.add_argument(
+        "--against", type=Path, help="with --single-only: also the pi_scan in DIR, interleaved"
+    )
     args = parser.parse_args(argv)
+    global CODE
+    CODE = args.code.resolve()
     if args.measure:
-        print(json.dumps(measure(int(args.measure[0]), args.measure[1])))
+        print(json.dumps(measure(int(args.measure[0]), args.measure[1], args.rehash)))
+        return 0
+    print(f"measuring the pi_scan package in {CODE}")
+    if args.single_only:
+        apk = large_apk()
+        if apk is None:
+            print("no large APK (make_large_apk.py failed)", file=sys.stderr)
+            return 1
+        with tempfile.TemporaryDirectory(prefix="pi-scan-bench-") as scratch:
+            report_single(apk, single(apk, args.single, Path(scratch), args.against))
         return 0
     small, large, biggest = build(args.variants, 0 if args.no_large else args.large)
     print(f"{small + large} apps in {FOLDER}: {small} small variants of the samples, {large} large")
@@ -207,12 +311,23 @@ def main(argv: list[str] | None = None) -> int:
         report("cold, --jobs 2", two)
         warm = run(2, Path(scratch) / "two.sqlite")
         report("warm rescan, --jobs 2", warm)
+        rehash = run(2, Path(scratch) / "two.sqlite", rehash=True) if has_rehash() else None
+        if rehash:
+            report("warm rescan, --jobs 2 --rehash", rehash)
+        cli = cli_rescan(Path(scratch) / "two.sqlite")
+        print(f"warm rescan through the command line: {cli:.2f} s")
+        apk = large_apk() if args.single and not args.no_large else None
+        times = single(apk, args.single, Path(scratch)) if apk else None
+    if apk and times:
+        report_single(apk, times)
     print(f"load average after: {load()}")
     print(f"speed-up 1 -> 2 jobs: {one['seconds'] / two['seconds']:.2f}x")
     print(
         f"warm rescan: {two['seconds'] / warm['seconds']:.0f}x faster than the cold --jobs 2 "
         f"scan, {one['seconds'] / warm['seconds']:.0f}x faster than the cold --jobs 1 scan"
     )
+    if rehash:
+        print(f"warm rescan with --rehash: {two['seconds'] / rehash['seconds']:.0f}x faster")
     return 0
 
 

@@ -11,15 +11,25 @@ Workers are started with the "forkserver" method where there is one (Linux), els
 either way a worker is a fresh interpreter that inherits no state (androguard's and loguru's
 globals, open stores, signal handlers) from the pi-scan process.  The fork server preloads the
 extraction modules once, so starting a replacement worker costs milliseconds.
+
+For a single app, or no more apps than workers, that is more than it gives: the fork server's
+imports, pickling the rules and catalogues to each worker and unpickling them there cost about
+0.4 s, more than scanning a small app.  A pool made with the `ScanSetup` itself instead of its
+bytes forks its workers straight from this process (`can_fork`): they inherit the loaded rules
+and the imported extraction modules, and are held to the same limits, pipe protocol and crash
+handling.
 """
 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
+import importlib
 import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,10 +38,18 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from pi_scan.batch.task import Done, Job, error_result, load_setup, memory_message, scan_job
+from pi_scan.batch.task import (
+    Done,
+    Job,
+    ScanSetup,
+    error_result,
+    load_setup,
+    memory_message,
+    scan_job,
+)
 
 if TYPE_CHECKING:
-    from multiprocessing.context import ForkServerContext, SpawnContext
+    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
 
 PRELOAD = ["pi_scan.batch.task", "pi_scan.extract"]
 _EXIT_GRACE_S = 2.0
@@ -63,6 +81,17 @@ def context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
+def can_fork() -> bool:
+    """Whether workers may be forked from this very process: on Linux (where fork is the
+    platform's own way; macOS system libraries are not fork-safe), and only while this process
+    runs a single thread (another thread could hold a lock the child would then wait on)."""
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
 def warm_up() -> None:
     """Start the fork server now (where workers come from one), so that its imports (numpy,
     androguard, pi-scan: about half a second) run while the caller still loads the rules;
@@ -79,12 +108,20 @@ class WorkerPool:
     """Up to `size` worker processes, started as jobs arrive.  Use as a context manager: on
     leaving, workers are told to stop, or killed at once if an exception (Ctrl-C) is passing."""
 
-    def __init__(self, setup: bytes, size: int, limits: Limits, verbose: bool = False) -> None:
+    def __init__(
+        self, setup: bytes | ScanSetup, size: int, limits: Limits, verbose: bool = False
+    ) -> None:
+        """`setup` as bytes (`dump_setup`): fresh workers load it.  As a `ScanSetup`: workers
+        are forked from this process and take it as it is (call only where `can_fork()`)."""
         self._setup = setup
         self._size = max(1, size)
         self._limits = limits
         self._verbose = verbose
-        self._ctx = context()
+        self._ctx: ForkContext | ForkServerContext | SpawnContext
+        if isinstance(setup, ScanSetup):
+            self._ctx = multiprocessing.get_context("fork")
+        else:
+            self._ctx = context()
         self._workers: list[_Worker] = []
 
     def __enter__(self) -> WorkerPool:
@@ -144,6 +181,9 @@ class WorkerPool:
         return self._start()
 
     def _start(self) -> _Worker:
+        if isinstance(self._setup, ScanSetup):  # imported once here, not in every child
+            for module in PRELOAD:
+                importlib.import_module(module)
         parent_end, child_end = self._ctx.Pipe(duplex=True)
         args = (child_end, self._setup, self._limits.memory_mb, self._verbose)
         process = self._ctx.Process(target=worker_main, args=args, daemon=True)
@@ -231,11 +271,17 @@ def _send_quietly(conn: Connection, message: object) -> bool:
 # --- the worker process -----------------------------------------------------------------------
 
 
-def worker_main(conn: Connection, setup: bytes, memory_mb: int | None, verbose: bool) -> None:
+def worker_main(
+    conn: Connection, setup: bytes | ScanSetup, memory_mb: int | None, verbose: bool
+) -> None:
     """Serve jobs until told to stop or the parent goes away (its pipe end closes)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     limit_memory(memory_mb)
-    loaded = load_setup(setup)
+    if isinstance(setup, ScanSetup):  # forked: drop what a fresh worker would not have
+        faulthandler.disable()  # (a test runner's, say: a parser crash is reported by the parent)
+        loaded = setup
+    else:
+        loaded = load_setup(setup)
     if loaded.extractor is None:
         from pi_scan.extract import set_verbose
 

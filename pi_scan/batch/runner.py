@@ -2,16 +2,25 @@
 worker processes (`pool`) or on a Dask cluster (`pi_scan.batch.cluster`), results in discover order.
 
 For each target, in discover order: a path that is itself the problem becomes an error at
-once; otherwise the file is hashed (cheap next to scanning it) and looked up in the store; a
-file with the same bytes as one already under way waits for that one's result; the rest are
-handed to the executor, lazily, so hashing overlaps with scanning.  Each finished result is
+once; otherwise the file is hashed (cheap next to scanning it; skipped when the store saw the
+file under the same size, times and inode before, unless `Batch.rehash`) and looked up in the
+store; a file with the same bytes as one already under way waits for that one's result; the
+rest are handed to the executor, lazily, so hashing overlaps with scanning.  Each finished result is
 stored (committed on its own) before the next is awaited, so an interrupted scan keeps all it
 finished.  A store that fails is reported once, as a warning, and the scan goes on without it.
+
+With more than one job, a pool of fresh worker processes is started only when more apps need
+scanning than there are jobs; fewer (one app, a few files) are each scanned in a child forked
+from this process (`pool.can_fork`), all at once and under the same limits, which costs a few
+milliseconds instead of a pool's start-up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +28,19 @@ from typing import Protocol
 
 from pi_scan.batch.codec import at_path, ruleset_digest
 from pi_scan.batch.discover import Target
-from pi_scan.batch.pool import Limits, WorkerPool, default_jobs, warm_up
+from pi_scan.batch.pool import Limits, WorkerPool, can_fork, default_jobs, warm_up
 from pi_scan.batch.store import Key, ResultStore, StoreError
-from pi_scan.batch.task import Done, Job, ScanSetup, dump_setup, fingerprint, scan_job
+from pi_scan.batch.task import (
+    CHANGED,
+    Done,
+    Fingerprint,
+    Job,
+    ScanSetup,
+    dump_setup,
+    fingerprint,
+    regular_signature,
+    scan_job,
+)
 from pi_scan.model import ApkResult
 
 __all__ = [
@@ -48,6 +67,7 @@ class Batch:
     scheduler: str | None = None  # a Dask scheduler address: run on that cluster
     stream: bool = False  # cluster only: send the files' bytes instead of their paths
     verbose: bool = False  # show androguard's log messages (in workers too)
+    rehash: bool = False  # hash every file, even one the store saw unchanged (stat fields)
 
 
 @dataclass(frozen=True)
@@ -75,7 +95,8 @@ def execute(
 ) -> tuple[list[ApkResult], list[str]]:
     """Every target's result, in the order of `targets`, and warnings about the run."""
     store = _SafeStore(batch.store)
-    run = _Run(targets, setup, store, Key(rules=ruleset_digest(setup.ruleset)), observer)
+    key = Key(rules=ruleset_digest(setup.ruleset))
+    run = _Run(targets, setup, store, key, observer, batch.rehash)
     observer.started(len(targets))
     try:  # closing the executor stops its workers at once, also on Ctrl-C
         with contextlib.closing(_executor(setup, batch)(run.jobs())) as finished:
@@ -99,11 +120,27 @@ def _executor(setup: ScanSetup, batch: Batch) -> Executor:
     if batch.jobs > 1:
 
         def in_pool(jobs: Iterable[Job]) -> Generator[Done, None, None]:
-            with WorkerPool(dump_setup(setup), batch.jobs, batch.limits, batch.verbose) as pool:
-                yield from pool.map(jobs)
+            pending = iter(jobs)
+            head = list(itertools.islice(pending, batch.jobs + 1))  # more apps than workers?
+            # no more than one round: each app in a child forked from here, all at once, under
+            # the same limits; a pool's start-up would cost more than it gives
+            work: bytes | ScanSetup = setup
+            if len(head) > batch.jobs or not can_fork():
+                work = dump_setup(setup)
+            with WorkerPool(work, batch.jobs, batch.limits, batch.verbose) as pool:
+                yield from pool.map(itertools.chain(head, pending))
 
         return in_pool
-    return lambda jobs: (scan_job(setup, job) for job in jobs)
+
+    def in_process(jobs: Iterable[Job]) -> Generator[Done, None, None]:
+        for number, job in enumerate(jobs):
+            if number == 0 and batch.verbose and setup.extractor is None:
+                from pi_scan.extract import set_verbose  # not before there is an app to scan
+
+                set_verbose(True)
+            yield scan_job(setup, job)
+
+    return in_process
 
 
 class _Run:
@@ -116,8 +153,10 @@ class _Run:
         store: _SafeStore,
         key: Key,
         observer: Observer,
+        rehash: bool = False,
     ) -> None:
         self.targets = targets
+        self.rehash = rehash
         self.setup = setup
         self.store = store
         self.key = key
@@ -133,7 +172,7 @@ class _Run:
             if target.problem is not None:
                 self._finish(index, ApkResult(target.path, None, error=target.problem), "discover")
                 continue
-            fp = fingerprint(target.path)
+            fp = self._fingerprint(target.path)
             if fp is None:
                 yield Job(index, target.path)
                 continue
@@ -142,6 +181,20 @@ class _Run:
                 continue
             self.first[fp.sha256] = index
             yield Job(index, target.path, fp)
+
+    def _fingerprint(self, path: str) -> Fingerprint | None:
+        """The file's SHA-256 as the store knows it when its stat fields are those it was
+        hashed under (and `rehash` is off), else hashed now (and remembered, once settled)."""
+        name = os.path.abspath(path)
+        if not self.rehash:
+            now = regular_signature(path)
+            known = self.store.known_digest(name, now) if now is not None else None
+            if now is not None and known is not None:
+                return Fingerprint(known, now)
+        fp = fingerprint(path)
+        if fp is not None and _settled_for(fp.signature, time.time_ns()):
+            self.store.remember(name, fp.signature, fp.sha256)
+        return fp
 
     def _settled(self, index: int, sha256: str) -> bool:
         """Known from the store, or from (or waiting for) an earlier file with the same bytes."""
@@ -166,6 +219,8 @@ class _Run:
         if done.cacheable and sha256 is not None:
             app_type = self.setup.types.of(result.facts.package) if result.facts else None
             self.store.put(sha256, self.key, result, app_type)
+        elif result.error == CHANGED:  # the stat fields may no longer tell: hash it next time
+            self.store.forget(os.path.abspath(path))
         self._finish(done.index, result, "scan", done)
         for twin in self.twins.pop(done.index, []):
             self._finish(twin, at_path(result, self.targets[twin].path), "duplicate")
@@ -180,6 +235,17 @@ class _Run:
         if missing:
             raise RuntimeError(f"no result for {', '.join(missing)}")
         return [r for r in self.results if r is not None]
+
+
+# A file whose times are this close to the clock when it is hashed is not remembered by its
+# stat fields: a write in the same timestamp tick (coarse on many file systems: 2 s on FAT)
+# after the hash could leave them unchanged ("racy git").  It is simply hashed again next time.
+_RACY_NS = 2_000_000_000
+
+
+def _settled_for(signature: tuple[int, ...], now_ns: int) -> bool:
+    _dev, _ino, _size, mtime_ns, ctime_ns = signature
+    return now_ns - max(mtime_ns, ctime_ns) > _RACY_NS
 
 
 class _SafeStore:
@@ -209,6 +275,31 @@ class _SafeStore:
             return
         try:
             self._store.put(sha256, key, result, app_type)
+        except StoreError as exc:
+            self._off(exc)
+
+    def known_digest(self, path: str, signature: tuple[int, ...]) -> str | None:
+        if self._store is None:
+            return None
+        try:
+            return self._store.known_digest(path, signature)
+        except StoreError as exc:
+            self._off(exc)
+            return None
+
+    def remember(self, path: str, signature: tuple[int, ...], sha256: str) -> None:
+        if self._store is None:
+            return
+        try:
+            self._store.remember(path, signature, sha256)
+        except StoreError as exc:
+            self._off(exc)
+
+    def forget(self, path: str) -> None:
+        if self._store is None:
+            return
+        try:
+            self._store.forget(path)
         except StoreError as exc:
             self._off(exc)
 

@@ -8,6 +8,10 @@ versioned JSON (`pi_scan.batch.codec`), never pickle.  Each result is committed 
 scan killed half-way keeps everything it finished.  The file is in WAL mode with a busy
 timeout, so several pi-scan processes can share it: SQLite serialises their writes.
 
+It also remembers each file's SHA-256 with the stat fields it was hashed under (device, inode,
+size, mtime and ctime in ns, as text: an inode may not fit SQLite's signed 64-bit integers), so
+a rescan need not read a file again whose fields are all unchanged.
+
 Errors are raised as `StoreError`; deciding that a broken store must not stop a scan is the
 caller's business (`pi_scan.batch.runner`)."""
 
@@ -51,6 +55,11 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (sha256, rules, tool, app_type)
 );
 CREATE INDEX IF NOT EXISTS results_by_package ON results (package, version_code);
+CREATE TABLE IF NOT EXISTS files (
+    path         TEXT PRIMARY KEY,
+    stat         TEXT NOT NULL,
+    sha256       TEXT NOT NULL
+);
 """
 
 
@@ -173,6 +182,30 @@ class ResultStore:
                 "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
             )
 
+    def known_digest(self, path: str, signature: tuple[int, ...]) -> str | None:
+        """The SHA-256 remembered for the file at `path` (absolute) if it was hashed under
+        the same stat fields, else None."""
+        with _errors(self.path):
+            row = self._db.execute(
+                "SELECT stat, sha256 FROM files WHERE path = ?", (path,)
+            ).fetchone()
+        if row is None or row[0] != _stat_text(signature):
+            return None
+        return str(row[1])
+
+    def remember(self, path: str, signature: tuple[int, ...], sha256: str) -> None:
+        """Remember the SHA-256 of the file at `path` (absolute) under its stat fields."""
+        with _errors(self.path):
+            self._db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?,?,?)",
+                (path, _stat_text(signature), sha256),
+            )
+
+    def forget(self, path: str) -> None:
+        """Drop what is remembered of the file at `path`: it is hashed again next time."""
+        with _errors(self.path):
+            self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+
     def history(self, package: str) -> list[HistoryRow]:
         """Every stored scan of `package`, oldest version first."""
         with _errors(self.path):
@@ -188,6 +221,10 @@ class ResultStore:
         with _errors(self.path):
             (n,) = self._db.execute("SELECT count(*) FROM results").fetchone()
         return int(n)
+
+
+def _stat_text(signature: tuple[int, ...]) -> str:
+    return ":".join(str(field) for field in signature)
 
 
 def _history_row(row: tuple[Any, ...]) -> HistoryRow:

@@ -96,6 +96,15 @@ def signature(path: str) -> tuple[int, ...] | None:
         return None
 
 
+def regular_signature(path: str) -> tuple[int, ...] | None:
+    """The stat fields of a regular file; None for anything else or when stat fails."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return _signature(st) if stat.S_ISREG(st.st_mode) else None
+
+
 def _signature(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 

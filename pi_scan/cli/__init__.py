@@ -123,15 +123,14 @@ def scan(
     from pi_scan.batch import run_scan
 
     targets = parse_outputs(outputs, fmt)
-    if batch.jobs > 1 and batch.scheduler is None:
+    if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
         warm_up()  # workers' fork server imports while the rules load
     post = PostProcess.load(baseline, waivers, previous)
     ruleset = load_rules(rules_dirs, select, ignore)
     knowledge = load_knowledge()
     types = app_types(knowledge, category, category_map)
-    _set_verbose()
 
-    watch = progress(quiet)
+    watch = progress(quiet)  # -v reaches the extractor through batch.verbose, when it runs
     try:
         scanned = run_scan(paths, ruleset, knowledge, types, batch=batch, observer=watch)
     finally:
@@ -142,6 +141,12 @@ def scan(
     write_outputs(result, targets, lang)
     _summary(result)
     sys.exit(int(gate(result, fail_on)))
+
+
+def _few_files(paths: tuple[str, ...], jobs: int) -> bool:
+    """No more files than jobs (and no folder): each is scanned in a child forked from this
+    process, without the workers' fork server (`pi_scan.batch.runner`), which need not start."""
+    return len(paths) <= jobs and all(Path(p).is_file() for p in paths)
 
 
 def app_types(knowledge: Knowledge, category: str | None, category_map: Path | None) -> AppTypes:

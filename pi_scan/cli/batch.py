@@ -31,8 +31,9 @@ _OPTIONS = [
         "-j",
         "--jobs",
         type=click.IntRange(min=1),
-        help="Apps scanned at once, each in a worker process; 1 scans in this process "
-        "(without limits) [default: the number of CPU cores].",
+        help="Apps scanned at once, each in a worker process (no more apps than N: each in a "
+        "child forked from this one); 1 scans in this process (without limits) "
+        "[default: the number of CPU cores].",
     ),
     click.option(
         "--timeout",
@@ -52,6 +53,11 @@ _OPTIONS = [
     ),
     store_option,
     click.option("--no-store", is_flag=True, help="Neither read nor write the results store."),
+    click.option(
+        "--rehash",
+        is_flag=True,
+        help="Hash every file, even one whose size, times and inode the store saw unchanged.",
+    ),
     click.option("-q", "--quiet", is_flag=True, help="No progress line (errors still shown)."),
     click.option(
         "--scheduler",
@@ -77,6 +83,7 @@ def batch_options(func: F) -> F:
         max_memory: int,
         store: Path | None,
         no_store: bool,
+        rehash: bool,
         scheduler: str | None,
         stream: bool,
         **kwargs: Any,
@@ -90,6 +97,7 @@ def batch_options(func: F) -> F:
             scheduler=scheduler,
             stream=stream,
             verbose=verbose_requested(),
+            rehash=rehash,
         )
         return func(*args, batch=batch, **kwargs)
 
