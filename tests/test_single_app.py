@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pi_scan import runner
-from pi_scan.batch import run_scan
+from pi_scan.batch import run_scan, runner
 from pi_scan.batch.codec import encode
 from pi_scan.batch.pool import can_fork
 from pi_scan.batch.runner import Batch, Event, Limits

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pi_scan import runner
-from pi_scan.batch import run_scan
+from pi_scan.batch import run_scan, runner
 from pi_scan.batch.runner import Batch, Event
 from pi_scan.batch.store import ResultStore
 from pi_scan.batch.task import CHANGED, Fingerprint, fingerprint
