@@ -458,13 +458,29 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class CallerGroup:
+    """The callers of an API that belong to one party."""
+
+    party: str  # "app", "sdk" or "platform" (a platform library)
+    name: str = ""  # the SDK's or library's name; "" for the app
+    vendor: str | None = None
+    callers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Evidence:
     """One thing that made a rule fire, and where it was found."""
 
     fact: str  # fact name, e.g. "permissions"
-    value: str  # what matched, e.g. "android.permission.READ_SMS"
+    value: str  # what matched, e.g. "android.permission.READ_SMS" (raw form, kept in JSON)
     where: str  # e.g. "AndroidManifest.xml <uses-permission>" or "classes2.dex"
     callers: tuple[str, ...] = ()  # classes whose code uses it (DEX evidence)
+    # API evidence read aloud: the API as Java ("TelephonyManager.getDeviceId()"), the PI it
+    # reads (en, zh) and its callers under their party
+    api: str = ""
+    pi: tuple[str, ...] = ()
+    groups: tuple[CallerGroup, ...] = ()
+    note: str = ""  # e.g. why an API use cannot return PI to this app
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from pi_scan.model import (
     ApkFacts,
     ApkResult,
     Applicability,
+    CallerGroup,
     Certificate,
     Citation,
     Coverage,
@@ -236,8 +237,12 @@ NOTICE_APP = ApkResult(
         Outcome("PI-API-002", Status.FAILED, Level.NOTICE, (
             Evidence("method_refs", "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;", "classes*.dex",
                      ("cn.jpush.android.helper.DeviceInfo", "com.umeng.commonsdk.statistics.idtracking.ImeiTracker")),
-            Evidence("method_refs", "Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;", "classes*.dex",
-                     ("com.umeng.commonsdk.statistics.common.DeviceConfig",)),
+            Evidence("api_uses", "API-WIFI-MAC: Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;", "classes*.dex",
+                     ("com.umeng.commonsdk.statistics.common.DeviceConfig", "com.example.shop.Stats"),
+                     api="WifiInfo.getMacAddress()",
+                     pi=("non-resettable device identifier (MAC)", "不可重置的设备标识（MAC 地址）"),
+                     groups=(CallerGroup("app", callers=("com.example.shop.Stats",)),
+                             CallerGroup("sdk", "Umeng Analytics", "Umeng", ("com.umeng.commonsdk.statistics.common.DeviceConfig",)))),
         )),
         Outcome("PI-PERM-001", Status.FAILED, Level.NOTICE, (
             Evidence("permissions", "android.permission.READ_SMS", _MANIFEST_PERM),

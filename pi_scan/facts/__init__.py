@@ -31,6 +31,7 @@ from pi_scan.facts.coverage import coverage_facts
 from pi_scan.facts.parties import (
     app_resource_strings,
     app_strings,
+    describe_uses,
     installed_app_lists,
     split_api_uses,
 )
@@ -94,6 +95,8 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     kept, platform_only = split_api_uses(found, facts, parties, knowledge.catalogues.apis)
     api_uses = judge.add(kept)
     platform_uses = judge.add(platform_only)
+    labels = {k: {"en": v.en, "zh": v.zh} for k, v in knowledge.catalogues.pi_types.items()}
+    describe_uses(api_uses, parties, labels)
     perms = permission_facts(
         facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
     )

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from pi_scan.facts.catalog import ApiEntry
-from pi_scan.facts.platform import APP, PLATFORM, Parties, PlatformCatalogue
+from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties, PlatformCatalogue
 from pi_scan.model import RefTable, is_read_locale
 
 LIST_METHODS = (
@@ -312,3 +312,92 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
         array("I", kept_callers.astype(np.uint32).tobytes()),
         names,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence an auditor can read aloud
+# --------------------------------------------------------------------------------------------
+
+_JAVA_TYPES = {
+    "V": "void", "Z": "boolean", "B": "byte", "S": "short", "C": "char",
+    "I": "int", "J": "long", "F": "float", "D": "double",
+}  # fmt: skip
+_PARTY_ORDER = {APP: 0, SDK: 1, PLATFORM: 2}
+
+
+def java_signature(ref: str) -> str:
+    """A smali member reference as Java: "TelephonyManager.getDeviceId()", "Build.SERIAL",
+    "Settings.Secure.getString(ContentResolver, String)"; anything else as it is."""
+    cls, sep, member = ref.partition(";->")
+    if not sep or not cls.startswith("L"):
+        return ref
+    simple = cls[1:].rsplit("/", 1)[-1].replace("$", ".")
+    if "(" not in member:
+        return f"{simple}.{member.split(':', 1)[0]}"
+    name, _, rest = member.partition("(")
+    return f"{simple}.{name}({', '.join(_java_params(rest.split(')', 1)[0]))})"
+
+
+def _java_params(desc: str) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(desc):
+        dims = 0
+        while i < len(desc) and desc[i] == "[":
+            dims += 1
+            i += 1
+        if i >= len(desc):
+            break
+        if desc[i] == "L":
+            end = desc.find(";", i)
+            if end < 0:
+                break
+            name = desc[i + 1 : end].rsplit("/", 1)[-1].replace("$", ".")
+            i = end + 1
+        else:
+            name = _JAVA_TYPES.get(desc[i], desc[i])
+            i += 1
+        out.append(name + "[]" * dims)
+    return out
+
+
+def describe_uses(
+    uses: Sequence[dict[str, Any]], parties: Parties, pi_labels: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Give each API use what evidence shows an auditor: `signature` (the API as Java, or the
+    string or URI), `pi_label` (en/zh name of the PI type it reads) and `caller_groups`: its
+    callers under their party (the app; an SDK with its name and vendor; a platform library,
+    with the app class that reaches it)."""
+    for use in uses:
+        refs = use.get("refs") or ()
+        first = str(refs[0]) if refs else str(use.get("id"))
+        use["signature"] = (
+            java_signature(first) if use.get("kind") in ("method", "field") else first
+        )
+        use["pi_label"] = dict(pi_labels.get(str(use.get("pi_type")), {}))
+        reached = {
+            str(p["class"]): p.get("reached_from")
+            for p in use.get("platform_callers") or ()
+            if p.get("counted")
+        }
+        groups: dict[tuple[str, str | None], list[str]] = {}
+        for caller in use.get("callers") or ():
+            kind, ident = parties.of_class(str(caller))
+            via = reached.get(str(caller))
+            shown = f"{caller} (called from {via})" if kind == PLATFORM and via else str(caller)
+            groups.setdefault((kind, ident), []).append(shown)
+        out = []
+        for (kind, ident), callers in sorted(
+            groups.items(), key=lambda kv: (_PARTY_ORDER.get(kv[0][0], 3), kv[0][1] or "")
+        ):
+            name, vendor = "", None
+            sdk = parties.sdks.by_id.get(ident) if kind == SDK and ident else None
+            lib = parties.platform.by_id.get(ident) if kind == PLATFORM and ident else None
+            if sdk is not None:
+                name, vendor = sdk.name, sdk.vendor
+            elif lib is not None:
+                name, vendor = lib.name, lib.vendor
+            out.append(
+                {"party": kind, "id": ident, "name": name, "vendor": vendor, "callers": callers}
+            )
+        use["caller_groups"] = out

@@ -13,6 +13,7 @@ from pi_scan.judge.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
 from pi_scan.model import (
     AllOf,
     AnyOf,
+    CallerGroup,
     Condition,
     Evidence,
     Leaf,
@@ -148,6 +149,7 @@ def _scalar_evidence(leaf: Leaf, fact: Any) -> Evidence:
 def _item_evidence(fact: str, item: Any) -> Evidence:
     if not isinstance(item, Mapping | MemberRef):
         return Evidence(fact, str(item), _where(fact))
+    note = ""
     key = _texts(fact, [item], top=True)[0]
     where = _where(fact)
     if fact == "components":
@@ -158,7 +160,8 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         refs = item.get("refs") or []
         key = f"{key}: {_first(refs)}"
         if item.get("collectable") is False:  # say why it cannot return PI here
-            key += f" (not collectable: {item.get('collectable_reason')})"
+            note = f"not collectable: {item.get('collectable_reason')}"
+            key += f" ({note})"
         where = "classes*.dex" + (" strings" if item.get("kind") in ("string", "uri") else "")
     elif fact == "app_resource_strings":
         where = f"resources.arsc {item.get('where')}"
@@ -168,6 +171,14 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         where = signals or where
     # api_uses name each caller's party: "cls (platform:androidx-appcompat, called from ...)"
     callers = tuple(item.get("party_callers") or item.get("callers") or ())
+    if fact == "api_uses" and item.get("signature"):
+        label = item.get("pi_label") or {}
+        groups = tuple(
+            CallerGroup(str(g["party"]), str(g["name"]), g.get("vendor"), tuple(g["callers"]))
+            for g in item.get("caller_groups") or ()
+        )
+        pi = (str(label["en"]), str(label["zh"])) if label else ()
+        return Evidence(fact, str(key), where, callers, str(item["signature"]), pi, groups, note)
     return Evidence(fact, str(key), where, callers)
 
 

@@ -15,6 +15,7 @@ from typing import ClassVar, Protocol
 from pi_scan.model import (
     ApkFacts,
     ApkResult,
+    CallerGroup,
     Citation,
     Coverage,
     Evidence,
@@ -287,13 +288,45 @@ def fingerprint(package: str, outcome: Outcome) -> str:
     return outcome.fingerprint(package)
 
 
-def evidence_text(ev: Evidence, max_callers: int = 3) -> str:
+def evidence_text(ev: Evidence, max_callers: int = 3, lang: str = "en") -> str:
+    """One piece of evidence as a line: an API as Java with the PI it reads and its callers
+    under their party, e.g. "TelephonyManager.getDeviceId() — IMEI … [API-TEL-DEVICEID] @
+    classes*.dex <- SDK JPush (JIGUANG): cn.jpush.a.b"; other evidence as value @ where."""
+    if ev.api:
+        zh = report_lang(lang) == "zh"
+        pi = ev.pi[1 if zh and len(ev.pi) > 1 else 0] if ev.pi else ""
+        ident = ev.value.split(":", 1)[0]
+        text = f"{ev.api}" + (f" — {pi}" if pi else "") + f" [{ident}] @ {ev.where}"
+        if ev.note:
+            text += f" ({ev.note})"
+        if ev.groups:
+            text += " <- " + "; ".join(group_text(g, max_callers, lang) for g in ev.groups)
+        return text
     text = f"{ev.value} @ {ev.where}"
     if ev.callers:
-        shown = ", ".join(ev.callers[:max_callers])
-        more = f" +{len(ev.callers) - max_callers}" if len(ev.callers) > max_callers else ""
-        text += f" <- {shown}{more}"
+        text += f" <- {_shown(ev.callers, max_callers)}"
     return text
+
+
+def group_text(group: CallerGroup, max_callers: int, lang: str) -> str:
+    """ "SDK JPush (JIGUANG): a.B, c.D +2", "app: …", "platform library AndroidX AppCompat: …"."""
+    return f"{party_text(group, lang)}: {_shown(group.callers, max_callers)}"
+
+
+def party_text(group: CallerGroup, lang: str) -> str:
+    """Who the callers are: "app", "SDK JPush (JIGUANG)", "platform library AndroidX AppCompat"."""
+    zh = report_lang(lang) == "zh"
+    vendor = f" ({group.vendor})" if group.vendor else ""
+    if group.party == "sdk":
+        return f"SDK {group.name}{vendor}"
+    if group.party == "platform":
+        return ("平台库 " if zh else "platform library ") + f"{group.name}{vendor}"
+    return "应用自身" if zh else "app"
+
+
+def _shown(items: tuple[str, ...], limit: int) -> str:
+    more = f" +{len(items) - limit}" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
 
 
 # --- SDK inventory and coverage -------------------------------------------------------------

@@ -109,7 +109,7 @@ def _finding(outcome: Outcome, package: str, scan: ScanResult, lang: str) -> lis
         category or "",
         category_label(scan.ruleset, category, lang),
         rule.text("title", lang) if rule else "",
-        "\n".join(evidence_text(e, max_callers=10) for e in outcome.evidence),
+        "\n".join(evidence_text(e, max_callers=10, lang=lang) for e in outcome.evidence),
         "; ".join(citation_short(c, lang) for c in rule.citations) if rule else "",
         fingerprint(package, outcome),
         outcome.justification or "",

@@ -28,6 +28,7 @@ from pi_scan.report.base import (
     is_suppressed,
     level_counts,
     not_applicable_reason,
+    party_text,
     pi_types,
     reason_text,
     report_lang,
@@ -412,7 +413,7 @@ def _finding(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str) -
         parts.append(f"<p><strong>{h(w['advice'])}:</strong> {h(outcome.reason)}</p>")
     if rule:
         parts.append(f"<p>{h(rule.text('message', lang))}</p>")
-    parts.append(_evidence(outcome, w))
+    parts.append(_evidence(outcome, w, lang))
     if rule:
         remediation = h(rule.text("remediation", lang))
         parts.append(f"<p><strong>{h(w['remediation'])}:</strong> {remediation}</p>")
@@ -425,17 +426,34 @@ def _finding(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str) -
     return "\n".join(parts)
 
 
-def _evidence(outcome: Outcome, w: Mapping[str, str]) -> str:
+def _evidence(outcome: Outcome, w: Mapping[str, str], lang: str = "en") -> str:
     head = "".join(f"<th>{h(w[k])}</th>" for k in ("value", "where", "callers"))
     rows = [f"<tr>{head}</tr>"]
     for ev in outcome.evidence:
-        callers = "<br>".join(f"<code>{h(c)}</code>" for c in ev.callers[:_MAX_CALLERS])
-        extra = len(ev.callers) - _MAX_CALLERS
-        if extra > 0:
-            callers += f"<br>+{extra} {h(w['more'])}"
-        rows.append(
-            f"<tr><td><code>{h(ev.value)}</code></td><td>{h(ev.where)}</td><td>{callers}</td></tr>"
-        )
+        value = f"<code>{h(ev.value)}</code>"
+        if ev.api:  # the API as Java and the PI it reads; the raw descriptor below
+            pi = ev.pi[1 if lang == "zh" and len(ev.pi) > 1 else 0] if ev.pi else ""
+            value = f"<code>{h(ev.api)}</code>" + (f" — {h(pi)}" if pi else "")
+            value += f'<br><span class="muted mono">{h(ev.value)}</span>'
+        if ev.note:
+            value += f"<br>{h(ev.note)}"
+        if ev.groups:
+            callers = "<br>".join(
+                f"<strong>{h(party_text(g, lang))}</strong>: "
+                + ", ".join(f"<code>{h(c)}</code>" for c in g.callers[:_MAX_CALLERS])
+                + (
+                    f" +{len(g.callers) - _MAX_CALLERS} {h(w['more'])}"
+                    if len(g.callers) > _MAX_CALLERS
+                    else ""
+                )
+                for g in ev.groups
+            )
+        else:
+            callers = "<br>".join(f"<code>{h(c)}</code>" for c in ev.callers[:_MAX_CALLERS])
+            extra = len(ev.callers) - _MAX_CALLERS
+            if extra > 0:
+                callers += f"<br>+{extra} {h(w['more'])}"
+        rows.append(f"<tr><td>{value}</td><td>{h(ev.where)}</td><td>{callers}</td></tr>")
     return f"<table>\n<caption>{h(w['evidence'])}</caption>\n" + "\n".join(rows) + "\n</table>"
 
 

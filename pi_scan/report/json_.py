@@ -13,6 +13,7 @@ from pi_scan.model import (
     ApkResult,
     Citation,
     Coverage,
+    Evidence,
     Inventory,
     Level,
     Outcome,
@@ -143,10 +144,7 @@ def _finding(outcome: Outcome, rule: Rule | None, package: str, lang: str) -> di
         "message": rule.text("message", lang) if rule else "",
         "remediation": rule.text("remediation", lang) if rule else "",
         "citations": [_citation(c) for c in rule.citations] if rule else [],
-        "evidence": [
-            {"fact": e.fact, "value": e.value, "where": e.where, "callers": list(e.callers)}
-            for e in outcome.evidence
-        ],
+        "evidence": [_evidence(e, lang) for e in outcome.evidence],
         "fingerprint": fingerprint(package, outcome),
         "not_rectified": outcome.not_rectified,
     }
@@ -154,6 +152,25 @@ def _finding(outcome: Outcome, rule: Rule | None, package: str, lang: str) -> di
         out["justification"] = outcome.justification
     if outcome.level is Level.ADVICE and outcome.reason:
         out["advice_reason"] = outcome.reason  # why a notice-level rule is only advice here
+    return out
+
+
+def _evidence(e: Evidence, lang: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "fact": e.fact,
+        "value": e.value,
+        "where": e.where,
+        "callers": list(e.callers),
+    }
+    if e.api:  # an API use read aloud; `value` keeps the raw descriptor
+        out["api"] = e.api
+        out["pi"] = (e.pi[1] if lang == "zh" and len(e.pi) > 1 else e.pi[0]) if e.pi else None
+        out["groups"] = [
+            {"party": g.party, "name": g.name, "vendor": g.vendor, "callers": list(g.callers)}
+            for g in e.groups
+        ]
+    if e.note:
+        out["note"] = e.note
     return out
 
 

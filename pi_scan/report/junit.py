@@ -136,7 +136,7 @@ def _failure_body(outcome: Outcome, rule: Rule | None, lang: str) -> str:
     zh = lang == "zh"
     lines = [rule.text("message", lang), ""] if rule else []
     lines.append("证据：" if zh else "Evidence:")
-    lines += [f"- {evidence_text(e, max_callers=10)}" for e in outcome.evidence]
+    lines += [f"- {evidence_text(e, max_callers=10, lang=lang)}" for e in outcome.evidence]
     if rule:
         lines += ["", ("整改建议：" if zh else "Remediation: ") + rule.text("remediation", lang)]
         cites = ", ".join(citation_short(c, lang) for c in rule.citations)

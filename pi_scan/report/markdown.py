@@ -174,7 +174,7 @@ def _finding_row(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: st
     level = verdict_word(outcome.level.label, lang)
     if is_suppressed(outcome):
         level = f"~~{level}~~ {w['suppressed']}: {md(outcome.justification or '-')}"
-    shown = [md(evidence_text(e)) for e in outcome.evidence[:_MAX_EVIDENCE]]
+    shown = [md(evidence_text(e, lang=lang)) for e in outcome.evidence[:_MAX_EVIDENCE]]
     extra = len(outcome.evidence) - _MAX_EVIDENCE
     if extra > 0:
         shown.append(f"+{extra} {w['more']}")

@@ -171,7 +171,7 @@ def _result(
 
 def _message(rule: Rule, app: ApkResult, outcome: Outcome, lang: str) -> str:
     assert app.facts is not None
-    shown = [evidence_text(e) for e in outcome.evidence[:_MAX_MESSAGE_EVIDENCE]]
+    shown = [evidence_text(e, lang=lang) for e in outcome.evidence[:_MAX_MESSAGE_EVIDENCE]]
     extra = len(outcome.evidence) - _MAX_MESSAGE_EVIDENCE
     if extra > 0:
         shown.append(f"+{extra}")

@@ -89,7 +89,7 @@ def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
     previous = None
     for outcome in ordered:
         rule = rules[outcome.rule_id]
-        evidence = [clean(evidence_text(e)) for e in outcome.evidence[:_MAX_EVIDENCE]]
+        evidence = [clean(evidence_text(e, lang=lang)) for e in outcome.evidence[:_MAX_EVIDENCE]]
         extra = len(outcome.evidence) - _MAX_EVIDENCE
         if extra > 0:
             evidence.append(f"(+{extra})")
