@@ -400,7 +400,7 @@ def test_extracted_resource_texts_have_names_and_locales() -> None:
 
 def test_signup_rule_evidence_names_the_resource() -> None:
     texts = [{"name": "btn_register", "locale": "zh-rCN", "value": "注册"}]
-    d = _derived(resource_texts=texts)
+    d = _derived(resource_texts=texts, permissions=[INTERNET])
     rule = next(r for r in load_rules().rules if r.id == "PI-PP-003")
     outcome = evaluate_rule(d, rule)
     assert outcome.status is Status.FAILED
@@ -424,6 +424,7 @@ def test_resolve_activity_is_no_list() -> None:
 # ---- DEX strings: whose code loads them
 
 QQ_LOGIN = "https://graph.qq.com/oauth2.0/register"
+INTERNET = "android.permission.INTERNET"  # accounts reach a server only with it
 
 
 def _string_facts(loaders: dict[str, list[str]]) -> dict[str, Any]:
@@ -453,9 +454,13 @@ def test_app_strings_without_loaders_keep_every_string() -> None:
 
 def test_signup_rule_quiet_for_sdk_strings_and_evidence_names_the_class() -> None:
     rule = next(r for r in load_rules().rules if r.id == "PI-PP-003")
-    sdk_only = _derived(**_string_facts({QQ_LOGIN: ["com.tencent.tauth.Tencent"]}))
+    sdk_only = _derived(
+        **_string_facts({QQ_LOGIN: ["com.tencent.tauth.Tencent"]}), permissions=[INTERNET]
+    )
     assert evaluate_rule(sdk_only, rule).status is Status.PASSED
-    own = _derived(**_string_facts({"Sign up": ["com.example.SignUpActivity"]}))
+    own = _derived(
+        **_string_facts({"Sign up": ["com.example.SignUpActivity"]}), permissions=[INTERNET]
+    )
     outcome = evaluate_rule(own, rule)
     assert outcome.status is Status.FAILED
     assert any(

@@ -58,13 +58,15 @@ def test_csl_citations_keep_both_numberings() -> None:
     assert all(c.former_clause for c in csl)
 
 
-# The value-set tests judge an app that processes PI, so that the rules presuming it apply.
+# The value-set tests judge an app that processes PI and reaches the network, so that the
+# rules presuming either apply.
 PROCESSES_PI = [{"kind": "permission", "value": "android.permission.READ_CONTACTS", "detail": "x"}]
 
 
 def fires(rule_id: str, **facts: Any) -> bool:
     base = default_facts()
     base["pi_processing"] = PROCESSES_PI
+    base["permissions"] = ["android.permission.INTERNET"]
     base.update(facts)
     return evaluate_rule(base, RULES[rule_id]).status is Status.FAILED
 
@@ -172,17 +174,19 @@ TEXT_EXAMPLES = {
         ["同意", "agreement", "declined payments are refunded"],
     ),
     "signup_strings": (
-        ["注册账号", "Sign up", "Register", "Create an account"],
+        ["注册账号", "Sign up", "Create an account"],
         [
             "登录",
             "Log in",
             "Sign in",
             "注册表",
-            "unregister",
-            "registered users",
+            "注册广播接收器",
+            "register",
+            "Forgot to register a type adapter?",
+            "Please sign up first",
             "account settings",
         ],
-    ),
+    ),  # fmt: skip
     "account_deletion_strings": (
         [
             "注销账号",
