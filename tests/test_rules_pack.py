@@ -186,7 +186,7 @@ TEXT_EXAMPLES = {
             "Please sign up first",
             "account settings",
         ],
-    ),  # fmt: skip
+    ),
     "account_deletion_strings": (
         [
             "注销账号",
