@@ -138,19 +138,26 @@ class Parties:
         self.sdks = sdks
         self.platform = platform
         self._cache: dict[str, tuple[str, str | None]] = {}
+        self._packages: dict[str, tuple[str, str | None]] = {}
 
     def of_class(self, name: str) -> tuple[str, str | None]:
         try:
             return self._cache[name]
         except KeyError:
             pass
-        sdk = self.sdks.sdk_of_class(name)
-        found: tuple[str, str | None]
-        if sdk is not None:
-            found = (SDK, sdk)
-        else:
-            lib = self.platform.lib_of_class(name)
-            found = (PLATFORM, lib) if lib is not None else (APP, None)
+        # both catalogues decide by package: classify each package once (a big app has tens of
+        # thousands of classes in a few thousand packages)
+        dotted = _dotted(name)
+        package = dotted[: dotted.rfind(".") + 1] if dotted.rfind(".") > 0 else ""
+        found = self._packages.get(package)
+        if found is None:
+            sdk = self.sdks.sdk_of_package(package) if package else None
+            if sdk is not None:
+                found = (SDK, sdk)
+            else:
+                lib = self.platform.lib_of_package(package) if package else None
+                found = (PLATFORM, lib) if lib is not None else (APP, None)
+            self._packages[package] = found
         self._cache[name] = found
         return found
 
