@@ -551,3 +551,13 @@ def test_judge_copies_items_without_an_id() -> None:
     (copy,) = judge.add([item], "target")
     assert copy == item and copy is not item
     assert judge("API-WIFI-MAC") is judge("API-WIFI-MAC")  # computed once per app
+
+
+def test_the_owners_profile_needs_read_contacts_from_android_6() -> None:
+    """ContactsContract.Profile (the device owner's own card): READ_CONTACTS from API 23;
+    before, READ_PROFILE, which the permission catalogue does not model (not counted)."""
+    assert check("API-FIELD-PROFILE-URI", app("READ_CONTACTS", min_sdk=21, target_sdk=30))[0]
+    ok, why = check("API-FIELD-PROFILE-URI", app(min_sdk=21, target_sdk=30))
+    assert not ok and "READ_CONTACTS not declared" in why
+    ok, why = check("API-FIELD-PROFILE-URI", app("READ_CONTACTS", min_sdk=14, target_sdk=22))
+    assert ok and "API 23+" in why  # only on the devices where READ_CONTACTS opens it
