@@ -32,6 +32,7 @@ from pi_scan.facts.parties import (
     app_resource_strings,
     app_strings,
     describe_uses,
+    drop_dormant,
     installed_app_lists,
     split_api_uses,
 )
@@ -95,15 +96,12 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     kept, platform_only = split_api_uses(found, facts, parties, knowledge.catalogues.apis)
     api_uses = judge.add(kept)
     platform_uses = judge.add(platform_only)
-    labels = {k: {"en": v.en, "zh": v.zh} for k, v in knowledge.catalogues.pi_types.items()}
-    describe_uses(api_uses, parties, labels)
     perms = permission_facts(
         facts.get("permissions") or (), knowledge.catalogues.permissions, app_type
     )
     type_pi: list[str] | None = None
     if app_type is not None:
         type_pi = sorted(knowledge.catalogues.app_types[app_type].pi_types)
-    called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     _add_consent_calls(sdks, facts, knowledge.sdks)
     components = _components_with_sdks(facts.get("components") or (), knowledge.sdks)
     own_strings = app_strings(facts, parties)
@@ -123,6 +121,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     ]
     coverage = coverage_facts(facts, sdks, knowledge.sdks)
     app_lists = installed_app_lists(facts, parties)
+    # the SDK statuses are known now: code of an SDK nothing starts does not run
+    api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
+    labels = {k: {"en": v.en, "zh": v.zh} for k, v in knowledge.catalogues.pi_types.items()}
+    describe_uses(api_uses, parties, labels)
+    called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     return {
         **facts,
         **code,
@@ -134,6 +137,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
+        "dormant_api_uses": dormant_uses,
         "installed_app_lists": app_lists,
         "app_strings": own_strings,
         "app_resource_strings": own_resources,

@@ -97,6 +97,7 @@ CODE_FACTS = frozenset(
         "intent_query_code",
         "installed_app_lists",
         "platform_api_uses",
+        "dormant_api_uses",
         "app_reachable",
         "policy_urls",
         "consent_flag_keys",

@@ -401,3 +401,39 @@ def describe_uses(
                 {"party": kind, "id": ident, "name": name, "vendor": vendor, "callers": callers}
             )
         use["caller_groups"] = out
+
+
+def drop_dormant(
+    uses: Sequence[dict[str, Any]], sdks: Iterable[Mapping[str, Any]], parties: Parties
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(api_uses, dormant_api_uses): call sites in the code of an SDK that nothing starts
+    (status "present": no app code calls into it, none of its components is declared) do not
+    run, so they are taken out of `callers`; a use left with no caller moves to
+    `dormant_api_uses`, which no built-in rule reads."""
+    asleep = {str(s["id"]) for s in sdks if s.get("status") == "present"}
+    active: list[dict[str, Any]] = []
+    dormant: list[dict[str, Any]] = []
+    for use in uses:
+        callers = list(use.get("callers") or ())
+        if not asleep or use.get("kind") not in ("method", "field") or not callers:
+            active.append(use)
+            continue
+        awake = [c for c in callers if not _in(parties.of_class(c), asleep)]
+        if len(awake) == len(callers):
+            active.append(use)
+            continue
+        kept = {
+            **use,
+            "callers": awake,
+            "party_callers": [
+                c for c in use.get("party_callers") or () if not _in(parties.of_class(c), asleep)
+            ],
+            "sdks": [s for s in use.get("sdks") or () if s not in asleep],
+            "dormant_callers": [c for c in callers if c not in awake],
+        }
+        (active if awake else dormant).append(kept)
+    return active, dormant
+
+
+def _in(party: tuple[str, str | None], sdk_ids: set[str]) -> bool:
+    return party[0] == SDK and party[1] in sdk_ids

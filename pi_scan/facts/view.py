@@ -212,6 +212,13 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "the app's or SDKs' use do not see them (platform_callers says why)",
         "id",
     ),
+    "dormant_api_uses": FactSpec(
+        "objects",
+        f"{CATALOG}/apis.json",
+        "sensitive-API uses found only in the code of SDKs that nothing starts (status present): "
+        "their code does not run; no built-in rule reads them",
+        "id",
+    ),
     "installed_app_lists": FactSpec(
         "objects",
         "classes*.dex",
