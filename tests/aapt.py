@@ -1,8 +1,8 @@
 """What Debian's `aapt` (Android Asset Packaging Tool) reports about an APK's manifest.
 
 `aapt dump badging`, `aapt dump permissions` and `aapt dump xmltree APK AndroidManifest.xml`
-are the reference the manifest facts are checked against (tests/test_aapt.py and the slow
-tests/test_real_apks.py).  Install it with `apt-get install aapt`; without it those tests
+are the reference the manifest facts are checked against (tests/test_aapt.py, the slow
+tests/test_real_apks.py, and `python benchmarks/precision.py aapt` on the real-APK corpus).  Install it with `apt-get install aapt`; without it those tests
 skip.
 """
 
