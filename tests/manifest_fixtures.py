@@ -480,6 +480,23 @@ FIXTURES: dict[str, Fixture] = {
         target_sdk=34,
         components=frozenset({("activity", "org.piscan.fixture.nochinese.Main")}),
     ),
+    # A label written as text in an app whose table has Chinese values (of other strings): a
+    # zh-rCN device shows the text, and aapt lists it as the Chinese label.
+    "literal-label-chinese-table": Fixture(
+        manifest=_manifest(
+            "org.piscan.fixture.literal",
+            [(A, "versionCode", 3), (A, "versionName", "3.0")],
+            [_uses_sdk(21, 34), El("application", [(A, "label", "Literal")], [_launcher(".Main")])],
+        ),
+        resources=(("greeting", {DEFAULT: "Hello", Qualifiers("zh", "CN"): "你好"}),),
+        version_code=3,
+        version_name="3.0",
+        label="Literal",
+        label_zh="Literal",
+        min_sdk=21,
+        target_sdk=34,
+        components=frozenset({("activity", "org.piscan.fixture.literal.Main")}),
+    ),
     # No versionCode, no versionName, no label.
     "no-version": Fixture(
         manifest=_manifest(

@@ -1,7 +1,8 @@
 """The precision benchmark's corpus/labels stay consistent, and its metrics are computed right.
 
 No network and no APK: the corpus files are checked as data, and the comparison is run on a
-hand-made report.
+hand-made report.  The comparison with aapt runs on fixture APKs built in Python (with Debian's
+aapt), and, as a slow test, on the cached corpus itself.
 """
 
 from __future__ import annotations
@@ -275,3 +276,101 @@ def test_fetch_copies_a_mirrored_blob_and_checks_its_sha256(
     assert pb.fetch({"apks": [entry]}, cache=cache, mirror=tmp_path / "mirror") == 1
     assert "does not match the corpus" in capsys.readouterr().out
     assert not (cache / "sdk-app.apk").exists()
+
+
+# ------------------------------------------------------------------------- agreement with aapt
+
+from pi_scan.extract import extract_facts  # noqa: E402
+
+from . import aapt  # noqa: E402
+from .manifest_fixtures import FIXTURES  # noqa: E402
+
+needs_aapt = pytest.mark.skipif(aapt.AAPT is None, reason=aapt.MISSING)
+
+
+def _aapt_corpus(tmp_path: Path, names: dict[str, str | None]) -> dict[str, Any]:
+    """A corpus whose APKs are manifest fixtures (None: an APK not in the cache)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for ident, fixture in names.items():
+        if fixture is not None:
+            FIXTURES[fixture].write(cache, ident)
+    return {"apks": [{"id": ident} for ident in names]}
+
+
+@needs_aapt
+def test_aapt_agreement_lists_each_disagreement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import pi_scan.extract
+
+    corpus = _aapt_corpus(
+        tmp_path,
+        {
+            "agrees": "referenced-version-and-label",
+            "wrong-name": "namespaced-elements",
+            "refused": "dangling-version-reference",  # aapt stops on it
+            "absent": None,
+        },
+    )
+
+    def extract(path: Path) -> Any:
+        facts = extract_facts(path)
+        if path.stem != "wrong-name":
+            return facts
+        dropped = tuple(p for p in facts.permissions if p.name != "android.permission.CAMERA")
+        return dataclasses.replace(facts, version_name="9.9", permissions=dropped)
+
+    monkeypatch.setattr(pi_scan.extract, "extract_facts", extract)
+    result = pb.aapt_agreement(corpus, cache=tmp_path / "cache")
+    assert result.compared == ["agrees", "wrong-name"]
+    assert result.missing == ["absent"]
+    assert list(result.failed) == ["refused"]
+    camera = "android.permission.CAMERA (max 28)"
+    assert result.rows == [
+        ("wrong-name", "permissions (badging)", "-", camera),
+        ("wrong-name", "permissions (dump permissions)", "-", camera),
+        ("wrong-name", "versionName", "9.9", "7.0"),
+    ]
+    assert (result.agreeing(pb.HEADLINE_FIELDS), result.agreeing(), result.total) == (1, 1, 4)
+    text = pb.render_aapt(result)
+    assert "| wrong-name | versionName | 9.9 | 7.0 |" in text
+    assert "| refused | (not compared) | - | aapt dump badging" in text
+    assert "1/4 APKs agree on permissions and versionName" in text
+    assert "1 not in the cache" in text and "absent" in text
+
+
+@needs_aapt
+def test_aapt_agreement_quiet_when_everything_agrees(tmp_path: Path) -> None:
+    corpus = _aapt_corpus(
+        tmp_path, {"a": "namespaced-elements", "b": "literal-label-chinese-table"}
+    )
+    result = pb.aapt_agreement(corpus, cache=tmp_path / "cache")
+    assert (result.rows, result.failed, result.missing) == ([], {}, [])
+    text = pb.render_aapt(result)
+    assert text.startswith("No disagreement.")
+    assert "2/2 APKs agree on permissions and versionName; 2/2 on every field" in text
+
+
+def test_aapt_cells_show_permissions_and_components() -> None:
+    perms = [("android.permission.CAMERA", 28, False), ("android.permission.READ_SMS", None, True)]
+    assert (
+        pb._cell(perms)
+        == "android.permission.CAMERA (max 28), android.permission.READ_SMS [sdk-23]"
+    )
+    assert pb._cell([("service", "com.example.Svc")]) == "service com.example.Svc"
+    assert (pb._cell([]), pb._cell(None), pb._cell(""), pb._cell(7)) == ("-", "-", "-", "7")
+
+
+@pytest.mark.slow
+@needs_aapt
+def test_cached_corpus_agrees_with_aapt() -> None:
+    """Issue 12's measure: every corpus APK's manifest facts as aapt reads them
+    (`python benchmarks/precision.py fetch` fills the cache)."""
+    if not any(pb.cache_path(e).exists() for e in CORPUS["apks"]):
+        pytest.skip(f"no corpus APK in {pb.CACHE}: run `python benchmarks/precision.py fetch`")
+    result = pb.aapt_agreement(CORPUS)
+    assert result.rows == [] and result.failed == {}, pb.render_aapt(result)
+    assert result.compared

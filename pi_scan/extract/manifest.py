@@ -555,12 +555,15 @@ class _Reader:
         order ("" first, for the configurations without a locale): the label is the one with
         no locale, else the first locale's.  The Chinese label is the one of the table's first
         Chinese locale (mainland first), i.e. what a device in that locale shows, which is the
-        default label when the resource has no Chinese value of its own.
+        default label when the resource has no Chinese value of its own.  A label written as
+        text is what every locale shows: it is the Chinese label too when the table has a
+        Chinese locale (aapt lists it under each locale).
         """
         if text is None:
             return None, None
         if _reference_id(text) is None:
-            return text, None
+            has_chinese = any(loc.partition("-")[0] == "zh" for loc in self.res.locales())
+            return text, text if has_chinese else None
         locales = self.res.locales()
         by_locale = {locale: self.res.string(text, locale) for locale in locales}
         default = next((value for value in by_locale.values() if value), None)
