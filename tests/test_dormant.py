@@ -54,3 +54,40 @@ def test_the_apps_own_call_site_stays_beside_a_dormant_sdks() -> None:
     assert dormant == []
     [kept] = active
     assert kept["callers"] == [app_class] and kept["sdks"] == []
+
+
+def _sdk_statuses(refs: list[dict[str, Any]]) -> dict[str, tuple[str, list[str]]]:
+    from pi_scan.facts import derive
+    from pi_scan.facts.view import default_facts
+
+    facts = default_facts()
+    facts["classes"] = [
+        "com.umeng.commonsdk.UMConfigure",
+        "cn.jpush.android.api.JPushInterface",
+        "com.example.App",
+    ]
+    facts["method_refs"] = refs
+    derived = derive(facts, KNOWLEDGE, None)
+    return {s["id"]: (s["status"], s["status_evidence"]) for s in derived["sdks"]}
+
+
+UMENG_INIT = "Lcom/umeng/commonsdk/UMConfigure;->init(Landroid/content/Context;)V"
+JPUSH_INIT = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"
+
+
+def test_an_sdk_a_started_sdk_calls_is_started_too() -> None:
+    statuses = _sdk_statuses(
+        [
+            {"ref": UMENG_INIT, "callers": ["com.example.App"]},
+            {"ref": JPUSH_INIT, "callers": ["com.umeng.commonsdk.UMConfigure"]},
+        ]
+    )
+    assert statuses["jpush"] == (
+        "initialised",
+        ["called from SDK umeng-analytics (com.umeng.commonsdk.UMConfigure)"],
+    )
+
+
+def test_an_sdk_only_a_dormant_sdk_calls_stays_present() -> None:
+    statuses = _sdk_statuses([{"ref": JPUSH_INIT, "callers": ["com.umeng.commonsdk.UMConfigure"]}])
+    assert statuses["jpush"][0] == "present" and statuses["umeng-analytics"][0] == "present"

@@ -753,6 +753,7 @@ def _set_status(
         for prefix in catalogue.by_id[sid].prefixes
     )
     by_owner: dict[str, str | None] = {}
+    started_by: dict[str, dict[str, str]] = {}  # SDK -> SDKs whose code calls it, a caller each
     table = RefTable.of(method_refs if packages else ())
     for i, text in enumerate(table.refs):
         if not text.startswith(packages):
@@ -767,7 +768,13 @@ def _set_status(
             sid = by_owner[cls]
         except KeyError:
             sid = by_owner[cls] = owner.of_class(cls)
-        if sid is None or sid not in evidence or len(evidence[sid]) >= 3:
+        if sid is None or sid not in evidence:
+            continue
+        for c in callers:  # another detected SDK's code calling into this one
+            other = owner.of_class(c)
+            if other is not None and other != sid and other in evidence:
+                started_by.setdefault(sid, {}).setdefault(other, c)
+        if len(evidence[sid]) >= 3:
             continue
         first = next(
             (c for c in callers if owner.of_class(c) is None and (reach is None or c in reach)),
@@ -775,6 +782,17 @@ def _set_status(
         )
         if first is not None:
             evidence[sid].append(f"called from {first}: {short(text)}")
+    # an SDK that a started SDK calls is started too (a map SDK starting its location SDK)
+    changed = True
+    while changed:
+        changed = False
+        for sid, callers_by_sdk in sorted(started_by.items()):
+            if evidence[sid]:
+                continue
+            awake = sorted(other for other in callers_by_sdk if evidence[other])
+            if awake:
+                evidence[sid].append(f"called from SDK {awake[0]} ({callers_by_sdk[awake[0]]})")
+                changed = True
     for sdk in sdks:  # code nothing starts collects nothing: collects needs initialised
         sid = sdk["id"]
         if collects[sid] and evidence[sid]:
