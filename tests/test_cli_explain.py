@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 
-from tests.conftest import invoke, sample
+import click
+
+from pi_scan.cli import main
+from tests.conftest import ROOT, invoke, sample
 
 
 def test_pre_consent_chain_shown_method_by_method() -> None:
@@ -127,3 +132,35 @@ def test_missing_apk_is_a_one_line_error() -> None:
     result = invoke(["explain", "no/such.apk", "PI-CONS-001"], 2)
     assert result.stderr.startswith("pi-scan: error: no/such.apk: ")
     assert result.stderr.count("\n") == 1
+
+
+def _commands(group: click.Group, prefix: str) -> Iterator[tuple[str, click.Command]]:
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix} {name}")
+        else:
+            yield f"{prefix} {name}", command
+
+
+def test_readme_usage_lists_every_command_and_option() -> None:
+    """The README's usage block is true to the CLI: each command, each of its options."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Usage") :]
+    block = block[block.index("```text") : block.index("```\n", block.index("```text") + 7)]
+    usage: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines()[1:]:
+        if line.startswith("pi-scan "):
+            words = line.split()
+            current = " ".join(words[: 3 if words[1] in ("rules", "baseline") else 2])
+            usage[current] = usage.get(current, "") + line
+        elif line.startswith(" ") and current:
+            usage[current] += line
+    for name, command in _commands(main, "pi-scan"):
+        assert name in usage, f"README usage block has no `{name}`"
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                named = [
+                    o for o in param.opts if re.search(rf"(?<![\w-]){o}(?![\w-])", usage[name])
+                ]
+                assert named, f"README usage of `{name}` lacks {param.opts[0]}"
