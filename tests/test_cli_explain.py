@@ -112,6 +112,19 @@ def test_sdk_callers_are_grouped_under_their_sdk() -> None:
     assert "    sdk: " in out
 
 
+def test_advice_says_so_and_shows_its_evidence() -> None:
+    out = invoke(["explain", str(sample("async-init.apk")), "PI-API-013"], 0).stdout
+    lines = out.splitlines()
+    assert lines[2] == "fired as advice only"
+    assert "  note: not collectable: READ_CONTACTS not declared" in lines
+    data = json.loads(
+        invoke(
+            ["explain", str(sample("async-init.apk")), "PI-API-013", "--format", "json"], 0
+        ).stdout
+    )
+    assert data["fired"] is True and data["level"] == "advice"
+
+
 def test_unknown_rule_is_a_one_line_error() -> None:
     result = invoke(["explain", str(sample("clean.apk")), "PI-NOPE-999"], 2)
     assert result.stdout == ""
