@@ -22,6 +22,7 @@ from pi_scan.cli.common import (
     verbose_requested,
 )
 from pi_scan.cli.compare import baseline, diff
+from pi_scan.cli.explain import explain
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
@@ -252,3 +253,4 @@ main.add_command(rules)
 main.add_command(baseline)
 main.add_command(diff)
 main.add_command(history)
+main.add_command(explain)

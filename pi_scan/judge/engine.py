@@ -214,3 +214,10 @@ def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
     for item in evidence:
         seen.setdefault(item, None)
     return list(seen)
+
+
+def matching_items(leaf: Leaf, facts: Mapping[str, Any]) -> list[Any]:
+    """The items of `leaf.fact` that the leaf's `where` selects (all of them without one)."""
+    fact = facts.get(leaf.fact)
+    items: Sequence[Any] = fact if isinstance(fact, list | tuple | RefTable) else list(fact or [])
+    return list(_filter(leaf, items))
