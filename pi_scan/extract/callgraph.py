@@ -43,8 +43,9 @@ Calls (`edges` of each node, with how they were resolved):
   Executor.execute, ExecutorService.submit, Timer.schedule, AsyncTask.execute,
   Handler.sendMessage ...): the callbacks of the classes the method instantiated since its
   previous hand-over (the argument is made just before), or else before it in the method, or
-  else (a guess, bounded like dispatch) of every instantiated class of that callback type;
-  and a Thread subclass's run() for its start();
+  else (a guess, bounded like dispatch, labelled "async-guess" unless only one class of that
+  callback type exists) of every instantiated class of that callback type; and a Thread
+  subclass's run() for its start();
 * "clinit": the first use of another app class (static call or field, new-instance) runs its
   static initialiser;
 * "reflection": Class.forName / ClassLoader.loadClass with a constant app class name runs its
@@ -1028,7 +1029,7 @@ class _Builder:
                 continue
             for desc in list(self.by_ancestor.get(static, ())):
                 for target in index.methods_named(desc, name):
-                    if not self.edge(caller, pos, target, "async", guess=True):
+                    if not self.edge(caller, pos, target, ASYNC_GUESS, guess=True):
                         return
 
     def _clinit(self, caller: str, pos: int, desc: str) -> None:
@@ -1061,10 +1062,12 @@ class _Builder:
             out = []
             for e in self.edges.get(method, ()):
                 site = (method, e.at)
-                if e.how in ("dispatch", "async") and site in megamorphic:
+                if e.how in ("dispatch", "async", ASYNC_GUESS) and site in megamorphic:
                     continue
                 if e.how == "dispatch" and fanout.get(site) == 1:
                     e = CodeEdge(e.at, e.target, "call")
+                elif e.how == ASYNC_GUESS and fanout.get(site) == 1:  # the only candidate
+                    e = CodeEdge(e.at, e.target, "async")
                 out.append(e)
                 if e.target not in seen:
                     seen.add(e.target)
@@ -1096,6 +1099,12 @@ class _Builder:
                 "targets not followed"
             )
         return out
+
+
+# A callback handed over from elsewhere (a parameter): which one runs is a guess among every
+# instantiated class of its type, blind to which caller passed which; the pre-consent chains
+# through it are low confidence (pi_scan.facts.consent).
+ASYNC_GUESS = "async-guess"
 
 
 def _async_callbacks(ref: str) -> tuple[str, ...]:

@@ -73,6 +73,9 @@ KEY_WINDOW = 4  # a getter's key is among the operations just before it
 # several possible targets, a hand-over, reflection.  A chain through MAX_LOOSE of them is
 # low confidence.
 LOOSE_STEPS = frozenset({"dispatch", "async", "reflection"})
+# a callback handed over as a parameter, guessed among every one of its type: one such step
+# makes a chain low confidence (checked by hand on real apps: those chains were mostly wrong)
+GUESSED_STEPS = frozenset({"async-guess"})
 MAX_LOOSE = 3
 # code_graph_limits lines that leave the whole-app set incomplete (pi_scan.extract.callgraph)
 INCOMPLETE = (
@@ -493,7 +496,9 @@ class _Analysis:
                 parent[nxt] = method
                 root_of[nxt] = root_of[method]
                 gate_of[nxt] = gate
-                loose[nxt] = loose[method] + (how in LOOSE_STEPS)
+                loose[nxt] = loose[method] + (
+                    MAX_LOOSE if how in GUESSED_STEPS else how in LOOSE_STEPS
+                )
                 depth[nxt] = depth[method] + 1
                 queue.append(nxt)
 
