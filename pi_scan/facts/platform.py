@@ -28,7 +28,7 @@ from typing import Any
 
 from pi_scan.datafiles import builtin_rules_dir, load_validated
 from pi_scan.errors import RuleLoadError
-from pi_scan.facts.sdks import SdkCatalogue, _dotted
+from pi_scan.facts.sdks import SdkCatalogue, owner_of_package, package_of
 from pi_scan.model import is_read_locale
 
 __all__ = ["Parties", "PlatformCatalogue", "PlatformLib", "is_read_locale"]
@@ -102,19 +102,11 @@ class PlatformCatalogue:
 
     def lib_of_package(self, package: str) -> str | None:
         """The library owning `package` ("a.b.c." form): the longest prefix wins."""
-        end = len(package) - 1
-        while end > 0:
-            hit = self._prefixes.get(package[: end + 1])
-            if hit is not None:
-                return hit
-            end = package.rfind(".", 0, end)
-        return None
+        return owner_of_package(self._prefixes, package)
 
     def lib_of_class(self, class_name: str) -> str | None:
         """The library a class belongs to (dotted, slashed or smali names), or None."""
-        name = _dotted(class_name)
-        dot = name.rfind(".")
-        return self.lib_of_package(name[: dot + 1]) if dot > 0 else None
+        return self.lib_of_package(package_of(class_name))
 
     def lib_of_resource(self, name: str) -> str | None:
         """The library a resource name belongs to ("abc_action_bar_home_description" ->
@@ -147,8 +139,7 @@ class Parties:
             pass
         # both catalogues decide by package: classify each package once (a big app has tens of
         # thousands of classes in a few thousand packages)
-        dotted = _dotted(name)
-        package = dotted[: dotted.rfind(".") + 1] if dotted.rfind(".") > 0 else ""
+        package = package_of(name)
         found = self._packages.get(package)
         if found is None:
             sdk = self.sdks.sdk_of_package(package) if package else None

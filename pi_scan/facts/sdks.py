@@ -122,19 +122,11 @@ class SdkCatalogue:
 
     def sdk_of_package(self, package: str) -> str | None:
         """The SDK owning `package` ("a.b.c." form): the longest catalogue prefix wins."""
-        end = len(package) - 1
-        while end > 0:
-            hit = self._prefixes.get(package[: end + 1])
-            if hit is not None:
-                return hit
-            end = package.rfind(".", 0, end)
-        return None
+        return owner_of_package(self._prefixes, package)
 
     def sdk_of_class(self, class_name: str) -> str | None:
         """The SDK a class belongs to (dotted, slashed or smali "La/b/C;" names), or None."""
-        name = _dotted(class_name)
-        dot = name.rfind(".")
-        return self.sdk_of_package(name[: dot + 1]) if dot > 0 else None
+        return self.sdk_of_package(package_of(class_name))
 
     def sdk_of_component(self, name: str) -> str | None:
         return self._components.get(name)
@@ -154,6 +146,25 @@ class SdkCatalogue:
 
 def _index(sdks: Sequence[Sdk], field: str) -> dict[str, str]:
     return {value: s.id for s in sdks for value in getattr(s, field)}
+
+
+def owner_of_package(prefixes: Mapping[str, str], package: str) -> str | None:
+    """Who owns `package` ("a.b.c." form) in an index of package prefixes: the longest prefix
+    wins; None for "" (a class in no package) or a package no prefix covers."""
+    end = len(package) - 1
+    while end > 0:
+        hit = prefixes.get(package[: end + 1])
+        if hit is not None:
+            return hit
+        end = package.rfind(".", 0, end)
+    return None
+
+
+def package_of(class_name: str) -> str:
+    """The package of a class (dotted, slashed or smali name) as "a.b.", or "" for none."""
+    name = _dotted(class_name)
+    dot = name.rfind(".")
+    return name[: dot + 1] if dot > 0 else ""
 
 
 def _dotted(class_name: str) -> str:
