@@ -21,6 +21,8 @@ SEP = "\x00"  # joins the texts by default; no needle holds it
 CHUNK = 16_384  # texts per joined chunk
 
 
+# The only characters lower() makes longer (U+0130, "İ" -> "i̇"), checked over every code point
+_LENGTHENS = "\u0130"
 # What lower() leaves that a case-insensitive ASCII letter still matches (re's extra cases):
 # dotless i and long s
 _FOLD = (("\u0131", "i"), ("\u017f", "s"))
@@ -77,10 +79,9 @@ class JoinedTexts:
             always: list[int] = []
             if len(low) != len(joined):  # keep the offsets: such texts become NULs
                 part = list(self.texts[first : first + len(starts) - 1])
-                for k, text in enumerate(part):
-                    if len(text.lower()) != len(text):
-                        part[k] = "\x00" * len(text)
-                        always.append(first + k)
+                for k in _lengthening(joined, starts):
+                    part[k] = "\x00" * len(part[k])
+                    always.append(first + k)
                 low = self.sep.join(part).lower()
             for char, letter in _FOLD:
                 low = low.replace(char, letter)
@@ -107,3 +108,16 @@ class JoinedTexts:
             if k >= last:
                 break
             pos = starts[k + 1]
+
+
+def _lengthening(joined: str, starts: Sequence[int]) -> list[int]:
+    """The positions (in the chunk) of the texts that lower() makes longer: those holding a
+    character of _LENGTHENS, found in the joined chunk instead of lower-casing each text."""
+    found: list[int] = []
+    for char in _LENGTHENS:
+        pos = joined.find(char)
+        while pos != -1:
+            k = bisect_right(starts, pos) - 1
+            found.append(k)
+            pos = joined.find(char, starts[k + 1])
+    return sorted(set(found))
