@@ -22,6 +22,7 @@ import functools
 import hashlib
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -127,9 +128,28 @@ class ResultStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._prepare()
+
+    def _prepare(self) -> None:
+        self._retry(self._db.execute, "PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._retry(self._db.executescript, _SCHEMA)
+
+    @staticmethod
+    def _retry(run: Callable[..., object], *args: object) -> None:
+        """Run a write.  SQLite answers "database is locked" at once, without the busy wait,
+        where waiting could deadlock (two processes opening a new store, one switching the
+        journal mode; a write on a snapshot another process has just moved past): try again
+        until the busy timeout has passed."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                run(*args)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         with _errors(self.path):
@@ -178,8 +198,10 @@ class ResultStore:
             result_to_json(result),
         )  # fmt: skip
         with _errors(self.path):
-            self._db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row
+            self._retry(
+                self._db.execute,
+                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
             )
 
     def known_digest(self, path: str, signature: tuple[int, ...]) -> str | None:
@@ -196,7 +218,8 @@ class ResultStore:
     def remember(self, path: str, signature: tuple[int, ...], sha256: str) -> None:
         """Remember the SHA-256 of the file at `path` (absolute) under its stat fields."""
         with _errors(self.path):
-            self._db.execute(
+            self._retry(
+                self._db.execute,
                 "INSERT OR REPLACE INTO files VALUES (?,?,?)",
                 (path, _stat_text(signature), sha256),
             )
@@ -204,7 +227,7 @@ class ResultStore:
     def forget(self, path: str) -> None:
         """Drop what is remembered of the file at `path`: it is hashed again next time."""
         with _errors(self.path):
-            self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+            self._retry(self._db.execute, "DELETE FROM files WHERE path = ?", (path,))
 
     def history(self, package: str) -> list[HistoryRow]:
         """Every stored scan of `package`, oldest version first."""
