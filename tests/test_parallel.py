@@ -21,7 +21,7 @@ import pytest
 
 from pi_scan.batch import run_scan
 from pi_scan.batch.codec import encode
-from pi_scan.batch.runner import Batch, Event, Limits
+from pi_scan.batch.runner import Batch, Event, Limits, Observer
 from pi_scan.batch.task import CHANGED
 from pi_scan.cli.progress import Progress
 from pi_scan.facts import Knowledge, load_knowledge
@@ -59,7 +59,7 @@ def scan(
     paths: list[Path],
     batch: Batch,
     extractor: object = None,
-    observer: Events | None = None,
+    observer: Observer | None = None,
 ) -> ScanResult:
     ruleset, knowledge = rules
     return run_scan(

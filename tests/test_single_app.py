@@ -14,16 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from pi_scan.batch import run_scan, runner
+from pi_scan.batch import runner
 from pi_scan.batch.codec import encode
 from pi_scan.batch.pool import can_fork
 from pi_scan.batch.runner import Batch, Event, Limits
 from pi_scan.facts import Knowledge, load_knowledge
 from pi_scan.judge.ruleset import load_rules
-from pi_scan.model import RuleSet, ScanResult
+from pi_scan.model import RuleSet
 
 from . import faults
 from .conftest import ROOT, invoke, sample
+from .test_parallel import scan
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forked children: Linux only")
 
@@ -44,24 +45,6 @@ class Pids:
 
     def finished(self, event: Event) -> None:
         self.events.append(event)
-
-
-def scan(
-    rules: tuple[RuleSet, Knowledge],
-    paths: list[Path],
-    batch: Batch,
-    extractor: object = None,
-    observer: Pids | None = None,
-) -> ScanResult:
-    ruleset, knowledge = rules
-    return run_scan(
-        [str(p) for p in paths],
-        ruleset,
-        knowledge,
-        extractor=extractor,  # type: ignore[arg-type]
-        batch=batch,
-        observer=observer,
-    )
 
 
 @pytest.fixture(autouse=True)

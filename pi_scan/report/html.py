@@ -297,22 +297,22 @@ def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> l
     if app.advice:
         parts.append(f"<h3>{h(w['advice'])} ({len(app.advice)})</h3>")
         parts += [_finding(o, rules.get(o.rule_id), scan, lang) for o in app.advice]
-    inapplicable = [o for o in app.outcomes if o.status is Status.NOT_APPLICABLE]
-    if inapplicable:
-        items = "".join(
-            f"<li><code>{h(o.rule_id)}</code> {h(_title(rules.get(o.rule_id), lang))}: "
-            f"{h(not_applicable_reason(o, scan, lang))}</li>"
-            for o in inapplicable
-        )
-        parts.append(f'<h3>{h(w["not_applicable"])}</h3><ul class="plain">{items}</ul>')
-    skipped = [o for o in app.outcomes if o.status is Status.NOT_EVALUATED]
-    if skipped:
-        items = "".join(
-            f"<li><code>{h(o.rule_id)}</code> {h(_title(rules.get(o.rule_id), lang))}: "
-            f"{h(o.reason or '-')}</li>"
-            for o in skipped
-        )
-        parts.append(f'<h3>{h(w["not_evaluated"])}</h3><ul class="plain">{items}</ul>')
+    for status, heading in (
+        (Status.NOT_APPLICABLE, w["not_applicable"]),
+        (Status.NOT_EVALUATED, w["not_evaluated"]),
+    ):
+        listed_why = [
+            (o, not_applicable_reason(o, scan, lang) if status is Status.NOT_APPLICABLE else None)
+            for o in app.outcomes
+            if o.status is status
+        ]
+        if listed_why:
+            items = "".join(
+                f"<li><code>{h(o.rule_id)}</code> {h(_title(rules.get(o.rule_id), lang))}: "
+                f"{h(why or o.reason or '-')}</li>"
+                for o, why in listed_why
+            )
+            parts.append(f'<h3>{h(heading)}</h3><ul class="plain">{items}</ul>')
     if facts.warnings:
         items = "".join(f"<li>{h(x)}</li>" for x in facts.warnings)
         parts.append(f'<h3>{h(w["warnings"])}</h3><ul class="plain">{items}</ul>')
