@@ -993,13 +993,18 @@ def _ref_table(
         for local, class_map, ref_map in zip(uses, class_maps, ref_maps, strict=True)
         if len(local)
     ]
+    return _keyed_table(refs, keys, names)
+
+
+def _keyed_table(items: tuple[str, ...], keys: list[Int64s], names: tuple[str, ...]) -> RefTable:
+    """A RefTable of `items` from keys (item index << 32 | class row), duplicates dropped."""
     united = _unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
-    del keys
-    starts = np.zeros(len(refs) + 1, np.uint32)
-    np.cumsum(np.bincount(united >> 32, minlength=len(refs)), dtype=np.uint32, out=starts[1:])
+    keys.clear()
+    starts = np.zeros(len(items) + 1, np.uint32)
+    np.cumsum(np.bincount(united >> 32, minlength=len(items)), dtype=np.uint32, out=starts[1:])
     callers = (united & _LOW32).astype(np.uint32)
     del united
-    return RefTable(refs, _u32(starts), _u32(callers), names)
+    return RefTable(items, _u32(starts), _u32(callers), names)
 
 
 def _string_users(
@@ -1015,13 +1020,7 @@ def _string_users(
         for local, class_map, string_map in zip(uses, class_maps, string_maps, strict=True)
         if len(local)
     ]
-    united = _unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
-    del keys
-    starts = np.zeros(len(strings) + 1, np.uint32)
-    np.cumsum(np.bincount(united >> 32, minlength=len(strings)), dtype=np.uint32, out=starts[1:])
-    callers = (united & _LOW32).astype(np.uint32)
-    del united
-    return RefTable(strings, _u32(starts), _u32(callers), names)
+    return _keyed_table(strings, keys, names)
 
 
 def _u32(values: npt.NDArray[np.uint32]) -> array[int]:
