@@ -124,15 +124,19 @@ def test_app_list_method_entry(prefix: str) -> None:
     assert not fires("PI-PERM-006", installed_app_lists=lists(prefix[:-1] + "Count(I)I"))
 
 
-@pytest.mark.parametrize("prefix", SETS["sdk_code_prefixes"])
-def test_sdk_code_prefix_entry(prefix: str) -> None:
-    assert prefix.endswith(".")
+def test_sdk_code_means_a_catalogued_sdk() -> None:
+    """PI-API-002 reads the SDK the catalogue attributes the calling class to (`sdks`)."""
 
-    def use(caller: str) -> dict[str, Any]:
-        return {"id": "API-TEL-DEVICEID", "callers": [caller], "collectable": True, "sdks": []}
+    def use(*sdks: str) -> dict[str, Any]:
+        return {
+            "id": "API-TEL-DEVICEID",
+            "callers": ["a.B"],
+            "collectable": True,
+            "sdks": list(sdks),
+        }
 
-    assert fires("PI-API-002", api_uses=[use(prefix + "Collector")])
-    assert not fires("PI-API-002", api_uses=[use(prefix[:-1] + "x.Collector")])
+    assert fires("PI-API-002", api_uses=[use("umeng-analytics")])
+    assert not fires("PI-API-002", api_uses=[use()])
 
 
 @pytest.mark.parametrize(
@@ -258,7 +262,7 @@ def test_text_sets_drive_their_rules() -> None:
 def test_every_value_set_is_exercised() -> None:
     covered = set(TEXT_EXAMPLES) | {
         "dangerous_permissions", "sms_permissions", "call_log_permissions", "contacts_permissions",
-        "device_id_apis", "app_list_methods", "sdk_code_prefixes",
+        "device_id_apis", "app_list_methods",
         "privacy_policy_files",
     }  # fmt: skip
     assert set(SETS) == covered

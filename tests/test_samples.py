@@ -35,7 +35,12 @@ EXPECTED = {
     # PI-CONS-001 (RDFF category 3): three categories with sensitive PI escalate to removal
     "multidex.apk": ("removal", {"PI-API-001", "PI-API-008", "PI-CONS-001", "PI-PP-002"}),
     "consent-gated.apk": ("notice", {"PI-API-006"}),
-    "provider-init.apk": ("removal", {"PI-API-001", "PI-CONS-001", "PI-CONS-002", "PI-SDK-001"}),
+    # Tencent MTA's code reads the IMEI: PI-API-002 reads the catalogue's attribution (it used
+    # a list of SDK package prefixes that did not name com.tencent.mid)
+    "provider-init.apk": (
+        "removal",
+        {"PI-API-001", "PI-API-002", "PI-CONS-001", "PI-CONS-002", "PI-SDK-001"},
+    ),
     # its contacts read cannot return PI (READ_CONTACTS is not declared): advice, not PI-API-004
     "async-init.apk": ("notice", {"PI-API-001", "PI-API-003", "PI-API-008", "PI-CONS-001"}),
     "reflection.apk": ("notice", {"PI-API-010", "PI-CONS-001"}),

@@ -537,3 +537,19 @@ def test_invalid_json(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert _load_error(tmp_path / "absent.json").json_path == "$"
+
+
+def test_an_exact_package_claims_its_own_classes_not_its_subpackages() -> None:
+    """AMap's obfuscated location core sits right in com.loc; apps named com.loc.* are not it."""
+    catalogue = load_sdk_catalogue(CATALOGUE_PATH)
+    assert catalogue.sdk_of_class("com.loc.a") == "amap"
+    assert catalogue.sdk_of_class("Lcom/loc/t;") == "amap"
+    assert catalogue.sdk_of_class("com.loc.newsapp.MainActivity") is None
+    assert catalogue.sdk_of_class("com.locx.a") is None
+
+
+def test_an_exact_package_claims_only_its_own_classes(tmp_path: Path) -> None:
+    catalogue = load_sdk_catalogue(_write(tmp_path, [_minimal_entry(packages=["com.demo.x."])]))
+    assert catalogue.sdk_of_class("com.demo.x.A") == "demo-sdk"
+    assert catalogue.sdk_of_class("com.demo.x.sub.A") is None
+    assert catalogue.sdk_of_class("com.demo.sdk.A") == "demo-sdk"  # its prefix still counts

@@ -755,7 +755,7 @@ def _set_status(
         "L" + prefix.replace(".", "/")
         for sid in sorted(detected)
         if sid in catalogue.by_id
-        for prefix in catalogue.by_id[sid].prefixes
+        for prefix in (*catalogue.by_id[sid].prefixes, *catalogue.by_id[sid].packages)
     )
     by_owner: dict[str, str | None] = {}
     started_by: dict[str, dict[str, str]] = {}  # SDK -> SDKs whose code calls it, a caller each

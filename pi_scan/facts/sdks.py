@@ -61,6 +61,9 @@ class Sdk:
     country: str
     category: str
     prefixes: tuple[str, ...]
+    # packages whose own classes (not subpackages) are the SDK's: obfuscated cores in a short
+    # package other apps use as a prefix of theirs (AMap's com.loc.a, not com.loc.newsapp.*)
+    packages: tuple[str, ...]
     components: tuple[str, ...]
     actions: tuple[str, ...]
     native_libs: tuple[str, ...]
@@ -81,6 +84,7 @@ class Sdk:
             country=entry["country"],
             category=entry["category"],
             prefixes=tuple(entry["prefixes"]),
+            packages=tuple(entry.get("packages", ())),
             components=tuple(entry["components"]),
             actions=tuple(entry["actions"]),
             native_libs=tuple(entry["native_libs"]),
@@ -111,6 +115,7 @@ class SdkCatalogue:
         self.sdks: tuple[Sdk, ...] = tuple(sorted(sdks, key=lambda s: s.id))
         self.by_id: dict[str, Sdk] = {s.id: s for s in self.sdks}
         self._prefixes = _index(self.sdks, "prefixes")
+        self._exact = _index(self.sdks, "packages")
         self._components = _index(self.sdks, "components")
         self._actions = _index(self.sdks, "actions")
         self._libs = _index(self.sdks, "native_libs")
@@ -121,8 +126,9 @@ class SdkCatalogue:
         return len(self.sdks)
 
     def sdk_of_package(self, package: str) -> str | None:
-        """The SDK owning `package` ("a.b.c." form): the longest catalogue prefix wins."""
-        return owner_of_package(self._prefixes, package)
+        """The SDK owning `package` ("a.b.c." form): an exact package of an SDK first, else the
+        longest catalogue prefix."""
+        return self._exact.get(package) or owner_of_package(self._prefixes, package)
 
     def sdk_of_class(self, class_name: str) -> str | None:
         """The SDK a class belongs to (dotted, slashed or smali "La/b/C;" names), or None."""
@@ -219,6 +225,8 @@ def _check_ids(entries: Sequence[Mapping[str, Any]], file: str) -> None:
 
 
 def _check_prefixes(entries: Sequence[Mapping[str, Any]], file: str) -> None:
+    """Prefixes must not name a vendor or platform.  Exact `packages` need no such check: one
+    package's own classes (the schema asks for two segments at least) are no vendor's tree."""
     for i, entry in enumerate(entries):
         for j, prefix in enumerate(entry["prefixes"]):
             reason = too_broad(prefix)
@@ -226,14 +234,14 @@ def _check_prefixes(entries: Sequence[Mapping[str, Any]], file: str) -> None:
                 raise RuleLoadError(file, f"$.sdks[{i}].prefixes[{j}]", f"{prefix!r} {reason}")
 
 
-_SIGNAL_FIELDS = ("prefixes", "components", "actions", "native_libs", "meta_data")
+_SIGNAL_FIELDS = ("prefixes", "packages", "components", "actions", "native_libs", "meta_data")
 
 
 def _check_unique_signals(entries: Sequence[Mapping[str, Any]], file: str) -> None:
     for field in _SIGNAL_FIELDS:
         owner: dict[str, str] = {}
         for i, entry in enumerate(entries):
-            for j, value in enumerate(entry[field]):
+            for j, value in enumerate(entry.get(field, ())):
                 if value in owner and owner[value] != entry["id"]:
                     raise RuleLoadError(
                         file,
