@@ -123,8 +123,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     app_lists = installed_app_lists(facts, parties)
     # the SDK statuses are known now: code of an SDK nothing starts does not run
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
-    labels = {k: {"en": v.en, "zh": v.zh} for k, v in knowledge.catalogues.pi_types.items()}
-    describe_uses(api_uses, parties, labels)
+    describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     return {
         **facts,

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from pi_scan.facts.catalog import ApiEntry
+from pi_scan.facts.catalog import ApiEntry, PiType
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties, PlatformCatalogue
 from pi_scan.model import RefTable, is_read_locale
 
@@ -362,7 +362,7 @@ def _java_params(desc: str) -> list[str]:
 
 
 def describe_uses(
-    uses: Sequence[dict[str, Any]], parties: Parties, pi_labels: Mapping[str, Mapping[str, str]]
+    uses: Sequence[dict[str, Any]], parties: Parties, pi_types: Mapping[str, PiType]
 ) -> None:
     """Give each API use what evidence shows an auditor: `signature` (the API as Java, or the
     string or URI), `pi_label` (en/zh name of the PI type it reads) and `caller_groups`: its
@@ -374,7 +374,8 @@ def describe_uses(
         use["signature"] = (
             java_signature(first) if use.get("kind") in ("method", "field") else first
         )
-        use["pi_label"] = dict(pi_labels.get(str(use.get("pi_type")), {}))
+        pi_type = pi_types.get(str(use.get("pi_type")))
+        use["pi_label"] = {"en": pi_type.en, "zh": pi_type.zh} if pi_type is not None else {}
         reached = {
             str(p["class"]): p.get("reached_from")
             for p in use.get("platform_callers") or ()
@@ -422,14 +423,15 @@ def drop_dormant(
         if len(awake) == len(callers):
             active.append(use)
             continue
+        gone = [c for c in callers if c not in awake]
         kept = {
             **use,
             "callers": awake,
-            "party_callers": [
-                c for c in use.get("party_callers") or () if not _in(parties.of_class(c), asleep)
-            ],
+            # an SDK's callers stand in party_callers as they are (only a platform library's
+            # carry a note), so the dormant ones are dropped by name
+            "party_callers": [c for c in use.get("party_callers") or () if c not in gone],
             "sdks": [s for s in use.get("sdks") or () if s not in asleep],
-            "dormant_callers": [c for c in callers if c not in awake],
+            "dormant_callers": gone,
         }
         (active if awake else dormant).append(kept)
     return active, dormant

@@ -90,7 +90,7 @@ def _eval_leaf(leaf: Leaf, scope: Scope, top: bool) -> tuple[bool, list[Evidence
         hits = op(fact, leaf.value, ())
         return bool(hits), [_scalar_evidence(leaf, fact)] if hits and top else []
     # a RefTable stays as it is: its MemberRefs are made only for the items that match
-    items: Sequence[Any] = fact if isinstance(fact, list | tuple | RefTable) else list(fact or [])
+    items = _items(fact)
     if leaf.op in PER_ITEM_OPS:
         # A per-item test commutes with the `where` filter: test the cheap key first, so the
         # filter only sees the few matching items (DEX facts hold hundreds of thousands).
@@ -216,8 +216,13 @@ def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
     return list(seen)
 
 
+def _items(fact: Any) -> Sequence[Any]:
+    """A list fact as a sequence (a RefTable stays as it is: its MemberRefs are made lazily)."""
+    return fact if isinstance(fact, list | tuple | RefTable) else list(fact or [])
+
+
 def matching_items(leaf: Leaf, facts: Mapping[str, Any]) -> list[Any]:
     """The items of `leaf.fact` that the leaf's `where` selects (all of them without one)."""
     fact = facts.get(leaf.fact)
-    items: Sequence[Any] = fact if isinstance(fact, list | tuple | RefTable) else list(fact or [])
+    items = _items(fact)
     return list(_filter(leaf, items))
