@@ -27,7 +27,7 @@ from pi_scan.cli.common import (
 )
 from pi_scan.errors import ApkAnalysisError, ExitCode, UsageError
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Level, Not, Outcome, Rule, Status
-from pi_scan.report.base import clean
+from pi_scan.report.base import clean, pi_text
 
 CHAIN_FACT = "pre_consent"
 # the fields of a pre_consent item shown, in this order (the chain is printed on its own)
@@ -269,7 +269,7 @@ def _evidence_text(
     if evidence.api:
         yield f"  {labels['api']}: {evidence.api}"
     if evidence.pi:
-        yield f"  {labels['pi']}: {evidence.pi[1] if lang == 'zh' else evidence.pi[0]}"
+        yield f"  {labels['pi']}: {pi_text(evidence, lang)}"
     if evidence.note:
         yield f"  {labels['note']}: {evidence.note}"
     if evidence.groups:

@@ -293,8 +293,7 @@ def evidence_text(ev: Evidence, max_callers: int = 3, lang: str = "en") -> str:
     under their party, e.g. "TelephonyManager.getDeviceId() — IMEI … [API-TEL-DEVICEID] @
     classes*.dex <- SDK JPush (JIGUANG): cn.jpush.a.b"; other evidence as value @ where."""
     if ev.api:
-        zh = report_lang(lang) == "zh"
-        pi = ev.pi[1 if zh and len(ev.pi) > 1 else 0] if ev.pi else ""
+        pi = pi_text(ev, lang)
         ident = ev.value.split(":", 1)[0]
         text = f"{ev.api}" + (f" — {pi}" if pi else "") + f" [{ident}] @ {ev.where}"
         if ev.note:
@@ -306,6 +305,13 @@ def evidence_text(ev: Evidence, max_callers: int = 3, lang: str = "en") -> str:
     if ev.callers:
         text += f" <- {_shown(ev.callers, max_callers)}"
     return text
+
+
+def pi_text(ev: Evidence, lang: str) -> str:
+    """The PI an API evidence reads, in `lang` (zh where given, else en); "" when none."""
+    if not ev.pi:
+        return ""
+    return ev.pi[1] if report_lang(lang) == "zh" and len(ev.pi) > 1 else ev.pi[0]
 
 
 def group_text(group: CallerGroup, max_callers: int, lang: str) -> str:

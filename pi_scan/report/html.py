@@ -29,6 +29,7 @@ from pi_scan.report.base import (
     level_counts,
     not_applicable_reason,
     party_text,
+    pi_text,
     pi_types,
     reason_text,
     report_lang,
@@ -432,7 +433,7 @@ def _evidence(outcome: Outcome, w: Mapping[str, str], lang: str = "en") -> str:
     for ev in outcome.evidence:
         value = f"<code>{h(ev.value)}</code>"
         if ev.api:  # the API as Java and the PI it reads; the raw descriptor below
-            pi = ev.pi[1 if lang == "zh" and len(ev.pi) > 1 else 0] if ev.pi else ""
+            pi = pi_text(ev, lang)
             value = f"<code>{h(ev.api)}</code>" + (f" — {h(pi)}" if pi else "")
             value += f'<br><span class="muted mono">{h(ev.value)}</span>'
         if ev.note:

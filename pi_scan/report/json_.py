@@ -27,6 +27,7 @@ from pi_scan.report.base import (
     fingerprint,
     localized,
     not_applicable_reason,
+    pi_text,
     report_lang,
     rules_by_id,
     summary_counts,
@@ -164,7 +165,7 @@ def _evidence(e: Evidence, lang: str) -> dict[str, Any]:
     }
     if e.api:  # an API use read aloud; `value` keeps the raw descriptor
         out["api"] = e.api
-        out["pi"] = (e.pi[1] if lang == "zh" and len(e.pi) > 1 else e.pi[0]) if e.pi else None
+        out["pi"] = pi_text(e, lang) or None
         out["groups"] = [
             {"party": g.party, "name": g.name, "vendor": g.vendor, "callers": list(g.callers)}
             for g in e.groups
