@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import methodcaller
 from typing import Any
 
+from pi_scan.facts.texts import sharing
 from pi_scan.facts.view import ALL_FACTS, FactValue
 from pi_scan.judge.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
 from pi_scan.model import (
@@ -36,7 +37,8 @@ def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Out
     """Run every rule on one app's facts; one outcome per rule, passes included."""
     _local.texts = {}
     try:
-        return tuple(evaluate_rule(facts, rule) for rule in rules)
+        with sharing():
+            return tuple(evaluate_rule(facts, rule) for rule in rules)
     finally:
         _local.texts = None
         clear_caches()
