@@ -241,3 +241,16 @@ def test_reads_and_permissions_only_from_collectable_uses_and_declared_permissio
     assert row.permissions == ("android.permission.READ_PHONE_STATE",)
     quiet = disclosure(found, entry, {"permissions": [], "api_uses": []}, knowledge.catalogues)
     assert quiet.reads == () and quiet.permissions == ()
+
+
+def test_readme_example_is_the_commands_output() -> None:
+    from pi_scan import __version__
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "$ pi-scan sdk-list samples/sdk-collector.apk --lang zh\n"
+    start = readme.index(command) + len(command)
+    shown = readme[start : readme.index("```\n", start)]
+    out = _cli(str(sample("sdk-collector.apk")), "--lang", "zh")
+    assert out.replace(
+        str(sample("sdk-collector.apk")), "samples/sdk-collector.apk"
+    ) == shown.replace("pi-scan 0.1.0", f"pi-scan {__version__}")
