@@ -50,9 +50,7 @@ def sdk_list(app: Path, fmt: str, lang: str, output: Path | None) -> None:
     except ApkAnalysisError as exc:
         click.echo(f"pi-scan: error: {clean(app)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
-    listed = build(
-        extracted, rule_facts(extracted, knowledge, None), knowledge.sdks, knowledge.catalogues
-    )
+    listed = build(extracted, rule_facts(extracted, knowledge, None), knowledge)
     text = render(listed, fmt, lang)
     if not listed.sdks:
         click.echo(f"pi-scan: {clean(app)}: {words(lang)['empty']}", err=True)

@@ -14,12 +14,15 @@ Pure functions of the facts and the catalogues: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pi_scan.facts.catalog import Catalogues
 from pi_scan.facts.coverage import coverage_of
-from pi_scan.facts.sdks import Sdk, SdkCatalogue
+from pi_scan.facts.sdks import Sdk
 from pi_scan.model import ApkFacts, Named, SdkDisclosure, SdkList
+
+if TYPE_CHECKING:
+    from pi_scan.facts import Knowledge
 
 # What an SDK of each catalogue category is used for, in the words of a disclosure list, when
 # its entry has no `purpose` of its own (keys: the `category` enum of sdks.schema.json).
@@ -55,16 +58,14 @@ CATEGORY_PURPOSE: Mapping[str, tuple[str, str]] = {
 STATUS_ORDER = {"collects": 0, "initialised": 1, "present": 2}
 
 
-def sdk_list(
-    extracted: ApkFacts, seen: Mapping[str, Any], knowledge_sdks: SdkCatalogue, cats: Catalogues
-) -> SdkList:
+def sdk_list(extracted: ApkFacts, seen: Mapping[str, Any], knowledge: Knowledge) -> SdkList:
     """The draft SDK list of one app: `extracted` its facts, `seen` its derived facts
-    (`rule_facts`), with the SDK catalogue and the other catalogues they were derived with."""
+    (`rule_facts`) with the catalogues of `knowledge` they were derived with."""
     from pi_scan import __version__
 
     rows = sorted(
         (
-            disclosure(s, knowledge_sdks.by_id.get(str(s.get("id"))), seen, cats)
+            disclosure(s, knowledge.sdks.by_id.get(str(s.get("id"))), seen, knowledge.catalogues)
             for s in seen.get("sdks") or ()
         ),
         key=lambda r: (STATUS_ORDER.get(r.status, 3), r.name.casefold(), r.id),
