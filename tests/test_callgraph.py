@@ -129,6 +129,22 @@ def test_hand_overs_to_threads_handlers_and_executors(graph: CodeGraph) -> None:
     assert not any(e.how == "async" for e in nodes(graph)["Lcg/Worker;-><init>()V"].edges)
 
 
+def test_an_explicit_intent_starts_the_named_activity(graph: CodeGraph) -> None:
+    """A splash screen that moves on by itself (baidu-lbs-demo: the launcher's thread starts
+    DemoMain, whose onCreate initialises the Baidu Map SDK): the started activity's lifecycle
+    runs; an activity only named by a const-class before is not started."""
+    started = {t for t, how in calls(graph, "Lcg/Main;->onCreate(Landroid/os/Bundle;)V")}
+    assert {"Home.<init>", "Home.onCreate"} <= started
+    assert all(
+        how == "activity"
+        for t, how in calls(graph, "Lcg/Main;->onCreate(Landroid/os/Bundle;)V")
+        if t.startswith("Home.")
+    )
+    assert "Sink.fromHome" in reached(graph)
+    assert "Sink.fromSettings" not in reached(graph)
+    assert not any(t.startswith("Settings.") for t in started)
+
+
 def test_kotlin_style_invoke_through_an_app_interface(graph: CodeGraph) -> None:
     assert calls(graph, "Lcg/Runner;->go(Lcg/Block;)V") == {("App$3.invoke", "call")}
     assert "Sink.fromBlock" in reached(graph)

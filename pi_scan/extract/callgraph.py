@@ -46,6 +46,10 @@ Calls (`edges` of each node, with how they were resolved):
   else (a guess, bounded like dispatch, labelled "async-guess" unless only one class of that
   callback type exists) of every instantiated class of that callback type; and a Thread
   subclass's run() for its start();
+* "activity": startActivity / startActivityForResult / startActivities with an explicit
+  Intent: the last app Activity class named by a const-class in the method before the call
+  (since the previous start) is created by the framework and its onCreate, onStart and
+  onResume run (a splash screen that moves on to the main activity by itself);
 * "clinit": the first use of another app class (static call or field, new-instance) runs its
   static initialiser;
 * "reflection": Class.forName / ClassLoader.loadClass with a constant app class name runs its
@@ -176,6 +180,14 @@ _VIEW_HANDLER = "(Landroid/view/View;)V"  # the signature android:onClick requir
 _METHOD_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
 _FOR_NAME = ("Ljava/lang/Class;->forName(", "Ljava/lang/ClassLoader;->loadClass(")
 SERVICE_LOADER = "Ljava/util/ServiceLoader;->load("
+_START_ACTIVITY = ("startActivity(", "startActivityForResult(", "startActivities(")
+ACTIVITY = "Landroid/app/Activity;"
+ACTIVITY_LIFECYCLE = (
+    "<init>()V",
+    "onCreate(Landroid/os/Bundle;)V",
+    "onStart()V",
+    "onResume()V",
+)
 _NEW_INSTANCE_REFLECT = (
     "Ljava/lang/Class;->newInstance(",
     "Ljava/lang/reflect/Constructor;->newInstance(",
@@ -935,6 +947,7 @@ class _Builder:
                 self._clinit(method, pos, desc)
         made = [(pos, desc) for pos, desc in code.created if desc in index]
         last_sink = -1
+        last_start = -1
         reflective = False
         for pos, kind, ref in code.invokes:
             arrow = ref.find("->")
@@ -947,6 +960,9 @@ class _Builder:
                 reflective = True
             elif ref.startswith(SERVICE_LOADER) and self.services:
                 self._service_loader(method, pos, code)
+            if sig.startswith(_START_ACTIVITY):
+                self._start_activity(method, pos, code.ops, last_start)
+                last_start = pos
             callbacks = _async_callbacks(ref)
             if callbacks:
                 # the callback handed over is made just before: since the previous hand-over
@@ -1031,6 +1047,24 @@ class _Builder:
                 for target in index.methods_named(desc, name):
                     if not self.edge(caller, pos, target, ASYNC_GUESS, guess=True):
                         return
+
+    def _start_activity(self, caller: str, pos: int, ops: Sequence[str], since: int) -> None:
+        """An explicit Intent started: the last app Activity named by a const-class between
+        the previous start and this one is created and its lifecycle runs."""
+        index = self.index
+        for at in range(pos - 1, since, -1):
+            op = ops[at]
+            if not op.startswith("@L"):
+                continue
+            desc = op[1:]
+            if desc not in index or ACTIVITY not in index.ancestors(desc):
+                continue
+            self.instantiate(desc)
+            for sig in ACTIVITY_LIFECYCLE:
+                target = index.resolve(desc, sig)
+                if target is not None:
+                    self.edge(caller, pos, target, "activity")
+            return
 
     def _clinit(self, caller: str, pos: int, desc: str) -> None:
         if self.index.declares_code(desc, "<clinit>()V"):

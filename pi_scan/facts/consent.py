@@ -72,7 +72,7 @@ KEY_WINDOW = 4  # a getter's key is among the operations just before it
 # Edges of the call graph resolved by a guess at the run-time object: a call site with
 # several possible targets, a hand-over, reflection.  A chain through MAX_LOOSE of them is
 # low confidence.
-LOOSE_STEPS = frozenset({"dispatch", "async", "reflection"})
+LOOSE_STEPS = frozenset({"dispatch", "async", "reflection", "activity"})
 # a callback handed over as a parameter, guessed among every one of its type: one such step
 # makes a chain low confidence (checked by hand on real apps: those chains were mostly wrong)
 GUESSED_STEPS = frozenset({"async-guess"})

@@ -32,6 +32,14 @@ public final class Sink {
         last = ((LocationManager) context.getSystemService(Context.LOCATION_SERVICE)).getLastKnownLocation("gps");
     }
 
+    static void fromHome() {
+        last = "home";
+    }
+
+    static void fromSettings() {
+        last = "settings";
+    }
+
     static void fromLambda() {
         last = "lambda";
     }
