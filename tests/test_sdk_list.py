@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from pi_scan.facts import load_knowledge
@@ -17,6 +18,14 @@ from pi_scan.report.sdklist import FORMATS, render
 from tests.conftest import ROOT, invoke, sample
 
 JPUSH_ENTITY = "深圳市和讯华谷信息技术有限公司"
+SCHEMA = json.loads(
+    (ROOT / "pi_scan" / "report" / "schemas" / "sdk-list.schema.json").read_text(encoding="utf-8")
+)
+
+
+def _valid(data: object) -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
 
 
 def _cli(*args: str, code: int = 0) -> str:
@@ -63,6 +72,7 @@ def test_markdown_en_marks_what_the_catalogue_does_not_know() -> None:
 
 def test_json_has_the_catalogue_fields_and_what_is_missing() -> None:
     data = json.loads(_cli(str(sample("sdk-collector.apk")), "--format", "json"))
+    _valid(data)
     assert data["schema_version"] == 1
     assert data["app"]["package"] == "org.piscan.sample.sdkcollector"
     by_id = {s["id"]: s for s in data["sdks"]}
@@ -118,6 +128,7 @@ def test_app_without_sdks_says_the_list_is_empty() -> None:
     assert "未在该应用中检测到第三方 SDK：清单为空。" in zh.stdout
     assert "| # |" not in zh.stdout  # no empty table
     data = json.loads(_cli(str(sample("clean.apk")), "--format", "json"))
+    _valid(data)
     assert data["sdks"] == [] and any("empty" in n for n in data["notes"])
 
 
@@ -181,6 +192,7 @@ def test_renderers_escape_every_string(lang: str) -> None:
     rows = list(csv.reader(io.StringIO(render(listed, "csv", lang).lstrip("\ufeff"))))
     assert rows[1][1].startswith("'=HYPERLINK")
     data = json.loads(render(listed, "json", lang))
+    _valid(data)
     assert data["sdks"][0]["missing"] == ["legal_entity", "purpose", "pi"]
 
 
