@@ -548,6 +548,58 @@ class Inventory:
 
 
 @dataclass(frozen=True)
+class Named:
+    """Something from a catalogue shown by its id and its words in English and Chinese."""
+
+    id: str
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class SdkDisclosure:
+    """One row of the third-party SDK list (第三方SDK共享清单) an app's privacy policy
+    publishes, drafted from a detected SDK and its catalogue entry.  None (or empty) is what
+    the catalogue does not know: a reporter shows it as "to be filled in", never a guess."""
+
+    id: str
+    name: str
+    category: str
+    status: str  # SdkUse.status: "present", "initialised" or "collects"
+    confidence: str
+    name_zh: str | None = None
+    vendor: str | None = None
+    vendor_zh: str | None = None
+    legal_entity: str | None = None  # the vendor's registered company, as its policy names it
+    legal_entity_en: str | None = None
+    purpose: Named | None = None  # the catalogue's wording, else the category's (purpose_by)
+    purpose_by: str = "catalogue"  # "catalogue" or "category"
+    pi: tuple[Named, ...] = ()  # PI types the vendor documents it collects
+    pi_optional: tuple[Named, ...] = ()  # ... only with optional or extended features
+    pi_source: str | None = None
+    reads: tuple[Named, ...] = ()  # PI types its code can read in this app (collectable uses)
+    permissions: tuple[str, ...] = ()  # declared permissions its code's collectable reads need
+    policy_url: str | None = None
+    disclosure_source: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SdkList:
+    """The draft third-party SDK list of one app (`pi-scan sdk-list`)."""
+
+    path: str
+    package: str
+    tool_version: str
+    label: str | None = None
+    label_zh: str | None = None
+    version_name: str | None = None
+    version_code: int | None = None
+    sdks: tuple[SdkDisclosure, ...] = ()
+    coverage: Coverage = field(default_factory=Coverage)
+
+
+@dataclass(frozen=True)
 class ApkResult:
     path: str
     facts: ApkFacts | None

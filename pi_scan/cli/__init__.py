@@ -25,6 +25,7 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.explain import explain
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
+from pi_scan.cli.sdklist import sdk_list
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.facts import Knowledge, load_knowledge
 from pi_scan.facts.view import facts_json
@@ -254,3 +255,4 @@ main.add_command(baseline)
 main.add_command(diff)
 main.add_command(history)
 main.add_command(explain)
+main.add_command(sdk_list)
