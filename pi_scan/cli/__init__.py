@@ -100,6 +100,17 @@ def _set_verbose() -> None:
     help="Earlier JSON report: findings still present in a later version of a notified app "
     "are marked not rectified (the policy escalates them).",
 )
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Privacy policy (HTML, text, Markdown or PDF) to compare with the app, instead of the "
+    "one bundled in it; meant for scanning one app.",
+)
+@click.option(
+    "--policy-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of privacy policies named by package (com.example.app.html, .txt, .md, .pdf).",
+)
 @config_option
 @handle_errors
 @batch_options
@@ -117,11 +128,13 @@ def scan(
     baseline: Path | None,
     waivers: Path | None,
     previous: Path | None,
+    policy: Path | None,
+    policy_dir: Path | None,
     quiet: bool,
     batch: Batch,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
-    from pi_scan.batch import run_scan
+    from pi_scan.batch import read_policies, run_scan
 
     targets = parse_outputs(outputs, fmt)
     if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
@@ -130,10 +143,13 @@ def scan(
     ruleset = load_rules(rules_dirs, select, ignore)
     knowledge = load_knowledge()
     types = app_types(knowledge, category, category_map)
+    policies = read_policies(policy, policy_dir)
 
     watch = progress(quiet)  # -v reaches the extractor through batch.verbose, when it runs
     try:
-        scanned = run_scan(paths, ruleset, knowledge, types, batch=batch, observer=watch)
+        scanned = run_scan(
+            paths, ruleset, knowledge, types, batch=batch, observer=watch, policies=policies
+        )
     finally:
         watch.close()
     result = post.apply(scanned)

@@ -11,6 +11,7 @@ from typing import Any
 
 from pi_scan.facts import Knowledge, rule_facts
 from pi_scan.facts.coverage import apply_coverage, coverage_of
+from pi_scan.facts.policy import review_of
 from pi_scan.judge.engine import evaluate
 from pi_scan.judge.verdict import aggregate
 from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, SdkUse
@@ -34,6 +35,7 @@ def judge(
         verdict_reasons=reasons,
         inventory=inventory(seen),
         coverage=coverage,
+        policy=review_of(seen),
     )
 
 
