@@ -56,10 +56,12 @@ HEADING = re.compile(
     r"^(第[一二三四五六七八九十百\d]+[章条部分节]|[一二三四五六七八九十]+[、.．]|\d+(\.\d+)*[、.．]?\s"
     r"|[（(][一二三四五六七八九十\d]+[)）])"
 )
-LABEL = re.compile(r"^(?P<label>[^:：|]{1,16})[:：]\s*(?P<value>.*)$")
+LABEL = re.compile(r"^(?P<label>[^:：|（(]{1,16})[:：]\s*(?P<value>.*)$")
 BRACKETED = re.compile(r"^(?P<name>[^（(:：|]{2,40})[（(](?P<rest>.*[:：].*)[)）]?\s*[。；;]?$")
 URL = re.compile(r"https?://[^\s|,，；;）)]+")
 ASCII_WORD = re.compile(r"[a-z0-9]")
+LABEL_END = re.compile(r"\s*(权限|permission)?\s*[:：]")
+PERMISSION_TABLE = re.compile(r"(?i)(权限|permission)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,6 +176,10 @@ class ParsedPolicy:
         return _squeeze("\n".join(self.lines))
 
     @cached_property
+    def spaced(self) -> str:
+        return norm("\n".join(self.lines))
+
+    @cached_property
     def language(self) -> str:
         text = "\n".join(self.lines)
         cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
@@ -211,7 +217,7 @@ def _mentions(lines: list[str], terms: PolicyTerms) -> Iterable[Mention]:
             start = end - len(term) + 1
             if not _bounded(line, start, end, term):
                 continue
-            negated = _negated(line, start, terms)
+            negated = _negated(line, start, terms) or _denied_label(line, end, terms)
             for pi in sorted(types):
                 yield Mention(pi, term, i, negated)
 
@@ -239,6 +245,20 @@ def _negated(line: str, start: int, terms: PolicyTerms) -> bool:
     return not any(cond in sentence for cond in terms.conditions)
 
 
+def _denied_label(line: str, end: int, terms: PolicyTerms) -> bool:
+    """A label answered by a denial: "通讯录权限：我们不会申请"."""
+    after = line[end + 1 :]
+    label = LABEL_END.match(after)
+    if not label:
+        return False
+    rest = after[label.end() :]
+    stop = SENTENCE_END.search(rest)
+    answer = rest[: stop.start() if stop else len(rest)]
+    return any(neg in answer for neg in terms.negations) and not any(
+        cond in answer for cond in terms.conditions
+    )
+
+
 def _cjk(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
@@ -264,7 +284,8 @@ def _sdk_rows(lines: list[str], terms: PolicyTerms) -> list[SdkRow]:
             cells = [c.strip() for c in body.split(" | ")]
             columns = [_column(c, terms) for c in cells]
             if "name" in columns and sum(1 for c in columns if c) >= 2:
-                header = columns
+                # a permission table (权限名称 | 使用目的) is no SDK list
+                header = None if PERMISSION_TABLE.search(body) else columns
                 continue
             if header is not None:
                 row = _table_row(cells, header, i)
@@ -303,7 +324,7 @@ def _sdk_rows(lines: list[str], terms: PolicyTerms) -> list[SdkRow]:
                     if column not in (None, "name"):
                         _fill(current, str(column), label.group("value").strip(" ）)"))
             rows.append(current)
-            current = None
+        current = None  # a line that is no label ends the item
         previous = body
     return rows
 
@@ -388,43 +409,60 @@ class _Keys:
     vendors: tuple[str, ...]  # squeezed vendor-level names
 
 
+PARENS = re.compile(r"\s*[（(]([^)）]*)[)）]")
+
+
 def sdk_keys(raw: Mapping[str, Any]) -> _Keys:
+    """The names a policy may list an SDK by, and its vendor's names.  A name in parts
+    ("高德地图 / 定位") gives each part; a short Chinese later part is taken with the vendor
+    ("高德定位"), since alone it is an ordinary word; a bracketed part is a name of its own
+    ("优量汇（广点通）"); "Tencent Bugly" is also "Bugly"."""
+    vendor_zh = PARENS.sub("", str(raw.get("vendor_zh") or "")).strip()
     names: list[str] = []
     for value in [raw.get("name"), raw.get("name_zh"), *(raw.get("aliases") or ())]:
         if not value:
             continue
-        for part in re.split(r"\s*/\s*", str(value)):
-            part = re.sub(r"[（(][^)）]*[)）]", "", part).strip()
+        text = str(value)
+        for inner in PARENS.findall(text):
+            names += [p for p in re.split(r"\s*/\s*", inner) if len(_squeeze(p)) >= 3]
+        for i, part in enumerate(re.split(r"\s*/\s*", PARENS.sub("", text))):
+            part = part.strip()
+            if i > 0 and _cjk(part) and len(part) <= 4 and vendor_zh:
+                part = vendor_zh + part
             if part:
                 names.append(part)
     vendor_words = {
-        w.lower() for v in (raw.get("vendor"), raw.get("vendor_zh")) if v for w in str(v).split()
+        w.lower().strip("+()（）")
+        for v in (raw.get("vendor"), raw.get("vendor_zh"))
+        if v
+        for w in str(v).split()
     }
     for name in list(names):  # "Tencent Bugly" is written "Bugly" as often
         words = name.split()
         if len(words) > 1 and words[0].lower() in vendor_words:
             rest = " ".join(words[1:])
-            if len(_squeeze(rest)) >= 4:
+            if len(_squeeze(rest)) >= 5:  # "Bugly", not "Push"
                 names.append(rest)
-    vendors = [
-        str(v)
-        for v in (
-            raw.get("legal_entity"),
-            raw.get("legal_entity_en"),
-            raw.get("vendor"),
-            raw.get("vendor_zh"),
-        )
-        if v
-    ]
-    vendors = [re.sub(r"\s*[（(][^)）]*[)）]", "", v) for v in vendors]
+    vendors: list[str] = []
+    for key in ("legal_entity", "legal_entity_en", "vendor", "vendor_zh"):
+        value = str(raw.get(key) or "")
+        vendors += [inner for inner in PARENS.findall(value) if len(_squeeze(inner)) >= 2]
+        vendors.append(PARENS.sub("", value).strip())
     return _Keys(
-        tuple(dict.fromkeys(k for k in map(_squeeze, names) if len(k) >= 2)),
+        tuple(dict.fromkeys(k for k in map(_squeeze, names) if len(k) >= 3)),
         tuple(dict.fromkeys(k for k in map(_squeeze, vendors) if len(k) >= 2)),
     )
 
 
-def _found(key: str, text: str) -> bool:
-    """`key` in `text` (both squeezed); an ASCII key not inside a longer word."""
+def _found(key: str, text: str, spaced: str = "") -> bool:
+    """`key` (squeezed) in the policy: a key with Chinese characters in the squeezed `text`,
+    an ASCII key as whole words in `spaced` (the norm() text; "JIGUANG SDK" names JIGUANG)."""
+    if _cjk(key) or not spaced:
+        return key in text
+    return _word_in(key, spaced) or _word_in(key, spaced.replace(" ", ""))
+
+
+def _word_in(key: str, text: str) -> bool:
     start = text.find(key)
     while start >= 0:
         end = start + len(key)
@@ -434,6 +472,19 @@ def _found(key: str, text: str) -> bool:
             return True
         start = text.find(key, start + 1)
     return False
+
+
+_KEYS: dict[tuple[str, int], tuple[Mapping[str, Any], _Keys]] = {}
+
+
+def keys_of(sid: str, raw: Mapping[str, Any]) -> _Keys:
+    """sdk_keys, kept per catalogue entry (the catalogue is read once per process; the entry
+    is kept with its keys, so its id() is never reused for another one)."""
+    key = (sid, id(raw))
+    found = _KEYS.get(key)
+    if found is None or found[0] is not raw:
+        found = _KEYS[key] = (raw, sdk_keys(raw))
+    return found[1]
 
 
 def must_list(sdk: Mapping[str, Any]) -> str | None:
@@ -483,7 +534,7 @@ def policy_facts(
 
     # --- SDKs
     required = [(s, why) for s in sdks if (why := must_list(s))]
-    keys = {s["id"]: sdk_keys(catalogue.get(s["id"]) or s) for s in sdks}
+    keys = {s["id"]: keys_of(s["id"], catalogue.get(s["id"]) or s) for s in sdks}
     vendor_count: dict[str, int] = {}
     for s, _ in required:
         for v in keys[s["id"]].vendors:
@@ -493,9 +544,9 @@ def policy_facts(
     for s, why in required:
         k = keys[s["id"]]
         label = _label(s)
-        if any(_found(n, parsed.squeezed) for n in k.names):
+        if any(_found(n, parsed.squeezed, parsed.spaced) for n in k.names):
             continue
-        by_vendor = [v for v in k.vendors if _found(v, parsed.squeezed)]
+        by_vendor = [v for v in k.vendors if _found(v, parsed.squeezed, parsed.spaced)]
         if by_vendor and all(vendor_count.get(v, 0) <= 1 for v in by_vendor):
             continue
         if by_vendor:
@@ -532,11 +583,11 @@ def policy_facts(
     unmatched: list[dict[str, Any]] = []
     for row in parsed.rows:
         text = _squeeze(f"{row.name} {row.entity}")
-        name_text = _squeeze(row.name)
+        name_text, name_spaced = _squeeze(row.name), norm(row.name)
         ids = sorted(
             sid
             for sid, raw in catalogue.items()
-            if any(_found(n, name_text) for n in sdk_keys(raw).names)
+            if any(_found(n, name_text, name_spaced) for n in keys_of(sid, raw).names)
         )
         if not ids:  # by legal entity alone
             ids = sorted(
@@ -657,6 +708,8 @@ def _explained(short: str, group: str | None, lines: list[str], terms: PolicyTer
     words = terms.groups.get(group or "", ())
     for line in lines:
         if not any(w in line for w in terms.permission_words):
+            continue
+        if any(neg in line for neg in terms.negations):  # "通讯录权限：我们不会申请"
             continue
         for word in words:
             if word in line:

@@ -1,0 +1,224 @@
+"""The privacy policy against the app: reading (formats, encodings), parsing and comparing,
+on fixture policies with the comparison judged by hand (tests/fixtures/policies/expected.json),
+and end to end through `pi-scan scan --policy`."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from pi_scan.cli import main
+from pi_scan.extract.policytext import decode_text, read_document
+from pi_scan.facts import load_knowledge
+from pi_scan.facts.policy import policy_facts
+from pi_scan.model import PolicyDocument
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policies"
+CASES = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))["cases"]
+KNOWLEDGE = load_knowledge()
+SAMPLES = Path(__file__).parent.parent / "samples"
+
+EN03_LINES = [
+    "Privacy Policy of City Map",
+    "1. Information we collect",
+    "We collect your precise location and nearby Wi-Fi networks to show the map.",
+    "We ask for the location permission to show where you are.",
+    "2. Third-party SDKs",
+    "The location SDK provided by AutoNavi collects location, Wi-Fi and cell tower information.",
+]
+
+
+def pdf_bytes(lines: list[str]) -> bytes:
+    """A one-page PDF with these lines in Helvetica (as a word processor would write it)."""
+    text = (
+        "BT /F1 11 Tf 50 780 Td 14 TL "
+        + " ".join(
+            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
+            for line in lines
+        )
+        + " ET"
+    )
+    stream = zlib.compress(text.encode("latin-1"))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def fixture_bytes(name: str) -> bytes:
+    if name == "en03-policy.pdf":
+        return pdf_bytes(EN03_LINES)
+    return (FIXTURES / name).read_bytes()
+
+
+def app_sdks(statuses: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for sid, status in statuses.items():
+        sdk = KNOWLEDGE.sdks.by_id[sid]
+        out.append(
+            {
+                "id": sid,
+                "name": sdk.name,
+                "name_zh": sdk.name_zh,
+                "vendor": sdk.vendor,
+                "category": sdk.category,
+                "pi": list(sdk.pi),
+                "status": status,
+            }
+        )
+    return out
+
+
+def compare(case: dict[str, Any], document: PolicyDocument) -> dict[str, Any]:
+    app = case["app"]
+    uses = [
+        {"id": f"API-{pi}", "pi_type": pi, "callers": ["com.example.Main"], "sdks": []}
+        for pi in app["pi"]
+    ]
+    permissions = KNOWLEDGE.catalogues.permissions
+    return policy_facts(
+        [document],
+        [],
+        KNOWLEDGE.policy_terms,
+        app_sdks(app["sdks"]),
+        {s.id: s.raw for s in KNOWLEDGE.sdks.sdks},
+        uses,
+        [f"android.permission.{p}" for p in app["permissions"]],
+        {p.name: p.group for p in permissions.values()},
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_fixture_policy(case: dict[str, Any]) -> None:
+    doc = read_document(fixture_bytes(case["file"]), case["file"], "supplied")
+    if "encoding" in case:
+        assert doc.encoding == case["encoding"]
+    seen = compare(case, doc)
+    want = case["expect"]
+    if want is None:  # no text: not evaluated, with the reason naming the file
+        assert seen["policy"] is None
+        assert case["file"] in seen["policy_missing"]
+        assert seen["policy_undisclosed_sdks"] is None
+        return
+    assert seen["policy"] is not None, seen["policy_missing"]
+    got = {
+        "undisclosed": sorted(s["id"] for s in seen["policy_undisclosed_sdks"]),
+        "vendor_only": sorted(s["id"] for s in seen["policy_vendor_only_sdks"]),
+        "undeclared": sorted(p["pi_type"] for p in seen["policy_undeclared_pi"]),
+        "denied": sorted(p["pi_type"] for p in seen["policy_undeclared_pi"] if p["denied"]),
+        "unexplained": sorted(
+            p["name"].rsplit(".", 1)[-1] for p in seen["policy_unexplained_permissions"]
+        ),
+        "unmatched": sorted(s["name"] for s in seen["policy_unmatched_sdks"]),
+        "listed": [s["name"] for s in seen["policy_sdks"]],
+    }
+    assert got == {k: (v if k == "listed" else sorted(v)) for k, v in want.items()}
+
+
+def test_every_fixture_is_a_case() -> None:
+    files = {p.name for p in FIXTURES.iterdir() if p.name != "expected.json"}
+    cases = {c["file"] for c in CASES}
+    assert files <= cases
+    assert sum(c["file"].startswith("zh") for c in CASES) >= 10
+    assert sum(c["file"].startswith("en") for c in CASES) >= 3
+
+
+def test_listed_under_legal_entity_or_alias_is_never_accused() -> None:
+    """JPush named only as 深圳市和讯华谷信息技术有限公司, or as JIGUANG SDK, is listed."""
+    for name in ("zh03-entity.txt", "zh05-alias.html"):
+        case = next(c for c in CASES if c["file"] == name)
+        seen = compare(case, read_document(fixture_bytes(name), name, "supplied"))
+        assert "jpush" not in {s["id"] for s in seen["policy_undisclosed_sdks"]}
+
+
+def test_encodings() -> None:
+    text = "我们会收集您的位置信息和通讯录，详见隐私政策。"
+    assert decode_text(text.encode("gb18030")) == (text, "gb18030")
+    assert decode_text(text.encode("utf-8")) == (text, "utf-8")
+    assert decode_text(b"\xef\xbb\xbf" + text.encode("utf-8"))[0] == text
+    assert decode_text(text.encode("utf-16"))[0] == text
+    declared = b'<meta charset="gb2312">' + text.encode("gbk")
+    assert decode_text(declared) == (b'<meta charset="gb2312">'.decode() + text, "gb18030")
+
+
+def test_unreadable_pdf_is_an_error_not_a_pass() -> None:
+    doc = read_document(b"%PDF-1.4\nnot really", "p.pdf", "supplied")
+    assert doc.error is not None and "unreadable PDF" in doc.error
+    case = {"app": {"sdks": {"jpush": "collects"}, "pi": [], "permissions": []}}
+    seen = compare(case, doc)
+    assert seen["policy"] is None and "p.pdf" in seen["policy_missing"]
+
+
+def test_scan_with_supplied_policy(tmp_path: Path) -> None:
+    """End to end: sdk-collector embeds JPush, Umeng, Getui and GDT; a policy listing only
+    JPush (by its legal entity) and Umeng leaves out Getui and GDT."""
+    policy = tmp_path / "policy.html"
+    policy.write_text(
+        "<h2>第三方SDK</h2><table><tr><th>SDK名称</th><th>第三方主体</th><th>收集个人信息类型</th></tr>"
+        "<tr><td>推送服务</td><td>深圳市和讯华谷信息技术有限公司</td><td>设备标识符、IP地址</td></tr>"
+        "<tr><td>友盟统计分析SDK</td><td>友盟+</td><td>设备信息</td></tr></table>"
+        "<p>我们会收集您的设备标识符（IMEI、IMSI、Android ID、OAID）、设备信息、IP地址和位置信息。</p>"
+        "<p>我们会申请位置权限和电话权限。</p>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        main,
+        ["scan", "--no-store", "-q", "--policy", str(policy), "-o", f"json:{out}",
+         str(SAMPLES / "sdk-collector.apk")],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    app = report["results"][0]
+    fired = {f["rule"]: f for f in app["findings"]}
+    assert "PI-POL-001" in fired
+    values = " ".join(e["value"] for e in fired["PI-POL-001"]["evidence"])
+    assert "Getui" in values and "GDT" in values
+    assert "JPush" not in values and "Umeng" not in values
+    review = app["policy"]
+    assert review["status"] == "compared"
+    assert "installed_apps" in review["missing_pi"]
+
+
+def test_scan_without_policy_is_not_evaluated_with_reason(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(
+        main, ["scan", "--no-store", "-q", "-o", f"json:{out}", str(SAMPLES / "legacy.apk")]
+    )
+    assert result.exit_code in (0, 1), result.output
+    app = json.loads(out.read_text(encoding="utf-8"))["results"][0]
+    reasons = {o["rule"]: o.get("reason", "") for o in app["not_evaluated"]}
+    assert "PI-POL-001" in reasons and "no privacy-policy text" in reasons["PI-POL-001"]
+    assert app["policy"]["status"] == "none"
+
+
+def test_bad_policy_file_is_a_one_line_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body></body></html>", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["scan", "--no-store", "-q", "--policy", str(empty), str(SAMPLES / "clean.apk")]
+    )
+    assert result.exit_code == 2
+    assert "empty.html" in result.output and "Traceback" not in result.output
