@@ -192,7 +192,7 @@ def test_scan_with_supplied_policy(tmp_path: Path) -> None:
     assert result.exit_code in (0, 1), result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     app = report["results"][0]
-    fired = {f["rule"]: f for f in app["findings"]}
+    fired = {f["rule_id"]: f for f in app["findings"]}
     assert "PI-POL-001" in fired
     values = " ".join(e["value"] for e in fired["PI-POL-001"]["evidence"])
     assert "Getui" in values and "GDT" in values
@@ -209,7 +209,7 @@ def test_scan_without_policy_is_not_evaluated_with_reason(tmp_path: Path) -> Non
     )
     assert result.exit_code in (0, 1), result.output
     app = json.loads(out.read_text(encoding="utf-8"))["results"][0]
-    reasons = {o["rule"]: o.get("reason", "") for o in app["not_evaluated"]}
+    reasons = app["not_evaluated"]
     assert "PI-POL-001" in reasons and "no privacy-policy text" in reasons["PI-POL-001"]
     assert app["policy"]["status"] == "none"
 
