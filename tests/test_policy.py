@@ -222,3 +222,125 @@ def test_bad_policy_file_is_a_one_line_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "empty.html" in result.output and "Traceback" not in result.output
+
+
+def test_policy_dir_and_config_key(tmp_path: Path) -> None:
+    """--policy-dir takes files named by package; the config key policy_dir does the same,
+    relative to the config file."""
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "org.piscan.sample.legacy.md").write_text(
+        "# 隐私政策\n\n我们会收集您的设备标识符（IMEI）用于安全风控。\n\n"
+        "我们会申请电话权限、位置权限和通讯录权限。\n",
+        encoding="utf-8",
+    )
+    (folder / "notes.txt").write_text("not named by a package", encoding="utf-8")
+    out = tmp_path / "r.json"
+    apk = str(SAMPLES / "legacy.apk")
+    args = ["scan", "--no-store", "-q", "-o", f"json:{out}", apk]
+    result = CliRunner().invoke(main, [*args, "--policy-dir", str(folder)])
+    assert result.exit_code in (0, 1), result.output
+    review = json.loads(out.read_text(encoding="utf-8"))["results"][0]["policy"]
+    assert review["status"] == "compared"
+    assert review["sources"] == [f"supplied: {folder / 'org.piscan.sample.legacy.md'}"]
+    assert review["missing_pi"] == [] and review["unexplained_permissions"] == []
+
+    config = tmp_path / "pi-scan.toml"
+    config.write_text('policy_dir = "policies"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, [*args, "--config", str(config)])
+    assert result.exit_code in (0, 1), result.output
+    review = json.loads(out.read_text(encoding="utf-8"))["results"][0]["policy"]
+    assert review["status"] == "compared"
+
+
+def test_policy_dir_without_policies_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["scan", "--no-store", "-q", "--policy-dir", str(tmp_path), str(SAMPLES / "clean.apk")],
+    )
+    assert result.exit_code == 2
+    assert "no policy files named by package" in result.output
+
+
+def test_bundled_policy_of_a_sample_is_read_and_compared() -> None:
+    """clean.apk bundles assets/privacy_policy.html (Chinese and English): it is found, its
+    denials read ("本应用不读取设备标识符、位置、通讯录…"), and nothing is missing."""
+    from pi_scan.extract import extract_facts
+    from pi_scan.facts import rule_facts
+
+    seen = rule_facts(extract_facts(SAMPLES / "clean.apk"), KNOWLEDGE, None)
+    assert seen["policy_status"] == "compared"
+    assert seen["policy"]["sources"] == ["bundled: assets/privacy_policy.html"]
+    denied = {p["id"] for p in seen["policy_denied_pi_types"]}
+    assert {"device_id", "contacts", "sms", "installed_apps"} <= denied
+    assert seen["policy_undisclosed_sdks"] == [] and seen["policy_undeclared_pi"] == []
+
+
+def test_bundled_documents_by_name_and_by_content() -> None:
+    """Named files are read; another text file only when its content is a policy; images and
+    unrelated texts are not."""
+    from pi_scan.extract.policytext import bundled_documents
+
+    policy = (
+        "<h1>隐私政策</h1>"
+        + "<p>我们会收集您的个人信息，包括设备标识符。收集的个人信息仅用于推送。</p>" * 8
+    ).encode("gbk")
+    files = {
+        "assets/web/yszc.html": policy,
+        "assets/help/index.html": policy,
+        "assets/help/about.html": "<p>关于我们：一个天气应用。</p>".encode(),
+        "assets/logo.png": b"\x89PNG....",
+        "res/raw/licenses.txt": b"Apache License 2.0 " * 40,
+    }
+    docs = bundled_documents(files, files.__getitem__, lambda n: len(files[n]))
+    assert [d.source for d in docs] == ["assets/web/yszc.html", "assets/help/index.html"]
+    assert all(d.encoding == "gb18030" and "设备标识符" in d.text for d in docs)
+
+
+def test_a_long_string_policy_is_read() -> None:
+    from pi_scan.facts.policy import choose_documents
+
+    text = (
+        "隐私政策\\n"
+        + "我们会收集您的设备标识符和位置信息，用于提供服务；收集的个人信息不会出售。" * 20
+    )
+    choice = choose_documents(
+        [], [("@string/privacy_text [default]", "短文本"), ("dex string", text)]
+    )
+    assert choice.status == "compared"
+    assert [d.source for d in choice.docs] == ["dex string"]
+    assert "位置信息" in choice.docs[0].text and "\\n" not in choice.docs[0].text
+
+
+def test_terms_catalogue_is_checked(tmp_path: Path) -> None:
+    from pi_scan.errors import RuleLoadError
+    from pi_scan.facts.catalog import builtin_catalog_dir
+    from pi_scan.facts.policy import load_policy_terms
+
+    data = json.loads((builtin_catalog_dir() / "policy-terms.json").read_text(encoding="utf-8"))
+    data["pi_terms"][0]["pi_types"] = ["no_such_type"]
+    bad = tmp_path / "policy-terms.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RuleLoadError, match="unknown PI type 'no_such_type'"):
+        load_policy_terms(bad, KNOWLEDGE.catalogues.pi_types, ["LOCATION"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "denied"),
+    [
+        ("我们不会收集您的通讯录。", True),
+        ("未经您的同意，我们不会收集您的通讯录。", False),
+        ("我们会收集您的通讯录，用于添加好友。", False),
+        ("通讯录权限：我们不会申请。", True),
+        ("We do not collect your contacts, call logs or SMS.", True),
+        ("We will not access your contacts without your consent.", False),
+        ("We collect your contacts to find friends.", False),
+    ],
+)
+def test_denials(sentence: str, denied: bool) -> None:
+    from pi_scan.facts.policy import parse_policy
+
+    assert KNOWLEDGE.policy_terms is not None
+    parsed = parse_policy(sentence, KNOWLEDGE.policy_terms)
+    mentions = [m for m in parsed.mentions if m.pi_type == "contacts"]
+    assert mentions and all(m.negated is denied for m in mentions)

@@ -3,7 +3,8 @@ it already knows, an interrupted scan resumes, and `pi-scan history` shows an ap
 
 A stored result is keyed by the app file's SHA-256, the rules that judged it (rule-pack
 version plus a digest of the rules: `pi_scan.batch.codec.ruleset_digest`), the tool (`tool_id`: its
-version and a digest of its code and built-in catalogues) and the app type, and kept as
+version and a digest of its code and built-in catalogues), the app type and the SHA-256 of the
+privacy policy supplied for the app (`--policy`, `--policy-dir`; "" for none), and kept as
 versioned JSON (`pi_scan.batch.codec`), never pickle.  Each result is committed on its own, so a
 scan killed half-way keeps everything it finished.  The file is in WAL mode with a busy
 timeout, so several pi-scan processes can share it: SQLite serialises their writes.
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS results (
     scanned_at   TEXT NOT NULL,
     result       TEXT NOT NULL,
     policy       TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (sha256, rules, tool, app_type)
+    PRIMARY KEY (sha256, rules, tool, app_type, policy)
 );
 CREATE INDEX IF NOT EXISTS results_by_package ON results (package, version_code);
 CREATE TABLE IF NOT EXISTS files (
@@ -136,7 +137,10 @@ class ResultStore:
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._retry(self._db.executescript, _SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
-        if "policy" not in columns:  # a store written before supplied policies were keyed
+        # a store written before supplied policies were keyed: the column is added (its rows
+        # keep the old primary key, so a result under one policy replaces one under another;
+        # `get` still never serves a result judged against another policy)
+        if "policy" not in columns:
             self._retry(
                 self._db.execute, "ALTER TABLE results ADD COLUMN policy TEXT NOT NULL DEFAULT ''"
             )

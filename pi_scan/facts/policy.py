@@ -30,22 +30,24 @@ listed is documented to collect it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pi_scan.datafiles import load_validated
 from pi_scan.errors import RuleLoadError
-from pi_scan.extract.policytext import looks_like_policy, string_document
+from pi_scan.extract.policytext import COLLECT_WORD, looks_like_policy, string_document
 from pi_scan.model import PolicyDocument, PolicyReview
 
 TERMS_FILE = "policy-terms.json"
 MIN_STRING_POLICY = 500  # shorter strings are consent dialogs, not policies
 MAX_STRING_POLICIES = 3
+MIN_TEXT = 20  # characters (without spaces): less is an empty page
 COLUMNS = ("url", "pi", "entity", "purpose", "name")  # order in which header cells are tried
 SENTENCE_END = re.compile(r"[。；;！？!?\n]|\.(\s|$)")
 CLAUSE_END_ZH = re.compile(r"[，,：:]")
@@ -360,43 +362,51 @@ def _fill(row: SdkRow, column: str, value: str) -> None:
 # choosing the text
 
 
+class Choice(NamedTuple):
+    """The documents to compare, or why there are none: status "none" (no text at all),
+    "empty" (a document without text) or "unparseable" (one that cannot be read)."""
+
+    docs: list[PolicyDocument]
+    status: str = "compared"
+    reason: str | None = None
+
+
+NO_TEXT = (
+    "no privacy-policy text: none bundled in the APK (assets/, res/raw/, long strings) and"
+    " none supplied with --policy or --policy-dir"
+)
+
+
 def choose_documents(
     documents: Sequence[PolicyDocument], own_texts: Iterable[tuple[str, str]]
-) -> tuple[list[PolicyDocument], str | None]:
-    """The documents to compare and, when there is none, why not."""
+) -> Choice:
+    """The supplied policy, else the bundled files, else long policy strings of the app's own."""
     supplied = [d for d in documents if d.origin == "supplied"]
     if supplied:
         return _readable(supplied)
     bundled = [d for d in documents if d.origin == "bundled"]
-    if bundled:
-        docs, why = _readable(bundled)
-        if docs:
-            return docs, None
+    files = _readable(bundled) if bundled else Choice([], "none", NO_TEXT)
+    if files.docs:
+        return files
     strings = []
     for source, text in own_texts:
         if len(text) >= MIN_STRING_POLICY and looks_like_policy(text):
             strings.append(string_document(text, source))
             if len(strings) >= MAX_STRING_POLICIES:
                 break
-    if strings:
-        return strings, None
-    if bundled:
-        return [], why
-    return [], (
-        "no privacy-policy text: none bundled in the APK (assets/, res/raw/, long strings) and"
-        " none supplied with --policy or --policy-dir"
-    )
+    return Choice(strings) if strings else files
 
 
-def _readable(docs: list[PolicyDocument]) -> tuple[list[PolicyDocument], str | None]:
+def _readable(docs: list[PolicyDocument]) -> Choice:
     good = [d for d in docs if d.error is None and d.text.strip()]
     if good:
-        return good, None
+        return Choice(good)
     reasons = [
         f"{d.origin} policy {d.source}: " + (d.error or "no text (empty, or a scanned image)")
         for d in docs
     ]
-    return [], "; ".join(reasons)
+    status = "unparseable" if all(d.error for d in docs) else "empty"
+    return Choice([], status, "; ".join(reasons))
 
 
 # --------------------------------------------------------------------------------------------
@@ -509,22 +519,21 @@ def policy_facts(
 ) -> dict[str, Any]:
     """The policy facts of one app (see DERIVED_FACTS); the comparison facts are None
     when there is no text to compare."""
-    docs, missing = choose_documents(documents, own_texts)
+    docs, status, missing = choose_documents(documents, own_texts)
     empty: dict[str, Any] = dict.fromkeys(COMPARISON_FACTS)
     if terms is None and docs:
-        missing, docs = f"no {TERMS_FILE} in the catalogue folder", []
+        status, missing, docs = "none", f"no {TERMS_FILE} in the catalogue folder", []
     if not docs or terms is None:
-        return {**empty, "policy": None, "policy_missing": missing}
+        return {**empty, "policy": None, "policy_status": status, "policy_missing": missing}
     text = "\n".join(d.text for d in docs)
     parsed = parse_policy(text, terms)
-    if len(parsed.squeezed) < 50 or (not parsed.mentions and not parsed.rows):
-        sources = ", ".join(d.source for d in docs)
-        reason = (
-            f"policy {sources}: no text about personal information could be read"
-            f" ({len(parsed.squeezed)} characters)"
-        )
-        return {**empty, "policy": None, "policy_missing": reason}
-    import hashlib
+    sources = ", ".join(f"{d.origin} policy {d.source}" for d in docs)
+    if len(parsed.squeezed) < MIN_TEXT:
+        reason = f"{sources}: no text ({len(parsed.squeezed)} characters)"
+        return {**empty, "policy": None, "policy_status": "empty", "policy_missing": reason}
+    if not parsed.mentions and not parsed.rows and not COLLECT_WORD.search(text):
+        reason = f"{sources}: says nothing about personal information (not a privacy policy?)"
+        return {**empty, "policy": None, "policy_status": "unparseable", "policy_missing": reason}
 
     declared: dict[str, Mention] = {}
     denied: dict[str, Mention] = {}
@@ -666,6 +675,7 @@ def policy_facts(
             "language": parsed.language,
             "sections": [h for _, h in parsed.headings][:100],
         },
+        "policy_status": "compared",
         "policy_missing": None,
         "policy_pi_types": [
             {"id": pi, "term": m.term, "section": parsed.section_of(m.line)}
@@ -735,13 +745,8 @@ def review_of(seen: Mapping[str, Any]) -> PolicyReview:
     """What the reports show of the policy against the behaviour."""
     policy = seen.get("policy")
     if policy is None:
-        reason = str(seen.get("policy_missing") or "no privacy-policy text")
-        status = "none"
-        if "no text about personal information" in reason or "no text (empty" in reason:
-            status = "empty"
-        elif "unreadable" in reason or "larger than" in reason:
-            status = "unparseable"
-        return PolicyReview(status=status, reason=reason)
+        reason = str(seen.get("policy_missing") or NO_TEXT)
+        return PolicyReview(status=str(seen.get("policy_status") or "none"), reason=reason)
     required = [s for s in seen.get("sdks") or () if must_list(s)]
     declared = tuple(p["id"] for p in seen["policy_pi_types"])
     missing_sdks = tuple(_label(s) for s in seen["policy_undisclosed_sdks"])

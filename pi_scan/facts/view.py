@@ -332,6 +332,13 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "the privacy-policy text compared (sources, sha256, chars, language, sections), or null"
         " when there is none: see policy_missing",
     ),
+    "policy_status": FactSpec(
+        "scalar",
+        "privacy policy",
+        "compared, none (no text bundled or supplied), empty (a document without text) or"
+        " unparseable (a document that cannot be read, or says nothing about personal"
+        " information)",
+    ),
     "policy_missing": FactSpec(
         "scalar", "privacy policy", "why no policy text could be compared (null when one was)"
     ),
