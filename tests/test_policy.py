@@ -344,3 +344,14 @@ def test_denials(sentence: str, denied: bool) -> None:
     parsed = parse_policy(sentence, KNOWLEDGE.policy_terms)
     mentions = [m for m in parsed.mentions if m.pi_type == "contacts"]
     assert mentions and all(m.negated is denied for m in mentions)
+
+
+def test_one_policy_for_several_apps_warns(tmp_path: Path) -> None:
+    policy = tmp_path / "p.txt"
+    policy.write_text(
+        "隐私政策\n我们会收集您的设备标识符（IMEI）用于安全风控。\n", encoding="utf-8"
+    )
+    apks = [str(SAMPLES / "clean.apk"), str(SAMPLES / "legacy.apk")]
+    result = CliRunner().invoke(main, ["scan", "--no-store", "-q", "--policy", str(policy), *apks])
+    assert result.exit_code in (0, 1)
+    assert "was compared with 2 apps" in result.output

@@ -155,6 +155,13 @@ def scan(
     result = post.apply(scanned)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    apps = sum(1 for r in result.results if r.facts is not None)
+    if policy is not None and apps > 1:
+        click.echo(
+            f"warning: --policy {policy} was compared with {apps} apps; give each app its own "
+            "policy with --policy-dir",
+            err=True,
+        )
     write_outputs(result, targets, lang)
     _summary(result)
     sys.exit(int(gate(result, fail_on)))

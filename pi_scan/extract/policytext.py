@@ -30,6 +30,15 @@ from pi_scan.model import PolicyDocument
 MAX_POLICY_BYTES = 4 * 1024 * 1024
 MAX_CANDIDATES = 60  # files read to see whether they are a policy
 MIN_POLICY_CHARS = 200
+MAX_UNNAMED_BYTES = 1024 * 1024  # a file not named like a policy is looked into up to this size
+# a policy title as bytes, in the encodings policies come in ("隐私" = privacy)
+TITLE_BYTES = (
+    *(word.encode(codec) for word in ("隐私", "隱私") for codec in ("utf-8", "gb18030")),
+    "隐私".encode("utf-16-le"),
+    "隐私".encode("utf-16-be"),
+    b"rivacy",
+    b"RIVACY",
+)
 EXTENSIONS = {".html": "html", ".htm": "html", ".xhtml": "html", ".txt": "text", ".md": "markdown"}
 EXTENSIONS[".markdown"] = "markdown"
 EXTENSIONS[".pdf"] = "pdf"
@@ -120,25 +129,34 @@ def looks_like_policy(text: str) -> bool:
 def bundled_documents(
     names: Iterable[str], read: Callable[[str], bytes], sizes: Callable[[str], int]
 ) -> tuple[PolicyDocument, ...]:
-    """The privacy policies among the files of assets/ and res/raw/: a named candidate is
-    kept when it has text; another text file only when its content is a policy."""
+    """The privacy policies among the files of assets/ and res/raw/: a file named like a
+    policy (any text extension, or none) is kept when it has text about personal information;
+    another HTML, text or Markdown file only when its content is a policy.  The bytes of an
+    unnamed file must hold a policy title (in UTF-8, GB18030 or UTF-16) before it is decoded,
+    so apps with many web assets are not slowed down."""
     found: list[PolicyDocument] = []
-    candidates = [
-        n
-        for n in names
-        if (n.startswith("assets/") or n.startswith("res/raw"))
-        and (PurePosixPath(n).suffix.lower() in EXTENSIONS or "." not in n.rsplit("/", 1)[-1])
-        and 0 < sizes(n) <= MAX_POLICY_BYTES
-    ]
+    candidates: list[tuple[bool, str]] = []
+    for name in names:
+        if not (name.startswith("assets/") or name.startswith("res/raw")):
+            continue
+        base = name.rsplit("/", 1)[-1]
+        named = bool(POLICY_NAME.search(base))
+        suffix = PurePosixPath(base).suffix.lower()
+        if not (suffix in EXTENSIONS or (named and "." not in base)):
+            continue
+        limit = MAX_POLICY_BYTES if named else MAX_UNNAMED_BYTES
+        if 0 < sizes(name) <= limit:
+            candidates.append((named, name))
     # named ones first, then the others: only so many files are opened
-    candidates.sort(key=lambda n: (not POLICY_NAME.search(n.rsplit("/", 1)[-1]), n))
-    for name in candidates[:MAX_CANDIDATES]:
-        named = bool(POLICY_NAME.search(name.rsplit("/", 1)[-1]))
+    candidates.sort(key=lambda item: (not item[0], item[1]))
+    for named, name in candidates[:MAX_CANDIDATES]:
         try:
             data = read(name)
         except BudgetExceeded:  # a zip bomb stops the scan
             raise
         except ApkAnalysisError:  # an unreadable entry is not a policy; the scan goes on
+            continue
+        if not named and not any(title in data for title in TITLE_BYTES):
             continue
         doc = read_document(data, name, "bundled")
         if doc.error is not None:
