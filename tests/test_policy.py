@@ -335,6 +335,8 @@ def test_terms_catalogue_is_checked(tmp_path: Path) -> None:
         ("We do not collect your contacts, call logs or SMS.", True),
         ("We will not access your contacts without your consent.", False),
         ("We collect your contacts to find friends.", False),
+        ("We do not collect your email, but we collect your contacts.", False),
+        ("我们不会收集您的短信，但会读取您的通讯录。", False),
     ],
 )
 def test_denials(sentence: str, denied: bool) -> None:

@@ -62,6 +62,8 @@ LABEL = re.compile(r"^(?P<label>[^:：|（(]{1,16})[:：]\s*(?P<value>.*)$")
 BRACKETED = re.compile(r"^(?P<name>[^（(:：|]{2,40})[（(](?P<rest>.*[:：].*)[)）]?\s*[。；;]?$")
 URL = re.compile(r"https?://[^\s|,，；;）)]+")
 ASCII_WORD = re.compile(r"[a-z0-9]")
+CONTRAST = re.compile(r"\b(but|however|instead|whereas|although)\b|但|而是")
+SUB_HEADING = re.compile(r"^([（(][一二三四五六七八九十\d]+[)）]|\d+\.\d+)")
 LABEL_END = re.compile(r"\s*(权限|permission)?\s*[:：]")
 PERMISSION_TABLE = re.compile(r"(?i)(权限|permission)")
 
@@ -185,7 +187,7 @@ class ParsedPolicy:
     def language(self) -> str:
         text = "\n".join(self.lines)
         cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-        return "zh" if cjk * 4 >= len(text) * 0.2 or cjk > 200 else "en"
+        return "zh" if cjk >= 0.1 * len(text) or cjk > 200 else "en"
 
 
 def parse_policy(text: str, terms: PolicyTerms) -> ParsedPolicy:
@@ -242,6 +244,9 @@ def _negated(line: str, start: int, terms: PolicyTerms) -> bool:
         # Chinese clauses end at commas; English lists run across them
         cut = max((m.end() for m in CLAUSE_END_ZH.finditer(before)), default=0)
         before = before[cut:]
+    # "we do not collect X, but we collect Y": Y is no denial
+    cut = max((m.end() for m in CONTRAST.finditer(before)), default=0)
+    before = before[cut:]
     if not any(neg in before for neg in terms.negations):
         return False
     return not any(cond in sentence for cond in terms.conditions)
@@ -280,8 +285,12 @@ def _sdk_rows(lines: list[str], terms: PolicyTerms) -> list[SdkRow]:
     header: list[str | None] | None = None
     current: SdkRow | None = None
     previous = ""
+    in_sdk_section = False
     for i, line in enumerate(lines):
         body = line.removeprefix("# ")
+        if _is_heading(line) and not SUB_HEADING.match(body):  # "（1）腾讯Bugly" stays inside
+            heading = _squeeze(body)
+            in_sdk_section = any(_squeeze(w) in heading for w in terms.section_words)
         if " | " in body:
             cells = [c.strip() for c in body.split(" | ")]
             columns = [_column(c, terms) for c in cells]
@@ -304,8 +313,11 @@ def _sdk_rows(lines: list[str], terms: PolicyTerms) -> list[SdkRow]:
                 rows.append(current)
             elif column is not None:
                 if current is None or current.line < i - 8:
+                    # a name line followed by labelled lines, in the SDK section (elsewhere
+                    # "使用目的：…" lines describe the app's own functions)
                     name = NUMBERING.sub("", previous).strip(" ：:")
-                    if not (2 <= len(name) <= 40) or LABEL.match(name):
+                    sdk_like = in_sdk_section or "sdk" in name.lower()
+                    if not sdk_like or not (2 <= len(name) <= 40) or LABEL.match(name):
                         previous = body
                         continue
                     current = SdkRow(name, line=i - 1)
