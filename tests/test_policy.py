@@ -357,3 +357,20 @@ def test_one_policy_for_several_apps_warns(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["scan", "--no-store", "-q", "--policy", str(policy), *apks])
     assert result.exit_code in (0, 1)
     assert "was compared with 2 apps" in result.output
+
+
+def test_explain_and_facts_take_a_policy(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.txt"
+    policy.write_text(
+        "隐私政策\n第三方SDK：极光推送、友盟统计分析SDK。\n我们会收集您的设备标识符和位置信息。\n",
+        encoding="utf-8",
+    )
+    apk = str(SAMPLES / "sdk-collector.apk")
+    result = CliRunner().invoke(main, ["explain", apk, "PI-POL-001", "--policy", str(policy)])
+    assert result.exit_code == 0, result.output
+    assert "Getui Push" in result.output and "JPush" not in result.output
+    result = CliRunner().invoke(main, ["facts", apk, "--policy", str(policy)])
+    assert result.exit_code == 0
+    seen = json.loads(result.output)
+    assert seen["policy_status"] == "compared"
+    assert {s["id"] for s in seen["policy_undisclosed_sdks"]} == {"gdt", "getui-push"}

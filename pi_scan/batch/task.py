@@ -64,6 +64,14 @@ class Policies:
         doc = self.of(package)
         return doc.sha256 if doc is not None else ""
 
+    def apply(self, facts: ApkFacts) -> ApkFacts:
+        """The facts with the policy supplied for their package put first (it is compared
+        instead of the bundled ones)."""
+        supplied = self.of(facts.package)
+        if supplied is None:
+            return facts
+        return replace(facts, policy_documents=(supplied, *facts.policy_documents))
+
 
 @dataclass(frozen=True)
 class Fingerprint:
@@ -183,9 +191,7 @@ def _scan(setup: ScanSetup, job: Job) -> tuple[ApkResult, bool]:
         if expected is not None and facts.sha256 != expected.sha256:
             return error_result(job.path, CHANGED), False
         app_type = setup.types.of(facts.package)
-        supplied = setup.policies.of(facts.package)
-        if supplied is not None:
-            facts = replace(facts, policy_documents=(supplied, *facts.policy_documents))
+        facts = setup.policies.apply(facts)
         result, cacheable = judge(job.path, facts, setup.ruleset, setup.knowledge, app_type), True
     if expected is None:
         return result, False

@@ -18,6 +18,7 @@ from pi_scan.cli.common import (
     config_option,
     handle_errors,
     lang_option,
+    policy_option,
     rules_option,
     verbose_requested,
 )
@@ -100,12 +101,7 @@ def _set_verbose() -> None:
     help="Earlier JSON report: findings still present in a later version of a notified app "
     "are marked not rectified (the policy escalates them).",
 )
-@click.option(
-    "--policy",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Privacy policy (HTML, text, Markdown or PDF) to compare with the app, instead of the "
-    "one bundled in it; meant for scanning one app.",
-)
+@policy_option
 @click.option(
     "--policy-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -221,6 +217,7 @@ def _summary(result: ScanResult) -> None:
 @click.argument("apk", type=click.Path(dir_okay=False, path_type=Path))
 @category_option
 @category_map_option
+@policy_option
 @click.option(
     "--extracted-only",
     is_flag=True,
@@ -228,17 +225,25 @@ def _summary(result: ScanResult) -> None:
     "(SDKs, API uses, consent evidence, app type).",
 )
 @handle_errors
-def facts(apk: Path, category: str | None, category_map: Path | None, extracted_only: bool) -> None:
+def facts(
+    apk: Path,
+    category: str | None,
+    category_map: Path | None,
+    policy: Path | None,
+    extracted_only: bool,
+) -> None:
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
+    from pi_scan.batch import read_policies
     from pi_scan.extract import extract_facts
     from pi_scan.facts import rule_facts
     from pi_scan.facts.view import fact_dict
 
     knowledge = None if extracted_only else load_knowledge()
     types = app_types(knowledge, category, category_map) if knowledge is not None else None
+    policies = read_policies(policy, None)
     _set_verbose()
     try:
-        extracted = extract_facts(apk)
+        extracted = policies.apply(extract_facts(apk))
     except ApkAnalysisError as exc:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
