@@ -18,7 +18,6 @@ from pi_scan import __version__
 from pi_scan.batch.discover import discover
 from pi_scan.batch.task import AppTypes, Extractor, Policies
 from pi_scan.errors import ConfigError
-from pi_scan.extract.policytext import PolicyReadError, read_policy_file
 from pi_scan.facts import Knowledge
 from pi_scan.model import ApkResult, PolicyDocument, RuleSet, ScanResult
 
@@ -79,6 +78,9 @@ def read_policies(policy: Path | None, policy_dir: Path | None) -> Policies:
 
 
 def _read_policy(path: Path) -> PolicyDocument:
+    # lazily: only a run given a policy loads the reader (and pi_scan.extract with it)
+    from pi_scan.extract.policytext import PolicyReadError, read_policy_file
+
     try:
         data = path.read_bytes()
     except OSError as exc:

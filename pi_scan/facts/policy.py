@@ -41,7 +41,6 @@ from typing import Any, NamedTuple
 
 from pi_scan.datafiles import load_validated
 from pi_scan.errors import RuleLoadError
-from pi_scan.extract.policytext import COLLECT_WORD, looks_like_policy, string_document
 from pi_scan.model import PolicyDocument, PolicyReview
 
 TERMS_FILE = "policy-terms.json"
@@ -393,6 +392,9 @@ def choose_documents(
     documents: Sequence[PolicyDocument], own_texts: Iterable[tuple[str, str]]
 ) -> Choice:
     """The supplied policy, else the bundled files, else long policy strings of the app's own."""
+    # lazily: a warm rescan served from the results store never loads pi_scan.extract
+    from pi_scan.extract.policytext import looks_like_policy, string_document
+
     supplied = [d for d in documents if d.origin == "supplied"]
     if supplied:
         return _readable(supplied)
@@ -543,6 +545,8 @@ def policy_facts(
     if len(parsed.squeezed) < MIN_TEXT:
         reason = f"{sources}: no text ({len(parsed.squeezed)} characters)"
         return {**empty, "policy": None, "policy_status": "empty", "policy_missing": reason}
+    from pi_scan.extract.policytext import COLLECT_WORD  # lazily, as in choose_documents
+
     if not parsed.mentions and not parsed.rows and not COLLECT_WORD.search(text):
         reason = f"{sources}: says nothing about personal information (not a privacy policy?)"
         return {**empty, "policy": None, "policy_status": "unparseable", "policy_missing": reason}
