@@ -215,14 +215,25 @@ def _is_heading(line: str) -> bool:
 def _mentions(lines: list[str], terms: PolicyTerms) -> Iterable[Mention]:
     automaton = terms.automaton
     for i, raw in enumerate(lines):
-        line = norm(raw)
-        for end, (term, types) in automaton.iter(line):
-            start = end - len(term) + 1
-            if not _bounded(line, start, end, term):
-                continue
-            negated = _negated(line, start, terms) or _denied_label(line, end, terms)
-            for pi in sorted(types):
-                yield Mention(pi, term, i, negated)
+        # sentence by sentence: a denial never reaches past its sentence, and a policy that
+        # is one long line is not scanned again for every term in it
+        for sentence in _sentences(norm(raw)):
+            for end, (term, types) in automaton.iter(sentence):
+                start = end - len(term) + 1
+                if not _bounded(sentence, start, end, term):
+                    continue
+                negated = _negated(sentence, start, terms) or _denied_label(sentence, end, terms)
+                for pi in sorted(types):
+                    yield Mention(pi, term, i, negated)
+
+
+def _sentences(line: str) -> Iterable[str]:
+    start = 0
+    for match in SENTENCE_END.finditer(line):
+        yield line[start : match.end()]
+        start = match.end()
+    if start < len(line):
+        yield line[start:]
 
 
 def _bounded(line: str, start: int, end: int, term: str) -> bool:
