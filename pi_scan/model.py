@@ -274,6 +274,41 @@ class ResourceText:
 
 
 @dataclass(frozen=True)
+class PolicyDocument:
+    """The text of a privacy policy: bundled in the APK (a file in assets/ or res/raw/, a long
+    DEX or resource string) or supplied by the auditor (`--policy`, `--policy-dir`)."""
+
+    source: str  # zip entry ("assets/privacy.html"), file path, or "dex string" / "@string/x"
+    origin: str  # "bundled" or "supplied"
+    sha256: str  # of the bytes as read (of the UTF-8 text for strings)
+    format: str  # "html", "text", "markdown" or "pdf"
+    encoding: str | None = None  # how the bytes were decoded ("utf-8", "gb18030", ...)
+    text: str = ""  # the readable text, one block (paragraph, heading, table row) a line
+    error: str | None = None  # why no text could be read (unparseable PDF, ...)
+
+
+@dataclass(frozen=True)
+class PolicyReview:
+    """What the app's privacy policy declares, against what the app was found doing."""
+
+    status: str  # "compared", "none" (no text), "empty" or "unparseable"
+    reason: str = ""  # one line: what was compared, or why nothing could be
+    sources: tuple[str, ...] = ()  # the documents read ("supplied: policy.html")
+    sha256: str | None = None  # digest of the text compared
+    declared_pi: tuple[str, ...] = ()  # PI types the policy says it collects
+    denied_pi: tuple[str, ...] = ()  # PI types the policy says it does not collect
+    found_pi: tuple[str, ...] = ()  # PI types the app collects (collectable use, collecting SDK)
+    missing_pi: tuple[str, ...] = ()  # found, not declared
+    listed_sdks: tuple[str, ...] = ()  # SDK names as the policy lists them
+    found_sdks: tuple[str, ...] = ()  # SDKs detected that collect or are started
+    missing_sdks: tuple[str, ...] = ()  # collecting SDKs the list leaves out
+    vendor_only_sdks: tuple[str, ...] = ()  # covered only by a vendor that has several SDKs here
+    unmatched_sdks: tuple[str, ...] = ()  # listed, not found in the app
+    explained_permissions: tuple[str, ...] = ()
+    unexplained_permissions: tuple[str, ...] = ()  # dangerous permissions requested, not explained
+
+
+@dataclass(frozen=True)
 class ApkFacts:
     """Everything the rules may look at for one app (one APK or one split bundle)."""
 
@@ -333,6 +368,8 @@ class ApkFacts:
     resource_texts: tuple[ResourceText, ...] = ()
     # the whole-app set: every method the app may run over its life (components, callbacks)
     app_reachable: tuple[str, ...] = ()
+    # privacy-policy texts: bundled files read from assets/ and res/raw/, or supplied ones
+    policy_documents: tuple[PolicyDocument, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -609,6 +646,7 @@ class ApkResult:
     error: str | None = None  # set when the app could not be analysed
     inventory: Inventory = field(default_factory=Inventory)
     coverage: Coverage = field(default_factory=Coverage)
+    policy: PolicyReview | None = None  # privacy policy against behaviour; None: not judged
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

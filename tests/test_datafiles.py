@@ -27,6 +27,7 @@ SCHEMA_OF = {
     "catalog/app-types.json": "app-types",
     "catalog/permissions.json": "permissions",
     "catalog/platform-libs.json": "platform-libs",
+    "catalog/policy-terms.json": "policy-terms",
     "catalog/sdks.json": "sdks",
 }
 

@@ -36,6 +36,7 @@ BULK_FACTS = (
     "intent_query_code",
     "resource_texts",
     "app_reachable",
+    "policy_documents",  # the texts; the report keeps ApkResult.policy
 )
 
 
@@ -224,6 +225,7 @@ def slim(result: ApkResult) -> ApkResult:
         intent_query_code=(),
         resource_texts=(),
         app_reachable=(),
+        policy_documents=(),
     )
     return dataclasses.replace(result, facts=facts)
 

@@ -206,7 +206,7 @@ class _Run:
             else:
                 self._finish(index, at_path(done, self.targets[index].path), "duplicate")
             return True
-        stored = self.store.get(sha256, self.key, self.setup.types.of)
+        stored = self.store.get(sha256, self.key, self.setup.types.of, self.setup.policies.digest)
         if stored is None:
             return False
         self._finish(index, at_path(stored, self.targets[index].path), "store")
@@ -217,8 +217,10 @@ class _Run:
         result = at_path(done.result, path)
         sha256 = self.sha256.get(done.index)
         if done.cacheable and sha256 is not None:
-            app_type = self.setup.types.of(result.facts.package) if result.facts else None
-            self.store.put(sha256, self.key, result, app_type)
+            package = result.facts.package if result.facts else None
+            app_type = self.setup.types.of(package) if package is not None else None
+            policy = self.setup.policies.digest(package) if package is not None else ""
+            self.store.put(sha256, self.key, result, app_type, policy)
         elif result.error == CHANGED:  # the stat fields may no longer tell: hash it next time
             self.store.forget(os.path.abspath(path))
         self._finish(done.index, result, "scan", done)
@@ -261,20 +263,28 @@ class _SafeStore:
             except StoreError as exc:
                 self._off(exc)
 
-    def get(self, sha256: str, key: Key, app_type: Callable[[str], str | None]) -> ApkResult | None:
+    def get(
+        self,
+        sha256: str,
+        key: Key,
+        app_type: Callable[[str], str | None],
+        policy: Callable[[str], str] | None = None,
+    ) -> ApkResult | None:
         if self._store is None:
             return None
         try:
-            return self._store.get(sha256, key, app_type)
+            return self._store.get(sha256, key, app_type, policy)
         except StoreError as exc:
             self._off(exc)
             return None
 
-    def put(self, sha256: str, key: Key, result: ApkResult, app_type: str | None) -> None:
+    def put(
+        self, sha256: str, key: Key, result: ApkResult, app_type: str | None, policy: str = ""
+    ) -> None:
         if self._store is None:
             return
         try:
-            self._store.put(sha256, key, result, app_type)
+            self._store.put(sha256, key, result, app_type, policy)
         except StoreError as exc:
             self._off(exc)
 

@@ -18,6 +18,7 @@ from pi_scan.cli.common import (
     config_option,
     handle_errors,
     lang_option,
+    policy_option,
     rules_option,
     verbose_requested,
 )
@@ -101,6 +102,12 @@ def _set_verbose() -> None:
     help="Earlier JSON report: findings still present in a later version of a notified app "
     "are marked not rectified (the policy escalates them).",
 )
+@policy_option
+@click.option(
+    "--policy-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of privacy policies named by package (com.example.app.html, .txt, .md, .pdf).",
+)
 @config_option
 @handle_errors
 @batch_options
@@ -118,11 +125,13 @@ def scan(
     baseline: Path | None,
     waivers: Path | None,
     previous: Path | None,
+    policy: Path | None,
+    policy_dir: Path | None,
     quiet: bool,
     batch: Batch,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
-    from pi_scan.batch import run_scan
+    from pi_scan.batch import read_policies, run_scan
 
     targets = parse_outputs(outputs, fmt)
     if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
@@ -131,15 +140,25 @@ def scan(
     ruleset = load_rules(rules_dirs, select, ignore)
     knowledge = load_knowledge()
     types = app_types(knowledge, category, category_map)
+    policies = read_policies(policy, policy_dir)
 
     watch = progress(quiet)  # -v reaches the extractor through batch.verbose, when it runs
     try:
-        scanned = run_scan(paths, ruleset, knowledge, types, batch=batch, observer=watch)
+        scanned = run_scan(
+            paths, ruleset, knowledge, types, batch=batch, observer=watch, policies=policies
+        )
     finally:
         watch.close()
     result = post.apply(scanned)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    apps = sum(1 for r in result.results if r.facts is not None)
+    if policy is not None and apps > 1:
+        click.echo(
+            f"warning: --policy {policy} was compared with {apps} apps; give each app its own "
+            "policy with --policy-dir",
+            err=True,
+        )
     write_outputs(result, targets, lang)
     _summary(result)
     sys.exit(int(gate(result, fail_on)))
@@ -199,6 +218,7 @@ def _summary(result: ScanResult) -> None:
 @click.argument("apk", type=click.Path(dir_okay=False, path_type=Path))
 @category_option
 @category_map_option
+@policy_option
 @click.option(
     "--extracted-only",
     is_flag=True,
@@ -206,17 +226,25 @@ def _summary(result: ScanResult) -> None:
     "(SDKs, API uses, consent evidence, app type).",
 )
 @handle_errors
-def facts(apk: Path, category: str | None, category_map: Path | None, extracted_only: bool) -> None:
+def facts(
+    apk: Path,
+    category: str | None,
+    category_map: Path | None,
+    policy: Path | None,
+    extracted_only: bool,
+) -> None:
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
+    from pi_scan.batch import read_policies
     from pi_scan.extract import extract_facts
     from pi_scan.facts import rule_facts
     from pi_scan.facts.view import fact_dict
 
     knowledge = None if extracted_only else load_knowledge()
     types = app_types(knowledge, category, category_map) if knowledge is not None else None
+    policies = read_policies(policy, None)
     _set_verbose()
     try:
-        extracted = extract_facts(apk)
+        extracted = policies.apply(extract_facts(apk))
     except ApkAnalysisError as exc:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))

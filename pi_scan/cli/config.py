@@ -39,6 +39,8 @@ SCAN_KEYS = {
     "baseline": "baseline",
     "waivers": "waivers",
     "previous": "previous",
+    "policy": "policy",
+    "policy_dir": "policy_dir",
     "jobs": "jobs",
     "timeout": "timeout",
     "max_memory": "max_memory",
@@ -48,6 +50,9 @@ SCAN_KEYS = {
     "scheduler": "scheduler",
     "stream": "stream",
 }
+
+
+PATH_KEYS = ("category_map", "baseline", "waivers", "previous", "store", "policy", "policy_dir")
 
 
 def find_config(start: Path) -> Path | None:
@@ -77,7 +82,7 @@ def load_config(path: Path) -> dict[str, Any]:
             value = str(value)
         elif key == "rules":
             value = [str(base / v) for v in value]
-        elif key in ("category_map", "baseline", "waivers", "previous", "store"):
+        elif key in PATH_KEYS:
             value = str(base / value)
         elif key == "outputs":
             value = [_relative_output(v, base) for v in value]

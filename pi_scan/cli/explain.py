@@ -22,6 +22,7 @@ from pi_scan.cli.common import (
     category_option,
     handle_errors,
     lang_option,
+    policy_option,
     rules_option,
     verbose_requested,
 )
@@ -118,6 +119,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
 @click.argument("rule_id", metavar="RULE")
 @rules_option
 @category_option
+@policy_option
 @lang_option
 @click.option(
     "--format",
@@ -129,9 +131,16 @@ LABELS: Mapping[str, Mapping[str, str]] = {
 )
 @handle_errors
 def explain(
-    app: Path, rule_id: str, rules_dirs: tuple[Path, ...], category: str | None, lang: str, fmt: str
+    app: Path,
+    rule_id: str,
+    rules_dirs: tuple[Path, ...],
+    category: str | None,
+    policy: Path | None,
+    lang: str,
+    fmt: str,
 ) -> None:
     """Show in full the evidence behind RULE's finding on APP (every call chain, every caller)."""
+    from pi_scan.batch import read_policies
     from pi_scan.extract import extract_facts, set_verbose
     from pi_scan.facts import load_knowledge, rule_facts
     from pi_scan.facts.coverage import apply_coverage, coverage_of
@@ -141,9 +150,10 @@ def explain(
     rule = find_rule(load_rules(rules_dirs).rules, rule_id)
     knowledge = load_knowledge()
     app_type = knowledge.app_type_id(category) if category else None
+    policies = read_policies(policy, None)
     set_verbose(verbose_requested())
     try:
-        extracted = extract_facts(app)
+        extracted = policies.apply(extract_facts(app))
     except ApkAnalysisError as exc:
         raise UsageError(f"{clean(app)}: {clean(exc)}") from None
     seen = rule_facts(extracted, knowledge, app_type)

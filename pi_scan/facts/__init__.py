@@ -37,9 +37,10 @@ from pi_scan.facts.parties import (
     split_api_uses,
 )
 from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
+from pi_scan.facts.policy import TERMS_FILE, PolicyTerms, load_policy_terms, policy_facts
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.facts.view import fact_dict
-from pi_scan.model import ApkFacts, RefTable
+from pi_scan.model import ApkFacts, PolicyDocument, RefTable
 
 SDKS_FILE = "sdks.json"
 PLATFORM_FILE = "platform-libs.json"
@@ -51,6 +52,7 @@ class Knowledge:
     sdks: SdkCatalogue
     apis: ApiMatcher
     platform: PlatformCatalogue = field(default_factory=lambda: PlatformCatalogue(()))
+    policy_terms: PolicyTerms | None = None  # policy-terms.json, when the folder has one
 
     def app_type_id(self, text: str) -> str:
         """An app type given by id ("map-navigation") or number ("1"); UsageError if unknown."""
@@ -75,6 +77,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     catalogues = load_catalogues(folder)
     sdks = load_sdk_catalogue(folder / SDKS_FILE)
     platform_file = folder / PLATFORM_FILE
+    terms_file = folder / TERMS_FILE
+    groups = {p.group for p in catalogues.permissions.values() if p.group}
     return Knowledge(
         catalogues=catalogues,
         sdks=sdks,
@@ -83,6 +87,11 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
             load_platform_catalogue(platform_file, sdks)
             if platform_file.exists()
             else PlatformCatalogue(())
+        ),
+        policy_terms=(
+            load_policy_terms(terms_file, catalogues.pi_types, groups)
+            if terms_file.exists()
+            else None
         ),
     )
 
@@ -125,8 +134,24 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
     describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
+    collectable = [u for u in api_uses if u["collectable"]]
+    policy = policy_facts(
+        [
+            d if isinstance(d, PolicyDocument) else PolicyDocument(**d)
+            for d in facts.get("policy_documents") or ()
+        ],
+        [*((str(r.get("where") or "resource string"), r["value"]) for r in own_resources),
+         *(("dex string", text) for text in own_strings.refs)],
+        knowledge.policy_terms,
+        sdks,
+        {s.id: s.raw for s in knowledge.sdks.sdks},
+        collectable,
+        perms["dangerous_permissions"],
+        {p.name: p.group for p in knowledge.catalogues.permissions.values()},
+    )  # fmt: skip
     return {
         **facts,
+        **policy,
         **code,
         **coverage,
         "components": components,
@@ -140,7 +165,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "installed_app_lists": app_lists,
         "app_strings": own_strings,
         "app_resource_strings": own_resources,
-        "collectable_api_uses": [u for u in api_uses if u["collectable"]],
+        "collectable_api_uses": collectable,
         "api_pi_types": sorted({u["pi_type"] for u in called}),
         "permission_pi_types": perms["pi_types_by_permission"],
         "dangerous_permissions": perms["dangerous_permissions"],

@@ -122,6 +122,14 @@ FACTS: Mapping[str, FactSpec] = {
     "native_libs": FactSpec("objects", "lib/", "native libraries (name, abi, path)", "name"),
     "assets": FactSpec("strings", "assets/", "asset files"),
     "raw_resources": FactSpec("strings", "res/raw/", "raw resource files"),
+    "policy_documents": FactSpec(
+        "objects",
+        "assets/, res/raw/, --policy",
+        "privacy-policy texts: bundled files of assets/ and res/raw/ that read as a policy, or the"
+        " file supplied with --policy/--policy-dir (source, origin, sha256, format, encoding,"
+        " text, error)",
+        "source",
+    ),
     "nested_apks": FactSpec("strings", "zip entries", "APK files inside the APK"),
     "splits": FactSpec("strings", "bundle", "APKs merged into this app (bundles only)"),
     "warnings": FactSpec("strings", "scan", "parts of the app that could not be read"),
@@ -318,6 +326,86 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "why the code read is not all the code that runs (packers, unreadable DEX, ...); empty "
         "when the scan saw all of it",
     ),
+    "policy": FactSpec(
+        "scalar",
+        "privacy policy",
+        "the privacy-policy text compared (sources, sha256, chars, language, sections), or null"
+        " when there is none: see policy_missing",
+    ),
+    "policy_status": FactSpec(
+        "scalar",
+        "privacy policy",
+        "compared, none (no text bundled or supplied), empty (a document without text) or"
+        " unparseable (a document that cannot be read, or says nothing about personal"
+        " information)",
+    ),
+    "policy_missing": FactSpec(
+        "scalar", "privacy policy", "why no policy text could be compared (null when one was)"
+    ),
+    "policy_pi_types": FactSpec(
+        "objects",
+        "privacy policy",
+        "PI types the policy says it collects (id, term, section), through policy-terms.json",
+        "id",
+    ),
+    "policy_denied_pi_types": FactSpec(
+        "objects",
+        "privacy policy",
+        "PI types the policy only mentions in a denial (我们不会收集…) (id, term, section)",
+        "id",
+    ),
+    "policy_sdks": FactSpec(
+        "objects",
+        "privacy policy",
+        "the policy's third-party SDK list (name, entity, purpose, pi, url, sdk_ids, section)",
+        "name",
+    ),
+    "policy_permissions": FactSpec(
+        "objects",
+        "privacy policy",
+        "dangerous permissions requested whose purpose the policy explains (name, group, term)",
+        "name",
+    ),
+    "policy_undisclosed_sdks": FactSpec(
+        "objects",
+        "privacy policy vs sdks",
+        "SDKs that collect (or are started and documented to collect) and that the policy names"
+        " neither by name, Chinese name, alias nor vendor (id, name, vendor, status, summary)",
+        "summary",
+    ),
+    "policy_vendor_only_sdks": FactSpec(
+        "objects",
+        "privacy policy vs sdks",
+        "SDKs the policy covers only by a vendor that has several SDKs here to list (id, name,"
+        " vendor, matched, summary)",
+        "summary",
+    ),
+    "policy_undeclared_pi": FactSpec(
+        "objects",
+        "privacy policy vs api_uses, sdks",
+        "PI types collected (collectable API use, or an SDK that must be listed) that the policy"
+        " does not declare (pi_type, denied, by, summary)",
+        "summary",
+    ),
+    "policy_unexplained_permissions": FactSpec(
+        "objects",
+        "privacy policy vs AndroidManifest.xml",
+        "dangerous permissions requested whose purpose the policy does not explain (name, group,"
+        " summary)",
+        "summary",
+    ),
+    "policy_unmatched_sdks": FactSpec(
+        "objects",
+        "privacy policy vs sdks",
+        "SDKs the policy lists that the catalogue knows and the app does not contain (name,"
+        " entity, sdk_ids, summary)",
+        "summary",
+    ),
+    "policy_found_pi": FactSpec(
+        "strings",
+        "api_uses, sdks",
+        "PI types the app collects, as compared with the policy (null without a policy)",
+    ),
 }
 
 ALL_FACTS: Mapping[str, FactSpec] = {**FACTS, **DERIVED_FACTS}
@@ -375,6 +463,7 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "reflection_code": list(facts.reflection_code),
         "intent_query_code": list(facts.intent_query_code),
         "resource_texts": [_plain(t) for t in facts.resource_texts],
+        "policy_documents": [_plain(d) for d in facts.policy_documents],
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)

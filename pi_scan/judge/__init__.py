@@ -11,6 +11,7 @@ from typing import Any
 
 from pi_scan.facts import Knowledge, rule_facts
 from pi_scan.facts.coverage import apply_coverage, coverage_of
+from pi_scan.facts.policy import review_of
 from pi_scan.facts.texts import sharing
 from pi_scan.judge.engine import evaluate
 from pi_scan.judge.verdict import aggregate
@@ -36,6 +37,7 @@ def judge(
         verdict_reasons=reasons,
         inventory=inventory(seen),
         coverage=coverage,
+        policy=review_of(seen),
     )
 
 

@@ -50,6 +50,8 @@ def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:
         needs = f"needs {', '.join(missing)}"
         if "app_type" in missing:
             needs += " (give --category or a category map)"
+        if "policy" in missing:
+            needs += f" ({facts.get('policy_missing') or 'no privacy-policy text'})"
         return Outcome(rule.id, Status.NOT_EVALUATED, rule.level, reason=needs)
     level = rule.level
     reason: str | None = None

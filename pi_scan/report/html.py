@@ -31,6 +31,7 @@ from pi_scan.report.base import (
     party_text,
     pi_text,
     pi_types,
+    policy_lines,
     reason_text,
     report_lang,
     rules_by_id,
@@ -285,6 +286,7 @@ def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> l
         f'<p class="explanation">{h(explanation(app, scan, lang))}</p>',
         _identity(app, facts, w),
         _coverage(app, lang),
+        _policy(app, lang),
     ]
     if app.verdict_reasons:
         items = "".join(f"<li>{h(reason_text(r, scan, lang))}</li>" for r in app.verdict_reasons)
@@ -319,6 +321,15 @@ def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> l
         parts.append(f'<h3>{h(w["warnings"])}</h3><ul class="plain">{items}</ul>')
     parts += [_sdk_inventory(app, lang), _permissions(app, facts, w), _native_libs(facts, w)]
     return parts
+
+
+def _policy(app: ApkResult, lang: str) -> str:
+    """The privacy policy against the behaviour: declared / found / missing."""
+    lines = policy_lines(app.policy, lang)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{h(line.strip())}</li>" for line in lines[1:])
+    return f'<section class="policy"><h3>{h(lines[0])}</h3><ul class="plain">{items}</ul></section>'
 
 
 def _coverage(app: ApkResult, lang: str) -> str:

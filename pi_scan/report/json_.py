@@ -6,6 +6,7 @@ Its shape is published as `pi_scan/report/schemas/report.schema.json` (JSON Sche
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from pi_scan.model import (
     Inventory,
     Level,
     Outcome,
+    PolicyReview,
     Rule,
     RuleSet,
     ScanResult,
@@ -98,6 +100,16 @@ def _result(
         },
         "inventory": _inventory(result.inventory),
         "coverage": _coverage(result.coverage),
+        "policy": _policy(result.policy),
+    }
+
+
+def _policy(review: PolicyReview | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        f.name: (list(v) if isinstance(v := getattr(review, f.name), tuple) else v)
+        for f in dataclasses.fields(review)
     }
 
 

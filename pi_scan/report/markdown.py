@@ -25,6 +25,7 @@ from pi_scan.report.base import (
     is_suppressed,
     level_counts,
     not_applicable_reason,
+    policy_lines,
     reason_text,
     report_lang,
     rules_by_id,
@@ -163,6 +164,8 @@ def _app_section(app: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang:
     if not app.coverage.complete:
         limits = "; ".join(md(x) for x in app.coverage.limits)
         lines += ["", f"**{w['coverage']}:** {md(coverage_text(app.coverage, lang))} — {limits}"]
+    if app.policy is not None and app.policy.status != "none":
+        lines += ["", *(f"- {md(line.strip())}" for line in policy_lines(app.policy, lang))]
     return lines
 
 

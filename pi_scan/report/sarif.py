@@ -25,6 +25,7 @@ from pi_scan.report.base import (
     findings,
     fingerprint,
     is_suppressed,
+    policy_lines,
     report_lang,
     summary_counts,
     verdict_label,
@@ -79,6 +80,11 @@ class SarifReporter:
                 "summary": summary_counts(scan),
                 "coverage": [_coverage_props(app) for app in scan.results if app.facts],
                 "sdkInventory": [_inventory_props(app) for app in scan.results if app.facts],
+                "privacyPolicy": [
+                    {"package": app.facts.package, "lines": policy_lines(app.policy, lang)}
+                    for app in scan.results
+                    if app.facts and app.policy is not None
+                ],
             },
         }
         log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -14,6 +14,7 @@ from pi_scan.report.base import (
     explanation,
     level_counts,
     localized,
+    policy_lines,
     sdk_text,
     verdict_label,
     verdict_word,
@@ -124,4 +125,6 @@ def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
         lines += [clean(f"  - {limit}") for limit in result.coverage.limits]
         if result.coverage.rules:
             lines.append(f"  {labels['not_evaluated']}: {', '.join(result.coverage.rules)}")
+    if result.policy is not None and result.policy.status != "none":
+        lines += [clean(line) for line in policy_lines(result.policy, lang)]
     return "\n".join(lines)
