@@ -390,3 +390,109 @@ def test_a_long_one_line_policy_is_fast() -> None:
     parsed = parse_policy(text, KNOWLEDGE.policy_terms)
     assert time.perf_counter() - start < 5
     assert {m.pi_type for m in parsed.mentions} >= {"device_id", "contacts", "location_precise"}
+
+
+def test_entity_listing_covers_the_entitys_only_sdk() -> None:
+    """zh11 names only 深圳市腾讯计算机系统有限公司: with Bugly alone in the app that covers it."""
+    name = "zh11-entity-tencent.txt"
+    case = {"app": {"sdks": {"tencent-bugly": "collects"}, "pi": [], "permissions": []}}
+    seen = compare(case, read_document(fixture_bytes(name), name, "supplied"))
+    assert seen["policy_undisclosed_sdks"] == [] and seen["policy_vendor_only_sdks"] == []
+
+
+def test_base_component_without_its_product_is_listed_on_its_own() -> None:
+    """JCore's part_of covers it only through a product that is in the app: with no JIGUANG
+    product here it is judged by its own names (zh12 names JPush, not JCore)."""
+    name = "zh12-jcore.md"
+    case = {"app": {"sdks": {"jiguang-jcore": "collects"}, "pi": [], "permissions": []}}
+    seen = compare(case, read_document(fixture_bytes(name), name, "supplied"))
+    # JPush's legal entity is named and JCore is the entity's only SDK here: covered
+    assert seen["policy_undisclosed_sdks"] == [] and seen["policy_vendor_only_sdks"] == []
+    bare = read_document(
+        "隐私政策\n我们会收集您的设备标识符（IMEI、Android ID）。".encode(), "p", "supplied"
+    )
+    seen = compare(case, bare)
+    assert [s["id"] for s in seen["policy_undisclosed_sdks"]] == ["jiguang-jcore"]
+
+
+def test_part_of_names_catalogued_sdks_with_a_source() -> None:
+    sdks = {s.id: s.raw for s in KNOWLEDGE.sdks.sdks}
+    parts = {sid: raw["part_of"] for sid, raw in sdks.items() if raw.get("part_of")}
+    assert {"jiguang-jcore", "firebase-core", "google-ad-id"} <= set(parts)
+    for sid, ups in parts.items():
+        assert sid not in ups and all(u in sdks for u in ups), sid
+        assert "https://" in sdks[sid]["part_of_source"], sid
+
+
+def test_a_trailing_sdk_does_not_count() -> None:
+    """A catalogue name "Foo Push SDK" is found as "Foo Push" in a policy, and the reverse."""
+    from pi_scan.facts.policy import _found, _squeeze, sdk_keys
+
+    keys = sdk_keys({"name": "Foo Push SDK", "vendor": "Bar Corp"})
+    assert "foopush" in keys.names and "foopushsdk" in keys.names
+    text = "我们使用了 Foo Push 为您推送消息。"
+    assert any(_found(k, _squeeze(text), text.lower()) for k in keys.names)
+    plain = sdk_keys({"name": "Foo Push", "vendor": "Bar Corp"})
+    text = "第三方SDK：Foo Push SDK"
+    assert any(_found(k, _squeeze(text), text.lower()) for k in plain.names)
+
+
+@pytest.mark.parametrize(
+    ("line", "explained"),
+    [
+        ("The app may need some information, including but not limited to Camera.", False),
+        ("CAMERA: used to scan the QR code on your ticket.", True),
+        ("android.permission.CAMERA（相机）：用于扫描二维码", True),
+        ("We ask for the camera permission to scan QR codes.", True),
+        ("相机权限：用于拍摄头像。", True),
+    ],
+)
+def test_a_permission_is_explained_by_its_constant_not_an_ordinary_word(
+    line: str, explained: bool
+) -> None:
+    doc = read_document(
+        f"Privacy Policy\nWe collect personal information.\n{line}".encode(), "p", "supplied"
+    )
+    case = {"app": {"sdks": {}, "pi": [], "permissions": ["CAMERA"]}}
+    seen = compare(case, doc)
+    names = [p["name"] for p in seen["policy_permissions"]]
+    assert (names == ["android.permission.CAMERA"]) is explained, seen["policy_permissions"]
+
+
+def test_bundled_policy_in_another_language_is_unparseable_not_missing() -> None:
+    """A file named like a policy whose text is neither Chinese nor English (modelled on a
+    Portuguese generator policy, benchmarks/policy: biblia-adonai-1.0) is kept with the reason,
+    so the comparison is "unparseable" naming the file, not "no policy bundled"; beside an
+    English file it is left out and the English one is compared."""
+    from pi_scan.extract.policytext import bundled_documents, policy_language
+
+    pt = (
+        "<h2>Política de Privacidade</h2><p>Este aplicativo é oferecido sem custo. Podemos pedir o"
+        " tipo de celular, o sistema operacional e a forma como você usa o aplicativo; essas"
+        " informações ficam no seu aparelho e não são enviadas para mim de nenhuma maneira.</p>"
+        "<p>O aplicativo usa serviços de terceiros que podem identificar você.</p>" * 2
+    ).encode()
+    en = (
+        b"<h2>Privacy Policy</h2><p>We collect your device model and the IP address of your"
+        b" device to keep the service running, and we do not share your personal information.</p>"
+    ) * 2
+    assert policy_language(pt.decode()) is None and policy_language(en.decode()) == "en"
+    assert policy_language("我们会收集您的设备信息。" * 5) == "zh"
+    assert policy_language("Мы собираем ваш IP-адрес и сведения об устройстве. " * 5) is None
+    files = {"assets/privacy_policy.html": pt}
+    docs = bundled_documents(files, files.__getitem__, lambda n: len(files[n]))
+    assert len(docs) == 1 and docs[0].error is not None and "language" in docs[0].error
+    case = {"app": {"sdks": {"jpush": "collects"}, "pi": [], "permissions": []}}
+    seen = compare(case, docs[0])
+    assert seen["policy"] is None and seen["policy_status"] == "unparseable"
+    assert "assets/privacy_policy.html" in seen["policy_missing"]
+    assert "language" in seen["policy_missing"]
+    files["res/raw/privacy_policy_en.html"] = en
+    docs = bundled_documents(files, files.__getitem__, lambda n: len(files[n]))
+    assert sorted(d.source for d in docs) == [
+        "assets/privacy_policy.html",
+        "res/raw/privacy_policy_en.html",
+    ]
+    seen = policy_facts(list(docs), [], KNOWLEDGE.policy_terms, [], {}, [], [], {})
+    assert seen["policy_status"] == "compared"
+    assert seen["policy"]["sources"] == ["bundled: res/raw/privacy_policy_en.html"]

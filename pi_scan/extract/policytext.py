@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
@@ -165,7 +166,37 @@ def bundled_documents(
             continue
         if looks_like_policy(doc.text) or (named and _mentions_policy(doc.text)):
             found.append(doc)
+        elif named and len(doc.text) >= MIN_POLICY_CHARS and policy_language(doc.text) is None:
+            # a policy by its name in a language the parser does not read: kept, so the
+            # comparison says why it was not made instead of "no policy bundled"
+            found.append(replace(doc, error=OTHER_LANGUAGE))
     return tuple(found)
+
+
+OTHER_LANGUAGE = "its text is in a language pi-scan does not read (it reads Chinese and English)"
+# common English words: their share of a Latin-script text tells English from Portuguese,
+# Spanish, French, German... (which the terms table does not cover)
+ENGLISH_WORD = re.compile(
+    r"(?i)^(the|and|you|your|we|our|us|of|to|in|is|are|that|this|with|for|by|or|not|information"
+    r"|data|may|will|use|do)$"
+)
+
+
+def policy_language(text: str) -> str | None:
+    """ "zh" or "en" when the text is in a language the policy parser reads, else None: Chinese
+    when CJK characters are a tenth of its letters, English when common English words are a
+    tenth of its Latin-script words; other scripts and other Latin-script languages are None."""
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    letters = sum(1 for c in text if c.isalpha())
+    if not letters:
+        return None
+    if cjk >= 0.1 * letters:
+        return "zh"
+    latin = re.findall(r"[A-Za-z\u00c0-\u024f]+", text)
+    if sum(len(w) for w in latin) < 0.5 * letters:
+        return None  # Cyrillic, Arabic, Devanagari ...
+    english = sum(1 for w in latin if ENGLISH_WORD.match(w))
+    return "en" if english >= 0.1 * len(latin) else None
 
 
 def _mentions_policy(text: str) -> bool:

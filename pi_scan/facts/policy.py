@@ -20,9 +20,13 @@ constant); the third-party SDK list in its usual forms: a table under a header r
 ("SDK名称：…"), a numbered name followed by labelled lines, or a name with its details in brackets.
 
 Comparing.  An SDK counts as listed when the policy names it by name, Chinese name or alias
-(sdks.json `name`, `name_zh`, `aliases`); a listing by its vendor alone (`vendor`, `vendor_zh`,
-`legal_entity`, `legal_entity_en`) covers it only when that vendor has no other SDK here that
-must be listed, otherwise it is advice to list each SDK (逐一).  The SDKs that must be listed
+(sdks.json `name`, `name_zh`, `aliases`; case, spaces and a trailing "SDK" do not count); a
+listing by its vendor alone (`vendor`, `vendor_zh`, `legal_entity`, `legal_entity_en`) covers it
+only when it is that vendor's only SDK in the app, otherwise it is advice to list each SDK (逐一).
+A base component (`part_of`: JIGUANG JCore, Firebase installations, the Google advertising-ID
+client) is covered by the listing of a product it is part of, and is not counted as a separate
+SDK of its vendor; when that product must be listed itself, the product's finding stands for
+both.  The SDKs that must be listed
 are those that collect (`sdks[].status`) or are started and documented by their vendor to
 collect PI.  A PI type is collected when a collectable API use reads it or an SDK that must be
 listed is documented to collect it.
@@ -483,8 +487,11 @@ def sdk_keys(raw: Mapping[str, Any]) -> _Keys:
         value = str(raw.get(key) or "")
         vendors += [inner for inner in PARENS.findall(value) if len(_squeeze(inner)) >= 2]
         vendors.append(PARENS.sub("", value).strip())
+    squeezed = [_squeeze(n) for n in names]
+    # a trailing "SDK" does not count: "JPush SDK" is listed as "JPush", "极光推送SDK" as "极光推送"
+    squeezed += [k[:-3] for k in squeezed if k.endswith("sdk")]
     return _Keys(
-        tuple(dict.fromkeys(k for k in map(_squeeze, names) if len(k) >= 3)),
+        tuple(dict.fromkeys(k for k in squeezed if len(k) >= 3)),
         tuple(dict.fromkeys(k for k in map(_squeeze, vendors) if len(k) >= 2)),
     )
 
@@ -503,6 +510,8 @@ def _word_in(key: str, text: str) -> bool:
         end = start + len(key)
         left = start == 0 or not (ASCII_WORD.match(key[0]) and ASCII_WORD.match(text[start - 1]))
         right = end >= len(text) or not (ASCII_WORD.match(key[-1]) and ASCII_WORD.match(text[end]))
+        if not right and text.startswith("sdk", end):  # "Foo Push SDK" lists "Foo Push"
+            right = end + 3 >= len(text) or not ASCII_WORD.match(text[end + 3])
         if left and right:
             return True
         start = text.find(key, start + 1)
@@ -570,26 +579,46 @@ def policy_facts(
 
     # --- SDKs
     required = [(s, why) for s in sdks if (why := must_list(s))]
+    required_ids = {s["id"] for s, _ in required}
     keys = {s["id"]: keys_of(s["id"], catalogue.get(s["id"]) or s) for s in sdks}
+    detected = {s["id"] for s in sdks}
+    # a base component (sdks.json `part_of`: JIGUANG JCore under JPush) is listed under the
+    # product that needs it, never on its own
+    parents = {
+        s["id"]: [p for p in (catalogue.get(s["id"]) or s).get("part_of") or () if p in detected]
+        for s in sdks
+    }
+
+    def named(sid: str) -> bool:
+        return any(_found(n, parsed.squeezed, parsed.spaced) for n in keys[sid].names)
+
+    # a listing by vendor or legal entity covers an SDK only when it is that vendor's only SDK
+    # in the app (its base components not counted)
     vendor_count: dict[str, int] = {}
-    for s, _ in required:
-        for v in keys[s["id"]].vendors:
-            vendor_count[v] = vendor_count.get(v, 0) + 1
+    for s in sdks:
+        if not parents[s["id"]]:
+            for v in keys[s["id"]].vendors:
+                vendor_count[v] = vendor_count.get(v, 0) + 1
     undisclosed: list[dict[str, Any]] = []
     vendor_only: list[dict[str, Any]] = []
     for s, why in required:
         k = keys[s["id"]]
         label = _label(s)
-        if any(_found(n, parsed.squeezed, parsed.spaced) for n in k.names):
+        if named(s["id"]):
             continue
+        ups = parents[s["id"]]
+        if any(named(p) for p in ups) or any(p in required_ids for p in ups):
+            continue  # covered by its product's listing, or reported under that product
         by_vendor = [v for v in k.vendors if _found(v, parsed.squeezed, parsed.spaced)]
         if by_vendor and all(vendor_count.get(v, 0) <= 1 for v in by_vendor):
             continue
         if by_vendor:
             others = sorted(
                 _label(o)
-                for o, _ in required
-                if o["id"] != s["id"] and set(keys[o["id"]].vendors) & set(by_vendor)
+                for o in sdks
+                if o["id"] != s["id"]
+                and not parents[o["id"]]
+                and set(keys[o["id"]].vendors) & set(by_vendor)
             )
             vendor_only.append(
                 {
@@ -614,7 +643,6 @@ def policy_facts(
                 "summary": f"{label} ({why}): not named in the policy",
             }
         )
-    detected = {s["id"] for s in sdks}
     listed: list[dict[str, Any]] = []
     unmatched: list[dict[str, Any]] = []
     for row in parsed.rows:
@@ -677,10 +705,11 @@ def policy_facts(
     explained: list[dict[str, Any]] = []
     unexplained: list[dict[str, Any]] = []
     lines = [norm(line) for line in parsed.lines]
+    raw = [unicodedata.normalize("NFKC", line) for line in parsed.lines]
     for name in dangerous:
         short = name.rsplit(".", 1)[-1]
         group = groups.get(name)
-        term = _explained(short, group, lines, terms)
+        term = _explained(short, group, lines, terms, raw)
         if term is not None:
             explained.append({"name": name, "group": group, "term": term})
         else:
@@ -737,10 +766,16 @@ COMPARISON_FACTS = (
 )
 
 
-def _explained(short: str, group: str | None, lines: list[str], terms: PolicyTerms) -> str | None:
-    low = short.lower()
-    for line in lines:
-        if low in line:
+def _explained(
+    short: str, group: str | None, lines: list[str], terms: PolicyTerms, raw: list[str]
+) -> str | None:
+    """How the policy explains the permission: its constant (`CAMERA`, `android.permission.CAMERA`
+    as written, not the ordinary word "camera" in a sentence about something else), or a word
+    of its group in a clause about permissions."""
+    constant = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(short)}(?![A-Za-z0-9_])")
+    qualified = f"android.permission.{short.lower()}"
+    for line, original in zip(lines, raw, strict=True):
+        if qualified in line or constant.search(original):
             return short
     words = terms.groups.get(group or "", ())
     for line in lines:
