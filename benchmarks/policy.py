@@ -2,7 +2,7 @@
 hand (benchmarks/policy/labels.json), never from pi-scan's own output.
 
     python benchmarks/policy.py fetch         # fill benchmarks/.cache/policy/, sha256-checked
-    python benchmarks/policy.py run [--json]  # both parts below (the default command)
+    python benchmarks/policy.py run [--json] [--precision-cache DIR]  # both parts below
 
 Part 1, bundled or not: the 47 real APKs of the precision benchmark, read in place from its
 cache (benchmarks/.cache/precision/, filled by `python benchmarks/precision.py fetch`): does
@@ -125,9 +125,7 @@ def observed(seen: Mapping[str, Any]) -> dict[str, set[str]]:
         values = seen.get(fact) or []
         if rule == "PI-POL-002":
             items[rule] = {key(str(v["pi_type"])) for v in values}
-        elif rule == "PI-POL-003":
-            items[rule] = {key(str(v["name"])) for v in values}
-        elif rule == "PI-POL-004":
+        elif rule in ("PI-POL-003", "PI-POL-004"):
             items[rule] = {key(str(v["name"])) for v in values}
         else:
             items[rule] = {key(str(v["id"])) for v in values}
@@ -192,10 +190,8 @@ def render(tallies: Mapping[str, Tally]) -> str:
         f" {_pct(total.recall())} |"
     )
     for rule, t in tallies.items():
-        for item in t.false_positives:
-            lines.append(f"false positive {rule}: {item}")
-        for item in t.false_negatives:
-            lines.append(f"missed {rule}: {item}")
+        lines += [f"false positive {rule}: {item}" for item in t.false_positives]
+        lines += [f"missed {rule}: {item}" for item in t.false_negatives]
     return "\n".join(lines) + "\n"
 
 
@@ -284,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fetch", help="copy the corpus APKs and supplied policies into the cache")
     run = sub.add_parser("run", help="both parts: policy found or not, and the comparison")
     run.add_argument("--json", action="store_true", help="print part 2's tallies as JSON")
+    run.add_argument(
+        "--precision-cache",
+        type=Path,
+        default=PRECISION_CACHE,
+        help="where the precision corpus's APKs are (read in place; part 1)",
+    )
     args = parser.parse_args(argv)
     try:
         corpus, labels_file = load_json(CORPUS), load_json(LABELS)
@@ -315,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             print()
             return 0
         print("part 1: policies bundled in the precision corpus\n")
-        print(presence(labels, PRECISION_CACHE, knowledge))
+        cache = getattr(args, "precision_cache", PRECISION_CACHE)
+        print(presence(labels, cache, knowledge))
         print("part 2: the comparison on the held-out policy corpus\n")
         print(text)
         return 0
