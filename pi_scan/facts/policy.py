@@ -300,8 +300,20 @@ def _sdk_rows(lines: list[str], terms: PolicyTerms) -> list[SdkRow]:
     current: SdkRow | None = None
     previous = ""
     in_sdk_section = False
+    bare_list = False  # after "…third-party service providers used by the app:"
     for i, line in enumerate(lines):
         body = line.removeprefix("# ")
+        if bare_list:
+            if _bare_item(line):
+                rows.append(SdkRow(NUMBERING.sub("", body).strip(), line=i))
+                previous = body
+                continue
+            bare_list = False
+        if LIST_LEAD.search(body) and body.rstrip().endswith((":", "：")):
+            # the generator templates' form: a lead line, then one service name a line
+            bare_list = True
+            previous = body
+            continue
         if _is_heading(line) and not SUB_HEADING.match(body):  # "（1）腾讯Bugly" stays inside
             heading = _squeeze(body)
             in_sdk_section = any(_squeeze(w) in heading for w in terms.section_words)
@@ -355,6 +367,25 @@ def _sdk_rows(lines: list[str], terms: PolicyTerms) -> list[SdkRow]:
         current = None  # a line that is no label ends the item
         previous = body
     return rows
+
+
+LIST_LEAD = re.compile(
+    r"(?i)(third[- ]party (service providers?|services|sdks?|libraries)"
+    r"|第三方(sdk|服务|服务商|合作方))"
+)
+SENTENCE_PUNCT = re.compile(r"[。；;！？!?.,，:：]\s*$|[。；;]")
+
+
+def _bare_item(line: str) -> bool:
+    """One name on a line of such a list: short, no sentence, not a heading."""
+    item = NUMBERING.sub("", line.removeprefix("# ")).strip()
+    return (
+        2 <= len(item) <= 40
+        and not SENTENCE_PUNCT.search(item)
+        and not _is_heading(line)
+        and " | " not in item
+        and LABEL.match(item) is None
+    )
 
 
 def _table_row(cells: list[str], header: list[str | None], line: int) -> SdkRow | None:
@@ -449,6 +480,12 @@ class _Keys:
 
 
 PARENS = re.compile(r"\s*[（(]([^)）]*)[)）]")
+# what is left of "<vendor> <word>" that names a kind of SDK, not one SDK
+GENERIC_NAMES = frozenset(
+    {"analytics", "statistics", "messaging", "location", "payment", "performance", "share"}
+    | {"installations", "verification", "authentication", "advertising", "crashreport", "login"}
+    | {"mobileads", "audiencenetwork", "pushservice", "mapsdk", "crash", "push", "maps"}
+)
 
 
 def sdk_keys(raw: Mapping[str, Any]) -> _Keys:
@@ -480,7 +517,9 @@ def sdk_keys(raw: Mapping[str, Any]) -> _Keys:
         words = name.split()
         if len(words) > 1 and words[0].lower() in vendor_words:
             rest = " ".join(words[1:])
-            if len(_squeeze(rest)) >= 5:  # "Bugly", not "Push"
+            # "Bugly", not "Push", nor "Analytics" (Umeng Analytics, Sensors Analytics): a
+            # generic word left alone would name every SDK of its kind
+            if len(_squeeze(rest)) >= 5 and _squeeze(rest) not in GENERIC_NAMES:
                 names.append(rest)
     vendors: list[str] = []
     for key in ("legal_entity", "legal_entity_en", "vendor", "vendor_zh"):
