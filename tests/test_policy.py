@@ -496,3 +496,20 @@ def test_bundled_policy_in_another_language_is_unparseable_not_missing() -> None
     seen = policy_facts(list(docs), [], KNOWLEDGE.policy_terms, [], {}, [], [], {})
     assert seen["policy_status"] == "compared"
     assert seen["policy"]["sources"] == ["bundled: res/raw/privacy_policy_en.html"]
+
+
+def test_a_generic_word_is_no_sdk_name() -> None:
+    """'Umeng Analytics' is also written 'Umeng', and 'Tencent Bugly' 'Bugly'; but 'Analytics'
+    alone names no SDK: a policy that only speaks of analytics lists neither Umeng nor Sensors."""
+    from pi_scan.facts.policy import sdk_keys
+
+    by_id = KNOWLEDGE.sdks.by_id
+    for sid in ("umeng-analytics", "sensors-analytics"):
+        assert "analytics" not in sdk_keys(by_id[sid].raw).names, sid
+    assert "bugly" in sdk_keys(by_id["tencent-bugly"].raw).names
+    doc = read_document(
+        "隐私政策\n我们使用第三方 analytics 服务统计设备信息。".encode(), "p", "supplied"
+    )
+    case = {"app": {"sdks": {"umeng-analytics": "collects"}, "pi": [], "permissions": []}}
+    seen = compare(case, doc)
+    assert [s["id"] for s in seen["policy_undisclosed_sdks"]] == ["umeng-analytics"]
