@@ -129,6 +129,17 @@ def test_hand_overs_to_threads_handlers_and_executors(graph: CodeGraph) -> None:
     assert not any(e.how == "async" for e in nodes(graph)["Lcg/Worker;-><init>()V"].edges)
 
 
+def test_a_guessed_hand_over_stays_in_the_callers_code_base(graph: CodeGraph) -> None:
+    """Poster.kick sends a message to a Handler it was given: of the Handlers made so far,
+    the app's own runs it, not another vendor's (vx.sdk), whose code never sees the app's
+    Handler.  With one candidate left the hand-over is as sure as a plain one."""
+    assert "Vendor.start" in reached(graph)  # the other vendor's Handler is instantiated
+    assert calls(graph, "Lcg/Poster;->kick(Landroid/os/Handler;)V") == {
+        ("AppHandler.handleMessage", "async")
+    }
+    assert "VendorHandler.handleMessage" not in reached(graph)
+
+
 def test_an_explicit_intent_starts_the_named_activity(graph: CodeGraph) -> None:
     """A splash screen that moves on by itself (baidu-lbs-demo: the launcher's thread starts
     DemoMain, whose onCreate initialises the Baidu Map SDK): the started activity's lifecycle

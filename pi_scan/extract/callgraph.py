@@ -44,7 +44,9 @@ Calls (`edges` of each node, with how they were resolved):
   Handler.sendMessage ...): the callbacks of the classes the method instantiated since its
   previous hand-over (the argument is made just before), or else before it in the method, or
   else (a guess, bounded like dispatch, labelled "async-guess" unless only one class of that
-  callback type exists) of every instantiated class of that callback type; and a Thread
+  callback type exists) of every instantiated class of that callback type in the caller's code
+  base (its first two package segments, `code_base`: another vendor's Handler does not get the
+  messages a JCore class sends to a Handler it was given); and a Thread
   subclass's run() for its start();
 * "activity": startActivity / startActivityForResult / startActivities with an explicit
   Intent: the last app Activity class named by a const-class in the method before the call
@@ -1039,11 +1041,14 @@ class _Builder:
                     self.edge(caller, pos, target, "async")
         if found:
             return
-        for name in callbacks:  # handed over from elsewhere: any instantiated callback type
+        base = code_base(caller)
+        for name in callbacks:  # handed over from elsewhere: an instantiated callback type
             static = _CALLBACK_TYPES.get(name)
             if static is None:
                 continue
             for desc in list(self.by_ancestor.get(static, ())):
+                if not desc.startswith(base):  # another vendor's callback: not handed here
+                    continue
                 for target in index.methods_named(desc, name):
                     if not self.edge(caller, pos, target, ASYNC_GUESS, guess=True):
                         return
@@ -1133,6 +1138,19 @@ class _Builder:
                 "targets not followed"
             )
         return out
+
+
+def code_base(desc: str) -> str:
+    """The code base of a class or method: its first two package segments ("Lcn/jiguang/"),
+    or its package when it has fewer.  A guessed hand-over stays in the caller's code base: JCore
+    sending a message to a Handler it got from elsewhere runs one of JIGUANG's Handlers, not
+    Baidu location's."""
+    cls = desc[: desc.find("->")] if "->" in desc else desc
+    first = cls.find("/")
+    second = cls.find("/", first + 1) if first >= 0 else -1
+    if second >= 0 and cls.find("/", second + 1) >= 0:
+        return cls[: second + 1]
+    return cls[: cls.rfind("/") + 1] if first >= 0 else "L"
 
 
 # A callback handed over from elsewhere (a parameter): which one runs is a guess among every

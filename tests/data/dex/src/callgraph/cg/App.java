@@ -45,5 +45,7 @@ public class App extends BaseApp {
             Sink.gated();
         }
         Reflect.imei(this);
+        vx.sdk.Vendor.start();                             // another vendor's Handler
+        Poster.kick(new AppHandler());                      // a Handler handed over
     }
 }
