@@ -775,7 +775,9 @@ def _set_status(
             sid = by_owner[cls] = owner.of_class(cls)
         if sid is None or sid not in evidence:
             continue
-        for c in callers:  # another detected SDK's code calling into this one
+        for c in callers:  # another detected SDK's code the app can run calling into this one
+            if reach is not None and c not in reach:
+                continue
             other = owner.of_class(c)
             if other is not None and other != sid and other in evidence:
                 started_by.setdefault(sid, {}).setdefault(other, c)
