@@ -286,6 +286,53 @@ def test_documented_safe_calls_are_not_walked_into() -> None:
     assert imei["chain"] == [APP, other, IMEI] and imei["attributed_to"] == "getui-push"
 
 
+GETUI = ["com.igexin.sdk.PushManager"]
+GET_INSTANCE = "Lcom/igexin/sdk/PushManager;->getInstance()Lcom/igexin/sdk/PushManager;"
+PRE_INIT = "Lcom/igexin/sdk/PushManager;->preInit(Landroid/content/Context;)Z"
+INITIALIZE = "Lcom/igexin/sdk/PushManager;->initialize(Landroid/content/Context;)V"
+
+
+def test_an_accessor_for_a_safe_call_is_no_initialisation() -> None:
+    """Getui's documented pre-init is PushManager.getInstance().preInit(ctx): fetching the
+    object is part of it (a real app's consent dialog build, tests/test_real_sdk.py)."""
+    assert found(graph_facts([node(APP, GET_INSTANCE, PRE_INIT)], classes=GETUI)) == []
+    [init] = found(graph_facts([node(APP, GET_INSTANCE, INITIALIZE)], classes=GETUI))
+    assert init["ref"] == INITIALIZE and not init["gated"]
+    # the accessor alone, or followed by another class's call, still starts the SDK
+    [alone] = found(graph_facts([node(APP, GET_INSTANCE, IMEI)], classes=GETUI), kind="sdk_init")
+    assert alone["ref"] == GET_INSTANCE
+
+
+def test_a_pre_initialisation_does_not_start_the_sdk() -> None:
+    def status(ref: str) -> str:
+        refs = [{"ref": ref, "callers": ["com.a.App"]}]
+        facts = graph_facts([node(APP, ref)], classes=GETUI, method_refs=refs)
+        return {s["id"]: s["status"] for s in facts["sdks"]}["getui-push"]
+
+    assert status(PRE_INIT) == "present"
+    assert status(INITIALIZE) == "initialised"
+
+
+def test_an_sdk_starts_another_only_from_code_the_app_runs() -> None:
+    """JPush's code calling JCore's starts JCore only when the app can run that code."""
+    jpush_init = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"
+    jcore_init = "Lcn/jiguang/api/JCoreInterface;->init(Landroid/content/Context;Z)Z"
+    refs = [
+        {"ref": jpush_init, "callers": ["com.a.App"]},
+        {"ref": jcore_init, "callers": ["cn.jpush.android.b.a"]},
+    ]
+    classes = ["cn.jpush.android.api.JPushInterface", "cn.jiguang.api.JCoreInterface"]
+    reach = [APP, jpush_init]
+
+    def statuses(reachable: list[str]) -> dict[str, str]:
+        facts = graph_facts([node(APP)], classes=classes, method_refs=refs, app_reachable=reachable)
+        return {s["id"]: s["status"] for s in facts["sdks"]}
+
+    assert statuses(reach) == {"jpush": "initialised", "jiguang-jcore": "present"}
+    started = statuses([*reach, "Lcn/jpush/android/b/a;->c()V"])
+    assert started == {"jpush": "initialised", "jiguang-jcore": "initialised"}
+
+
 def test_weak_apis_are_left_out() -> None:
     info = "Landroid/content/pm/PackageManager;->getPackageInfo(Ljava/lang/String;I)Landroid/content/pm/PackageInfo;"
     assert graph_facts([node(APP, info)])["pre_consent"] == []

@@ -391,11 +391,21 @@ class _Analysis:
                     yield _Target(pos, "api", entry.id, op, caller_sdk, entry.pi_type)
             if "(" in op:
                 init = self._sdk_init(op, caller_sdk)
+                if init is not None and self._accessor_of_safe_call(node.ops, pos):
+                    init = None
                 if init is not None:
                     yield _Target(pos, "sdk_init", init[0], op, init[0], documented=init[1])
         for pos, entry, text in reflective_calls(node.ops, self.apis):
             if self._counts(entry):
                 yield _Target(pos, "api", entry.id, text, caller_sdk, entry.pi_type, "reflection")
+
+    def _accessor_of_safe_call(self, ops: Sequence[str], pos: int) -> bool:
+        """Whether the call at `pos` only fetches the object a documented consent-safe call
+        of the same class is made on next (Getui's PushManager.getInstance().preInit(ctx))."""
+        if not self.safe or pos + 1 >= len(ops):
+            return False
+        op, following = ops[pos], ops[pos + 1]
+        return following.startswith(self.safe) and following.startswith(op[: op.find("->") + 2])
 
     def _counts(self, entry: ApiEntry) -> bool:
         if entry.weak or entry.kind not in ("method", "field"):
@@ -723,11 +733,12 @@ def _set_status(
     SDK whose PI-reading code nothing reaches does not collect, and a call from first-party
     code nothing reaches does not initialise."""
     detected = {s["id"] for s in sdks}
-    switches = tuple(
+    switches = tuple(  # privacy switches and documented pre-initialisations
         prefix
         for sid in sorted(detected)
         if sid in catalogue.by_id
-        for prefix in (catalogue.by_id[sid].raw.get("consent_init") or {}).get("privacy_api") or ()
+        for key in ("privacy_api", "pre_consent")
+        for prefix in (catalogue.by_id[sid].raw.get("consent_init") or {}).get(key) or ()
     )
     evidence: dict[str, list[str]] = {sid: [] for sid in detected}
     collects: dict[str, list[str]] = {sid: [] for sid in detected}
@@ -766,7 +777,7 @@ def _set_status(
         callers = table.callers(i)
         if not callers:
             continue
-        if switches and text.startswith(switches):  # telling it the user's choice is not a start
+        if switches and text.startswith(switches):  # the user's choice, a safe pre-init: no start
             continue
         cls = text[: text.find("->")]
         try:
