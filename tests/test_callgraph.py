@@ -303,3 +303,16 @@ def test_large_apk_graph_is_budgeted() -> None:
         )
         <= cg.MAX_DISPATCH
     )
+
+
+def test_constant_boolean_arguments_of_app_calls(graph: CodeGraph) -> None:
+    """Privacy.setAuth(this, false), setAuth(this, mode > 0) and setAuth(this, true): the
+    constants are read, the computed value (a branch sets it) is not."""
+    app = nodes(graph)[APP_ON_CREATE]
+    set_auth = "Lcg/Privacy;->setAuth(Landroid/content/Context;Z)V"
+    calls_at = [pos for pos, op in enumerate(app.ops) if op == set_auth]
+    assert len(calls_at) == 3
+    values = {pos: value for pos, param, value in app.consts if param == 1}
+    assert [values.get(pos) for pos in calls_at] == [0, None, 1]
+    # the platform's own calls are not read (SharedPreferences.getBoolean(key, false))
+    assert all(app.ops[pos].startswith("Lcg/") for pos, _, _ in app.consts)

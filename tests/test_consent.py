@@ -263,15 +263,59 @@ def test_near_miss_gates(ops: tuple[str, ...]) -> None:
     assert not imei["gated"]
 
 
-def test_privacy_switch_gates_its_own_sdk() -> None:
-    agree = "Lcom/amap/api/location/AMapLocationClient;->updatePrivacyAgree(Landroid/content/Context;Z)V"
-    start = "Lcom/amap/api/location/AMapLocationClient;->startLocation()V"
-    facts = graph_facts(
-        [node(APP, agree, start)], classes=["com.amap.api.location.AMapLocationClient"]
-    )
-    [init] = found(facts, kind="sdk_init")
-    assert init["target"] == "amap" and init["gated"]
-    assert "privacy switch" in str(init["gate"])
+AMAP_AGREE = (
+    "Lcom/amap/api/location/AMapLocationClient;->updatePrivacyAgree(Landroid/content/Context;Z)V"
+)
+AMAP_SHOW = (
+    "Lcom/amap/api/location/AMapLocationClient;->updatePrivacyShow(Landroid/content/Context;ZZ)V"
+)
+AMAP_START = "Lcom/amap/api/location/AMapLocationClient;->startLocation()V"
+AMAP = ["com.amap.api.location.AMapLocationClient"]
+
+
+def _amap(*ops: str, consts: tuple[tuple[int, int, int], ...] = ()) -> list[dict[str, Any]]:
+    code = CodeNode(APP, ops, (), consts)
+    return found(graph_facts([code], classes=AMAP), kind="sdk_init")
+
+
+def test_privacy_switch_with_consent_not_given_gates_its_own_sdk() -> None:
+    """updatePrivacyAgree(ctx, false): AMap is told consent is not given and collects
+    nothing (https://lbs.amap.com/news/sdkhgsy)."""
+    [init] = _amap(AMAP_AGREE, AMAP_START, consts=((0, 1, 0),))
+    assert init["target"] == "amap" and init["ref"] == AMAP_START and init["gated"]
+    assert "with consent not given" in str(init["gate"])
+
+
+def test_privacy_switch_with_consent_not_given_gates_the_sdks_own_reads() -> None:
+    """What AMap's code reads after the app told it consent is not given is gated too."""
+    app = CodeNode(APP, (AMAP_AGREE, AMAP_START), (CodeEdge(1, AMAP_START),), ((0, 1, 0),))
+    facts = graph_facts([app, node(AMAP_START, IMEI)], classes=AMAP)
+    [imei] = found(facts, kind="api")
+    assert imei["attributed_to"] == "amap" and imei["gated"]
+    # told the user agreed (before they could), its reads are reported
+    app = CodeNode(APP, (AMAP_AGREE, AMAP_START), (CodeEdge(1, AMAP_START),), ((0, 1, 1),))
+    [imei] = found(graph_facts([app, node(AMAP_START, IMEI)], classes=AMAP), kind="api")
+    assert not imei["gated"]
+
+
+def test_privacy_switch_granting_consent_is_no_gate() -> None:
+    """updatePrivacyAgree(ctx, true) in Application.onCreate tells AMap the user agreed before
+    they could: the start after it is not gated (nor is the switch an initialisation)."""
+    [init] = _amap(AMAP_AGREE, AMAP_START, consts=((0, 1, 1),))
+    assert (init["ref"], init["gated"]) == (AMAP_START, False)
+    assert _amap(AMAP_AGREE, consts=((0, 1, 1),)) == []
+
+
+def test_privacy_switch_with_an_unknown_argument_is_no_gate() -> None:
+    [init] = _amap(AMAP_AGREE, AMAP_START)
+    assert not init["gated"]
+    assert _amap(AMAP_AGREE) == []  # and not a grant either
+
+
+def test_privacy_switch_without_a_documented_value_gates_as_before() -> None:
+    """updatePrivacyShow(ctx, isContains, isShow) says the policy was shown, not a choice."""
+    [init] = _amap(AMAP_SHOW, AMAP_START, consts=((0, 1, 1), (0, 2, 1)))
+    assert init["gated"] and "privacy switch" in str(init["gate"])
 
 
 def test_documented_safe_calls_are_not_walked_into() -> None:

@@ -123,6 +123,7 @@ SWITCHES = (  # the documented consent-safe calls: JPush/JCore's privacy switch,
     "        com.igexin.sdk.PushManager.getInstance().preInit(ctx);"
 )
 GRANT = "cn.jiguang.api.utils.JCollectionAuth.setAuth(ctx, true);"
+WITHHOLD = "cn.jiguang.api.utils.JCollectionAuth.setAuth(ctx, false);"
 
 
 def _init_all() -> str:
@@ -255,6 +256,32 @@ FIXTURES = {
             },
             Truth(frozenset(), started(CALLED), False),
             doc="switches before consent, initialisation in the consent dialog's button",
+        ),
+        Fixture(
+            "switch-off",
+            {
+                "App": APP % f"{WITHHOLD}\n        {INITS['jpush']}",
+                "MainActivity": "package demo;\npublic class MainActivity"
+                " extends android.app.Activity {}\n",
+            },
+            Truth(frozenset(), started(frozenset({"jpush"})), False),
+            doc="JPush initialised in Application.onCreate after setAuth(ctx, false): JPush's "
+            "compliance guide documents that it then collects nothing until setAuth(ctx, true)",
+        ),
+        Fixture(
+            "switch-on",
+            {
+                "App": APP % f"{GRANT}\n        {INITS['jpush']}",
+                "MainActivity": "package demo;\npublic class MainActivity"
+                " extends android.app.Activity {}\n",
+            },
+            Truth(
+                frozenset({"jpush", "jiguang-jcore", "jiguang-janalytics"}),
+                started(frozenset({"jpush"})),
+                True,
+            ),
+            doc="setAuth(ctx, true) in Application.onCreate tells JPush the user agreed before "
+            "they could: no gate for the initialisation after it",
         ),
         Fixture(
             "unused",
@@ -590,3 +617,21 @@ def test_on_click_location_is_not_pre_consent() -> None:
     assert handler in facts["app_reachable"]
     assert not [f for f in reported(facts) if f["target"] == "baidu-location"]
     assert not [f for f in reported(facts) if handler in f["chain"]]
+
+
+def test_the_privacy_switch_argument_is_read() -> None:
+    """setAuth(ctx, false) is consent-safe and gates JPush's initialisation after it (and
+    what that initialisation reaches); setAuth(ctx, true) before consent gates nothing."""
+    set_auth = "Lcn/jiguang/api/utils/JCollectionAuth;->setAuth(Landroid/content/Context;Z)V"
+    for name, value in (("switch-off", 0), ("switch-on", 1), ("consent", 0)):
+        app = next(n for n in seen(name)["code_graph"] if n.method == APP_ON_CREATE)
+        at = app.ops.index(set_auth)
+        assert (at, 1, value) in app.consts, name
+    off = [
+        f for f in seen("switch-off")["pre_consent"] if f["target"] in ("jpush", "jiguang-jcore")
+    ]
+    assert off and all(f["gated"] for f in off)
+    assert all("with consent not given" in f["gate"] for f in off)
+    on = [f["chain"] for f in reported(seen("switch-on")) if f["target"] == "jpush"]
+    init = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"
+    assert [APP_ON_CREATE, init] in on

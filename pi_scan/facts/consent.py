@@ -347,6 +347,12 @@ class _Analysis:
         self.switches = [
             (prefix, sid) for sid, init in self.consent.items() for prefix in init["privacy_api"]
         ]
+        # privacy switch -> the value of its last boolean argument that says the user agreed
+        self.consent_values: dict[str, bool] = {}
+        for sid in sorted(detected):
+            sdk = catalogue.by_id.get(sid)
+            init = (sdk.raw.get("consent_init") if sdk is not None else None) or {}
+            self.consent_values.update(init.get("consent_values") or {})
         # documented as safe before consent (pre-initialisations and privacy switches, which
         # may live in another SDK's classes: JPush's switch is in JIGUANG's core)
         self.safe = tuple(
@@ -399,6 +405,18 @@ class _Analysis:
             if self._counts(entry):
                 yield _Target(pos, "api", entry.id, text, caller_sdk, entry.pi_type, "reflection")
 
+    def _switch(self, node: CodeNode, pos: int) -> tuple[str, bool | None] | None:
+        """The privacy switch called at `pos` with a documented consent value, and whether its
+        constant argument says the user consented (None: not a constant)."""
+        op = node.ops[pos]
+        for prefix, agreed in self.consent_values.items():
+            if op.startswith(prefix):
+                args = [(param, value) for at, param, value in node.consts if at == pos]
+                if not args:
+                    return prefix, None
+                return prefix, bool(max(args)[1]) == agreed
+        return None
+
     def _accessor_of_safe_call(self, ops: Sequence[str], pos: int) -> bool:
         """Whether the call at `pos` only fetches the object a documented consent-safe call
         of the same class is made on next (Getui's PushManager.getInstance().preInit(ctx))."""
@@ -428,9 +446,18 @@ class _Analysis:
         prefixes = tuple(prefix for prefix, sid in self.switches if sid == sdk)
         if node is None or not prefixes:
             return None
-        for op in node.ops[:pos]:
-            if op.startswith(prefixes):
+        for at, op in enumerate(node.ops[:pos]):
+            if not op.startswith(prefixes):
+                continue
+            switch = self._switch(node, at)
+            if switch is None:  # no documented argument: calling it is the gate
                 return f"calls {sdk}'s privacy switch {short(op)} first, in {short(method)}"
+            if switch[1] is False:  # told that consent is not given: it does not collect
+                return (
+                    f"calls {sdk}'s privacy switch {short(op)} first with consent not given, "
+                    f"in {short(method)}"
+                )
+            # consent granted (then the SDK collects) or an argument not known: no gate
         return None
 
     # ---- the search
@@ -499,7 +526,12 @@ class _Analysis:
                     continue
                 if self.safe and nxt.startswith(self.safe):
                     continue  # documented as safe before consent: the vendor's to keep
-                gate = path_gate or self.graph.gate_before(method, pos)
+                gate = (
+                    path_gate
+                    or self.graph.gate_before(method, pos)
+                    # told that consent is not given, the SDK's own code collects nothing
+                    or self.switch_before(method, pos, self.owner.of_member(nxt))
+                )
                 if gate is not None and not allow_gated:
                     continue
                 visited.add(nxt)

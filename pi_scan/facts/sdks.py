@@ -215,6 +215,7 @@ def load_sdk_catalogue(path: Path | str) -> SdkCatalogue:
     _check_unique_signals(entries, file)
     _check_patterns(entries, file)
     _check_package_patterns(entries, file)
+    _check_consent_values(entries, file)
     _check_pi_types(entries, file, _known_pi_types(path.parent / "pi-types.json"))
     return SdkCatalogue(Sdk.from_json(e) for e in entries)
 
@@ -267,6 +268,18 @@ def _check_unique_signals(entries: Sequence[Mapping[str, Any]], file: str) -> No
 
 # a package pattern starts with two literal package segments (the vendor's namespace)
 _PATTERN_HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\\\.[A-Za-z_][A-Za-z0-9_]*\\\.")
+
+
+def _check_consent_values(entries: Sequence[Mapping[str, Any]], file: str) -> None:
+    for i, entry in enumerate(entries):
+        init = entry.get("consent_init") or {}
+        for call in init.get("consent_values") or {}:
+            if call not in init["privacy_api"]:
+                raise RuleLoadError(
+                    file,
+                    f"$.sdks[{i}].consent_init.consent_values",
+                    f"{call!r} is not one of the SDK's privacy_api calls",
+                )
 
 
 def _literal_head(pattern: str) -> str:

@@ -408,7 +408,10 @@ def to_json(value: Any) -> Any:
         return {"ref": value.ref, "callers": list(value.callers)}
     if isinstance(value, CodeNode):
         edges = [[e.at, e.target, e.how] for e in value.edges]
-        return {"method": value.method, "ops": list(value.ops), "edges": edges}
+        node = {"method": value.method, "ops": list(value.ops), "edges": edges}
+        if value.consts:
+            node["consts"] = [list(c) for c in value.consts]
+        return node
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 

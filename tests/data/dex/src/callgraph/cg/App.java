@@ -47,5 +47,8 @@ public class App extends BaseApp {
         Reflect.imei(this);
         vx.sdk.Vendor.start();                             // another vendor's Handler
         Poster.kick(new AppHandler());                      // a Handler handed over
+        Privacy.setAuth(this, false);                       // constant arguments
+        Privacy.setAuth(this, mode > 0);
+        Privacy.setAuth(this, true);
     }
 }
