@@ -249,7 +249,7 @@ class CodeNode:
     method: str
     ops: tuple[str, ...] = ()
     edges: tuple[CodeEdge, ...] = ()
-    # (op index, parameter index, value): boolean arguments of calls into app classes that a
+    # (op index, parameter index, value): boolean arguments of static calls into app classes a
     # constant sets on every path to the call (JCollectionAuth.setAuth(ctx, false): (i, 1, 0))
     consts: tuple[tuple[int, int, int], ...] = ()
 

@@ -74,7 +74,10 @@ names built at run time and native code are not followed.
 What is recorded per reached method (`CodeNode`) is catalogue-independent, so that
 `pi_scan.facts` decides what is sensitive: its operations in code order (invoked methods
 and accessed fields in smali form, const-strings prefixed with '"', const-class with '@',
-new-instance with '+') and its resolved edges (operation index, target method, how).
+new-instance with '+'), its resolved edges (operation index, target method, how), and the
+constant boolean last arguments of its static calls into app classes (`consts`: a privacy
+switch such as JCollectionAuth.setAuth(ctx, false); set by const/4, const/16 or const on
+every path to the call, `_boolean_constants`).
 """
 
 from __future__ import annotations
@@ -576,7 +579,7 @@ class _Code:
     invokes: list[tuple[int, int, str]] = field(default_factory=list)  # pos, kind, ref
     statics: list[tuple[int, str]] = field(default_factory=list)  # pos, class (static use)
     created: list[tuple[int, str]] = field(default_factory=list)  # pos, class instantiated
-    # pos, parameter, value: the constant boolean arguments of calls into app classes
+    # pos, parameter, value: the constant boolean arguments of static calls into app classes
     consts: list[tuple[int, int, int]] = field(default_factory=list)
 
 
@@ -612,7 +615,11 @@ def _decode(table: DexTables, code_off: int) -> _Code:
             if group == 1:
                 ref = methods[index]
                 invokes.append((len(ops), _INVOKE_KIND[op], ref))
-                if "Z" in ref[ref.find("(") :] and not ref.startswith(_FRAMEWORK_CLASSES):
+                if (
+                    op in (0x71, 0x77)  # invoke-static(/range): the privacy switches are static
+                    and "Z)" in ref  # a boolean last: the user's choice, setAuth(ctx, false)
+                    and not ref.startswith(_FRAMEWORK_CLASSES)
+                ):
                     sites.append((len(ops), match.start(1), ref))
                 ops.append(ref)
             elif op == _CONST_STRING:
