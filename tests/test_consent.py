@@ -306,6 +306,18 @@ def test_privacy_switch_granting_consent_is_no_gate() -> None:
     assert _amap(AMAP_AGREE, consts=((0, 1, 1),)) == []
 
 
+def test_qq_permission_switch_reads_its_first_argument() -> None:
+    """Tencent.setIsPermissionGranted(granted, model): QQ's SDK works only after it is told
+    the user agreed (QQ Connect's FAQ, cited in sdks.json)."""
+    granted = "Lcom/tencent/tauth/Tencent;->setIsPermissionGranted(ZLjava/lang/String;)V"
+    create = "Lcom/tencent/tauth/Tencent;->createInstance(Ljava/lang/String;Landroid/content/Context;)Lcom/tencent/tauth/Tencent;"
+    classes = ["com.tencent.tauth.Tencent"]
+    for value, gated in ((0, True), (1, False)):
+        code = CodeNode(APP, (granted, create), (), ((0, 0, value),))
+        [init] = found(graph_facts([code], classes=classes), kind="sdk_init")
+        assert (init["target"], init["ref"], init["gated"]) == ("qq-connect", create, gated)
+
+
 def test_privacy_switch_with_an_unknown_argument_is_no_gate() -> None:
     [init] = _amap(AMAP_AGREE, AMAP_START)
     assert not init["gated"]

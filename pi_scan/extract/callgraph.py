@@ -75,7 +75,7 @@ What is recorded per reached method (`CodeNode`) is catalogue-independent, so th
 `pi_scan.facts` decides what is sensitive: its operations in code order (invoked methods
 and accessed fields in smali form, const-strings prefixed with '"', const-class with '@',
 new-instance with '+'), its resolved edges (operation index, target method, how), and the
-constant boolean last arguments of its static calls into app classes (`consts`: a privacy
+constant boolean first and last arguments of its static calls into app classes (`consts`: a privacy
 switch such as JCollectionAuth.setAuth(ctx, false); set by const/4, const/16 or const on
 every path to the call, `_boolean_constants`).
 """
@@ -617,7 +617,9 @@ def _decode(table: DexTables, code_off: int) -> _Code:
                 invokes.append((len(ops), _INVOKE_KIND[op], ref))
                 if (
                     op in (0x71, 0x77)  # invoke-static(/range): the privacy switches are static
-                    and "Z)" in ref  # a boolean last: the user's choice, setAuth(ctx, false)
+                    # a boolean last or first: the user's choice, setAuth(ctx, false),
+                    # Tencent.setIsPermissionGranted(true, model)
+                    and ("Z)" in ref or "(Z" in ref)
                     and not ref.startswith(_FRAMEWORK_CLASSES)
                 ):
                     sites.append((len(ops), match.start(1), ref))
