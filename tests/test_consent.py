@@ -78,6 +78,8 @@ def test_sdk_init_in_application_on_create() -> None:
     assert all(f["attributed_to"] == "first-party" and not f["gated"] for f in inits.values())
     # the documented start of Getui, not the getInstance() before it
     assert inits["getui-push"]["ref"].startswith("Lcom/igexin/sdk/PushManager;->initialize(")
+    when = {s["id"]: s["initialised_when"] for s in facts["sdks"]}
+    assert {sid for sid, w in when.items() if w == "before-consent"} == set(inits)
     # JPush's provider is declared but does nothing when created: no auto-init finding
     assert not found(facts, via="auto-init")
     res = result("sdk-collector.apk")
@@ -107,6 +109,11 @@ def test_consent_gated_sample_stays_quiet() -> None:
         "jiguang-jcore": "present",  # only told the user's choice: not a start
         "jpush": "collects",
         "umeng-analytics": "collects",
+    }
+    assert {s["id"]: s["initialised_when"] for s in facts["sdks"]} == {
+        "jiguang-jcore": None,
+        "jpush": "after-consent",
+        "umeng-analytics": "after-consent",
     }
     assert facts["consent_flag_keys"] == ["privacy_agreed"]
     assert facts["policy_urls"] == ["https://reading.example.org/legal/privacy-policy.html"]

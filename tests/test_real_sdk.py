@@ -14,7 +14,11 @@ and manifest, and each carries its ground truth (`Truth`, written from its sourc
   run in the positive button of the launcher's consent dialog, after setAuth(ctx, true);
 * `unused`: the SDKs are packaged, nothing calls them, no SDK component is declared;
 * `provider`: nothing calls an SDK; the manifest declares Getui GTC's own ContentProvider;
-* `onclick`: Baidu location started from a handler named by android:onClick in a layout.
+* `onclick`: Baidu location started from a handler named by android:onClick in a layout;
+* `switch-off` / `switch-on`: JCollectionAuth.setAuth(ctx, false) / (ctx, true), then
+  JPushInterface.init, in Application.onCreate: the switch's constant argument decides;
+* `switch-wechat`: setAuth(ctx, false) and WeChat's registration in Application.onCreate (the
+  setAuth -> WeChat statistics regression).
 
 Alipay is only ever called from a payment button (a click listener) and never runs before
 consent.  No jar was found in an npm package for Umeng, Bugly or MiPush (their plugins take
@@ -591,6 +595,11 @@ def test_sdk_status(name: str) -> None:
     assert set(status) >= {sid for jar in JARS for sid in jar.sdks} - {"jiguang-jcore"}
     started = {sid for sid, st in status.items() if st in ("initialised", "collects")}
     assert started == truth.initialised, status
+    when = {s["id"]: s["initialised_when"] for s in seen(name)["sdks"]}
+    assert {sid for sid, w in when.items() if w == "before-consent"} == truth.pre_consent
+    assert {sid for sid, w in when.items() if w == "after-consent"} == (
+        truth.initialised - truth.pre_consent
+    )
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))

@@ -12,7 +12,9 @@ shows of a privacy policy and a consent dialog.
 * `reflection`: reflective lookups of catalogue APIs with constant class and member names,
   anywhere in the code;
 * `sdks[].status`: "present", "initialised" (app code calls into it, or its own components
-  start it) or "collects" (initialised, and its code makes a read that is collectable);
+  start it) or "collects" (initialised, and its code makes a read that is collectable), and
+  `sdks[].initialised_when`: "before-consent" (a reported pre-consent initialisation starts
+  it), "after-consent", or null for an SDK only present;
 * `policy_files`, `policy_urls`, `consent_flag_keys`, `consent_texts`,
   `account_deletion_texts`: what the app holds of a policy, a consent dialog and account
   deletion.
@@ -175,6 +177,7 @@ def consent_facts(
     pre_consent = analysis.findings(facts.get("entry_points") or ())
     reach = reachable_classes(facts)
     _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue, reach)
+    _set_when(sdks, pre_consent)
     return {
         "pre_consent": pre_consent,
         "reflection": reflection_uses(facts.get("reflection_code") or (), apis, owner),
@@ -749,6 +752,24 @@ def reachable_classes(facts: Mapping[str, Any]) -> frozenset[str] | None:
     if not methods or any(line.startswith(INCOMPLETE) for line in limits):
         return None
     return frozenset(_class_of(m) for m in methods)
+
+
+def _set_when(sdks: list[dict[str, Any]], pre_consent: Sequence[Mapping[str, Any]]) -> None:
+    """`initialised_when` of each started SDK: "before-consent" when an ungated pre-consent
+    initialisation of high or medium confidence (what PI-CONS-002 reports) starts it, else
+    "after-consent"; null for an SDK that is only present."""
+    before = {
+        str(item["target"])
+        for item in pre_consent
+        if item["kind"] == "sdk_init"
+        and not item["gated"]
+        and item["confidence"] in ("high", "medium")
+    }
+    for sdk in sdks:
+        if sdk.get("status") in ("initialised", "collects"):
+            sdk["initialised_when"] = "before-consent" if sdk["id"] in before else "after-consent"
+        else:
+            sdk["initialised_when"] = None
 
 
 def _set_status(

@@ -184,7 +184,8 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "objects",
         f"{CATALOG}/sdks.json",
         "third-party SDKs detected (id, name, vendor, category, country, confidence, evidence, "
-        "status: present, initialised or collects)",
+        "status: present, initialised or collects; initialised_when: before-consent, "
+        "after-consent or null)",
         "id",
     ),
     "sdk_categories": FactSpec("strings", f"{CATALOG}/sdks.json", "categories of detected SDKs"),
