@@ -376,6 +376,19 @@ def test_a_pre_initialisation_does_not_start_the_sdk() -> None:
     assert status(INITIALIZE) == "initialised"
 
 
+def test_an_sdks_own_call_of_its_documented_start_is_not_the_apps() -> None:
+    """Getui's AssistUtils calls PushManager.initialize itself: the app did not."""
+
+    def called(caller: str) -> bool | None:
+        refs = [{"ref": INITIALIZE, "callers": [caller]}]
+        facts = graph_facts([node(APP)], classes=GETUI, method_refs=refs)
+        [getui] = [s for s in facts["sdks"] if s["id"] == "getui-push"]
+        return getui["post_consent_called"]
+
+    assert called("com.igexin.assist.util.AssistUtils") is False
+    assert called("com.a.App") is True
+
+
 def test_an_sdk_starts_another_only_from_code_the_app_runs() -> None:
     """JPush's code calling JCore's starts JCore only when the app can run that code."""
     jpush_init = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"

@@ -663,3 +663,12 @@ def test_the_privacy_switch_argument_is_read() -> None:
     on = [f["chain"] for f in reported(seen("switch-on")) if f["target"] == "jpush"]
     init = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"
     assert [APP_ON_CREATE, init] in on
+
+
+def test_never_called_sdks_make_no_sdk_finding() -> None:
+    """A present-only SDK is no finding about its switches or pre-initialisation (PI-SDK-005,
+    PI-SDK-006): nothing starts it, whatever its own code calls."""
+    fired = {o.rule_id for o in result("unused").failed}
+    assert not fired & {"PI-SDK-005", "PI-SDK-006"}, fired
+    getui = next(s for s in seen("unused")["sdks"] if s["id"] == "getui-push")
+    assert getui["post_consent_called"] is False  # Getui's own helpers call initialize

@@ -240,30 +240,27 @@ CONSENT_KEYS = ("pre_consent", "post_consent", "privacy_api")
 def _add_consent_calls(
     sdks: list[dict[str, Any]], facts: Mapping[str, Any], catalogue: SdkCatalogue
 ) -> None:
-    """For SDKs whose vendor documents a consent-gated start, record whether the app's code
-    calls the pre-consent init, the post-consent init and the privacy switch (null when the
-    vendor documents none of that kind)."""
-    documented = {s["id"]: catalogue.by_id[s["id"]].raw.get("consent_init") for s in sdks}
-    called: set[str] | None = None
+    """For SDKs whose vendor documents a consent-gated start, record whether code other than
+    the SDK's own calls the pre-consent init, the post-consent init and the privacy switch (null
+    when the vendor documents none of that kind): Getui's own helper calling
+    PushManager.initialize is no start by the app."""
+    table: RefTable | None = None
     for sdk in sdks:
-        consent = documented.get(sdk["id"]) or {}
-        if any(consent.get(key) for key in CONSENT_KEYS) and called is None:
-            called = _called_methods(facts.get("method_refs") or ())
+        consent = catalogue.by_id[sdk["id"]].raw.get("consent_init") or {}
         for key in CONSENT_KEYS:
             prefixes = consent.get(key) or []
+            if prefixes and table is None:
+                table = RefTable.of(facts.get("method_refs") or ())
             sdk[f"{key}_called"] = (
-                any(p in (called or set()) for p in prefixes) if prefixes else None
+                any(
+                    catalogue.sdk_of_class(caller) != sdk["id"]
+                    for prefix in prefixes
+                    for i in table.prefixed(prefix)
+                    for caller in table.callers(i)
+                )
+                if prefixes and table is not None
+                else None
             )
-
-
-def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
-    """ "Lcls;->name(" of every method that some code invokes."""
-    table = RefTable.of(refs)
-    out = set()
-    for text in map(table.refs.__getitem__, table.used()):
-        cut = text.find("(")
-        out.add(text[: cut + 1] if cut >= 0 else text)
-    return out
 
 
 def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
