@@ -389,6 +389,21 @@ def test_an_sdks_own_call_of_its_documented_start_is_not_the_apps() -> None:
     assert called("com.a.App") is True
 
 
+def test_an_installed_app_listing_in_an_sdk_nothing_starts_is_not_counted() -> None:
+    listing = "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
+    create = "Lcom/tencent/tauth/Tencent;->createInstance(Ljava/lang/String;Landroid/content/Context;)Lcom/tencent/tauth/Tencent;"
+
+    def counted(*refs: dict[str, Any]) -> list[bool]:
+        facts = graph_facts(
+            [node(APP)], classes=["com.tencent.tauth.Tencent"], method_refs=list(refs)
+        )
+        return [item["counted"] for item in facts["installed_app_lists"]]
+
+    in_qq = {"ref": listing, "callers": ["com.tencent.connect.auth.QQAuth"]}
+    assert counted(in_qq) == [False]  # QQ's SDK is only present
+    assert counted(in_qq, {"ref": create, "callers": ["com.a.App"]}) == [True]
+
+
 def test_an_sdk_starts_another_only_from_code_the_app_runs() -> None:
     """JPush's code calling JCore's starts JCore only when the app can run that code."""
     jpush_init = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"

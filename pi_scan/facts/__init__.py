@@ -123,6 +123,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     app_lists = installed_app_lists(facts, parties)
     # the SDK statuses are known now: code of an SDK nothing starts does not run
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
+    _drop_dormant_lists(app_lists, sdks)
     describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     return {
@@ -235,6 +236,16 @@ def _components_with_sdks(
 
 
 CONSENT_KEYS = ("pre_consent", "post_consent", "privacy_api")
+
+
+def _drop_dormant_lists(lists: list[dict[str, Any]], sdks: Iterable[Mapping[str, Any]]) -> None:
+    """An installed-app listing in the code of an SDK nothing starts (status "present") does
+    not run: it is kept, not counted (PI-PERM-006 counts the others)."""
+    asleep = {f"sdk:{s['id']}" for s in sdks if s.get("status") == "present"}
+    for item in lists:
+        if item["counted"] and item["party"] in asleep:
+            item["counted"] = False
+            item["summary"] += "; in an SDK nothing starts"
 
 
 def _add_consent_calls(
