@@ -36,7 +36,7 @@ import subprocess
 import tarfile
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -212,7 +212,6 @@ class Fixture:
     providers: tuple[str, ...] = ()
     layout_on_click: str | None = None
     doc: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 CALLED = frozenset(INITS) | {"alipay"}
