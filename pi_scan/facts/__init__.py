@@ -11,8 +11,9 @@ so that rules stay declarative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,13 @@ from pi_scan.facts.parties import (
     split_api_uses,
 )
 from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
-from pi_scan.facts.policy import TERMS_FILE, PolicyTerms, load_policy_terms, policy_facts
+from pi_scan.facts.policy import (
+    MIN_STRING_POLICY,
+    TERMS_FILE,
+    PolicyTerms,
+    load_policy_terms,
+    policy_facts,
+)
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, PolicyDocument, RefTable
@@ -141,7 +148,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
             for d in facts.get("policy_documents") or ()
         ],
         [*((str(r.get("where") or "resource string"), r["value"]) for r in own_resources),
-         *(("dex string", text) for text in own_strings.refs)],
+         *(("dex string", text) for text in _long(own_strings.refs, MIN_STRING_POLICY))],
         knowledge.policy_terms,
         sdks,
         {s.id: s.raw for s in knowledge.sdks.sdks},
@@ -300,3 +307,8 @@ def _exposes_pi(permission: Permission) -> bool:
     if permission.protection == "dangerous":
         return permission.pi_exposure is not None and permission.pi_exposure.exposes
     return permission.protection == "special" and bool(permission.pi_types)
+
+
+def _long(texts: Sequence[str], least: int) -> Iterable[str]:
+    """The texts at least `least` characters long, picked in C (half a million DEX strings)."""
+    return compress(texts, map(least.__le__, map(len, texts)))
