@@ -274,6 +274,33 @@ class ResourceText:
 
 
 @dataclass(frozen=True)
+class RuntimeEvent:
+    """One call of a hooked API seen in a runtime log (`pi_scan.extract.runtime`)."""
+
+    log: str  # the log's file name
+    row: int  # its row (spreadsheets, header = 1) or line (JSON lines)
+    api: str  # "android.telephony.TelephonyManager.getDeviceId", or a bare method name
+    at: float | None  # device clock, seconds (local time read as UTC); None: not readable
+    time: str = ""  # the time as the log wrote it
+    phase: str = "unknown"  # consent phase: "before", "after" or "unknown"
+    frames: tuple[str, ...] = ()  # "class.method", the hooked method or its caller first
+    label: str = ""  # the tool's own description of the call
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class RuntimeLog:
+    """A runtime log merged into an app's scan."""
+
+    name: str  # file name
+    sha256: str
+    format: str  # "camille", "camille-5", "privacysentry" or "jsonl"
+    events: int  # calls read
+    consent: str | None = None  # the consent moment as the log wrote it, if it has one
+    tool: str = ""
+
+
+@dataclass(frozen=True)
 class ApkFacts:
     """Everything the rules may look at for one app (one APK or one split bundle)."""
 
@@ -333,6 +360,9 @@ class ApkFacts:
     resource_texts: tuple[ResourceText, ...] = ()
     # the whole-app set: every method the app may run over its life (components, callbacks)
     app_reachable: tuple[str, ...] = ()
+    # runtime logs merged into the scan (pi_scan.extract.runtime) and the calls they hold
+    runtime_logs: tuple[RuntimeLog, ...] = ()
+    runtime_events: tuple[RuntimeEvent, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
