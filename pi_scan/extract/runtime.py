@@ -15,9 +15,10 @@ OLE2 workbook even under a `.xlsx` name):
   - PrivacySentry's report (https://github.com/allenymt/PrivacySentry, DefaultFilePrint.kt):
     sheet 隐私合规, columns 调用时间(倒序排序) | 别名 | 函数名 | 调用堆栈 (times
     "MM-dd HH:mm:ss.SSS", no year, or a full date in other versions).  函数名 is
-    "getDeviceId-\\n线程名: main"; the frames are "cls.method() line <- " lines.  The row whose cells read 点击隐私协议确认 is the moment the
-    user agreed (PrivacySentry.updatePrivacyShow).  Rows are ordered by their time here,
-    whatever their order in the file.
+    "getDeviceId-\\n线程名: main"; the frames are "cls.method() line <- " lines.  The row
+    whose cells read 点击隐私协议确认 is the moment the user agreed
+    (PrivacySentry.updatePrivacyShow).  Rows are ordered by their time here, whatever their
+    order in the file.
 * anything else: pi-scan's JSON lines (`pi_scan/schemas/runtime-log.schema.json`), one object a
   line: a `start` line naming the package, `call` lines, and optionally a `consent` line;
   read line by line, so memory does not grow with the file beyond the calls kept.
