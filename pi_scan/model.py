@@ -511,6 +511,17 @@ class Evidence:
     pi: tuple[str, ...] = ()
     groups: tuple[CallerGroup, ...] = ()
     note: str = ""  # e.g. why an API use cannot return PI to this app
+    # what showed it: "static" (the package), "runtime" (a runtime log) or "both"; "" for
+    # evidence that is not about code (the package's own, so static)
+    source: str = ""
+
+
+def combined_source(sources: Iterable[str]) -> str:
+    """ "static", "runtime" or "both" for a set of evidence sources ("" counts as static)."""
+    seen = {s or "static" for s in sources}
+    if "both" in seen or seen >= {"static", "runtime"}:
+        return "both"
+    return "runtime" if seen == {"runtime"} else "static"
 
 
 @dataclass(frozen=True)
@@ -522,6 +533,12 @@ class Outcome:
     reason: str | None = None  # why a rule was not evaluated / not applicable / only advice
     justification: str | None = None  # why a failure is suppressed (waiver reason, "baseline")
     not_rectified: bool = False  # also found in an earlier, notified version of the app
+
+    @property
+    def source(self) -> str:
+        """What showed the finding: "static" (the package), "runtime" (only a runtime log) or
+        "both" (a runtime log confirms what the package shows, or each shows part of it)."""
+        return combined_source(e.source for e in self.evidence)
 
     def fingerprint(self, package: str) -> str:
         """Identity of a finding that survives rebuilds: package, rule and evidence values only.

@@ -7,7 +7,7 @@ cluster, with the results store) and collect the results in discover order.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +17,7 @@ from pi_scan import __version__
 from pi_scan.batch.discover import discover
 from pi_scan.batch.task import AppTypes, Extractor
 from pi_scan.errors import ConfigError
+from pi_scan.extract.runtime import LogSource
 from pi_scan.facts import Knowledge
 from pi_scan.model import ApkResult, RuleSet, ScanResult
 
@@ -56,6 +57,7 @@ def run_scan(
     on_result: Callable[[ApkResult], None] | None = None,
     batch: Batch | None = None,
     observer: Observer | None = None,
+    runtime_logs: Sequence[LogSource] = (),
 ) -> ScanResult:
     """Scan every app under `paths` with `ruleset`; unreadable apps become error results.
 
@@ -67,9 +69,18 @@ def run_scan(
     """
     from pi_scan.batch.runner import Batch, ScanSetup, execute
 
-    setup = ScanSetup(ruleset, knowledge, app_types or AppTypes(), extractor, batch is not None)
+    targets = discover(paths)
+    setup = ScanSetup(
+        ruleset,
+        knowledge,
+        app_types or AppTypes(),
+        extractor,
+        batch is not None,
+        runtime_logs=tuple(runtime_logs),
+        one_app=len(targets) == 1,
+    )
     watcher = _Watcher(on_result, observer)
-    results, warnings = execute(discover(paths), setup, batch or Batch(), watcher)
+    results, warnings = execute(targets, setup, batch or Batch(), watcher)
     return ScanResult(
         results=tuple(results),
         ruleset=ruleset,

@@ -101,6 +101,22 @@ def _set_verbose() -> None:
     help="Earlier JSON report: findings still present in a later version of a notified app "
     "are marked not rectified (the policy escalates them).",
 )
+@click.option(
+    "--runtime-log",
+    "runtime_logs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Runtime log of the app (camille or PrivacySentry report, pi-scan JSON lines) to merge "
+    "with the static findings (repeatable).",
+)
+@click.option(
+    "--runtime-log-dir",
+    "runtime_log_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of runtime logs, each merged into the app its name <package>[@<versionCode>]"
+    ".<ext> (or its JSON-lines start line) names (repeatable).",
+)
 @config_option
 @handle_errors
 @batch_options
@@ -118,11 +134,19 @@ def scan(
     baseline: Path | None,
     waivers: Path | None,
     previous: Path | None,
+    runtime_logs: tuple[Path, ...],
+    runtime_log_dirs: tuple[Path, ...],
     quiet: bool,
     batch: Batch,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
     from pi_scan.batch import run_scan
+    from pi_scan.cli.runtime import runtime_sources
+
+    # far Dask workers that are sent the apps' bytes are sent the logs' bytes too
+    logs = runtime_sources(
+        runtime_logs, runtime_log_dirs, batch.scheduler is not None and batch.stream
+    )
 
     targets = parse_outputs(outputs, fmt)
     if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
@@ -134,7 +158,9 @@ def scan(
 
     watch = progress(quiet)  # -v reaches the extractor through batch.verbose, when it runs
     try:
-        scanned = run_scan(paths, ruleset, knowledge, types, batch=batch, observer=watch)
+        scanned = run_scan(
+            paths, ruleset, knowledge, types, batch=batch, observer=watch, runtime_logs=logs
+        )
     finally:
         watch.close()
     result = post.apply(scanned)

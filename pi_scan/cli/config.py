@@ -47,6 +47,8 @@ SCAN_KEYS = {
     "quiet": "quiet",
     "scheduler": "scheduler",
     "stream": "stream",
+    "runtime_logs": "runtime_logs",
+    "runtime_log_dir": "runtime_log_dirs",
 }
 
 
@@ -75,7 +77,7 @@ def load_config(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         if key == "category":
             value = str(value)
-        elif key == "rules":
+        elif key in ("rules", "runtime_logs", "runtime_log_dir"):
             value = [str(base / v) for v in value]
         elif key in ("category_map", "baseline", "waivers", "previous", "store"):
             value = str(base / value)

@@ -37,6 +37,7 @@ from pi_scan.facts.parties import (
     split_api_uses,
 )
 from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
+from pi_scan.facts.runtime import merge_api_uses, merge_pre_consent, runtime_calls
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, RefTable
@@ -115,6 +116,9 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform, texts
     )
     code["reflection"] = judge.add(code["reflection"])
+    events = facts.get("runtime_events") or ()
+    calls = judge.add(runtime_calls(events, knowledge.apis, parties)) if events else []
+    code["pre_consent"] = merge_pre_consent(code["pre_consent"], calls)
     code["pre_consent"] = [
         judge.add([item], "target")[0] if item.get("kind") == "api" else item
         for item in code["pre_consent"]
@@ -123,6 +127,10 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     app_lists = installed_app_lists(facts, parties)
     # the SDK statuses are known now: code of an SDK nothing starts does not run
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
+    # what the runtime logs saw: static uses confirmed, and uses seen only at run time
+    api_uses, runtime_only = merge_api_uses(api_uses, calls, knowledge.catalogues.apis, parties)
+    if runtime_only:
+        api_uses = sorted(api_uses + judge.add(runtime_only), key=lambda u: str(u["id"]))
     describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     return {
@@ -136,6 +144,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
+        "runtime_calls": calls,
         "dormant_api_uses": dormant_uses,
         "installed_app_lists": app_lists,
         "app_strings": own_strings,

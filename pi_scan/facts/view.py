@@ -168,6 +168,20 @@ FACTS: Mapping[str, FactSpec] = {
         "string resources of the default and Chinese locales (name, locale, value)",
         "value",
     ),
+    # runtime logs (pi_scan.extract.runtime)
+    "runtime_logs": FactSpec(
+        "objects",
+        "--runtime-log",
+        "runtime logs merged into the scan (name, sha256, format, events, consent, tool)",
+        "name",
+    ),
+    "runtime_events": FactSpec(
+        "objects",
+        "--runtime-log",
+        "calls of hooked APIs the runtime logs saw (log, row, api, at: device seconds, time as "
+        "written, phase before/after/unknown, frames innermost first, label, args)",
+        "api",
+    ),
 }
 
 CATALOG = "rules/catalog"
@@ -312,6 +326,14 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "packers and protectors that hide the app's code (id, name, signals, summary)",
         "summary",
     ),
+    "runtime_calls": FactSpec(
+        "objects",
+        "--runtime-log",
+        "one item per API the runtime logs saw called (id or null, api, known, pi_type, weak, "
+        "count, phases, times: device seconds, first_time, parties: who called it and how often "
+        "before consent, stack, logs, collectable, summary)",
+        "summary",
+    ),
     "coverage_limits": FactSpec(
         "strings",
         "scan",
@@ -375,6 +397,8 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "reflection_code": list(facts.reflection_code),
         "intent_query_code": list(facts.intent_query_code),
         "resource_texts": [_plain(t) for t in facts.resource_texts],
+        "runtime_logs": [_plain(log) for log in facts.runtime_logs],
+        "runtime_events": [_plain(e) for e in facts.runtime_events],
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)

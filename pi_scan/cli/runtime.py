@@ -1,0 +1,42 @@
+"""`--runtime-log` and `--runtime-log-dir`: the runtime logs handed to a scan."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from pi_scan.errors import UsageError
+from pi_scan.extract.runtime import LogError, LogSource, log_source
+
+
+def runtime_sources(
+    files: Iterable[Path], folders: Iterable[Path], with_data: bool
+) -> list[LogSource]:
+    """The logs named and the files of the folders (not searched below), hashed; a log that
+    cannot be read is a warning and is left out, a folder that cannot be listed an error."""
+    out: list[LogSource] = []
+    for path in files:
+        out += _source(path, with_data, explicit=True)
+    for folder in folders:
+        try:
+            entries = sorted(p for p in folder.iterdir() if p.is_file())
+        except OSError as exc:
+            raise UsageError(
+                f"runtime log folder {folder}: cannot be listed: {exc.strerror or exc}"
+            ) from None
+        for path in entries:
+            if not path.name.startswith("."):
+                out += _source(path, with_data, explicit=False)
+    return out
+
+
+def _source(path: Path, with_data: bool, explicit: bool) -> list[LogSource]:
+    try:
+        source = log_source(path, with_data)
+    except LogError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        return []
+    return [dataclasses.replace(source, explicit=explicit)]
