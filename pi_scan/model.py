@@ -8,6 +8,7 @@ pi_scan, so any stage may depend on it without creating cycles.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from array import array
 from bisect import bisect_left
@@ -15,7 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from itertools import pairwise
-from typing import Any, overload
+from pathlib import Path
+from typing import IO, Any, overload
 
 # --------------------------------------------------------------------------------------------
 # Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
@@ -298,6 +300,58 @@ class RuntimeLog:
     events: int  # calls read
     consent: str | None = None  # the consent moment as the log wrote it, if it has one
     tool: str = ""
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """A runtime log handed to a scan: its path, digest and, when sent to a far worker, its
+    bytes.  `explicit`: given by name for the app (not found in a folder)."""
+
+    path: str
+    sha256: str
+    data: bytes | None = None
+    explicit: bool = True
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def open(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        return open(self.path, "rb")
+
+
+# Frames of the Android framework and the language runtimes: never the code an event is
+# attributed to (the first frame outside them is).
+FRAMEWORK_PREFIXES = (
+    "android.",
+    "com.android.",
+    "java.",
+    "javax.",
+    "dalvik.",
+    "libcore.",
+    "sun.",
+    "kotlin.",
+    "kotlinx.",
+    "org.apache.harmony.",
+)
+# The hook tools' own classes: PrivacySentry is compiled into the app (its proxies call the
+# hooked API), camille's Frida agent leaves at most re.frida frames.
+TOOL_PREFIXES = ("com.yl.lib.", "re.frida.")
+
+
+def framework_frame(frame: str) -> bool:
+    return frame.startswith(FRAMEWORK_PREFIXES)
+
+
+def tool_frame(frame: str) -> bool:
+    return frame.startswith(TOOL_PREFIXES)
+
+
+def class_of(frame: str) -> str:
+    """The class of a "cls.method" frame."""
+    return frame.rsplit(".", 1)[0]
 
 
 @dataclass(frozen=True)

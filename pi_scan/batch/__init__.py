@@ -17,9 +17,8 @@ from pi_scan import __version__
 from pi_scan.batch.discover import discover
 from pi_scan.batch.task import AppTypes, Extractor
 from pi_scan.errors import ConfigError
-from pi_scan.extract.runtime import LogSource
 from pi_scan.facts import Knowledge
-from pi_scan.model import ApkResult, RuleSet, ScanResult
+from pi_scan.model import ApkResult, LogSource, RuleSet, ScanResult
 
 if TYPE_CHECKING:
     from pi_scan.batch.runner import Batch, Event, Observer

@@ -26,10 +26,9 @@ from typing import Any, BinaryIO
 
 from pi_scan.batch.codec import slim
 from pi_scan.errors import ApkAnalysisError
-from pi_scan.extract.runtime import LogSource
 from pi_scan.facts import Knowledge
 from pi_scan.judge import judge
-from pi_scan.model import ApkFacts, ApkResult, RuleSet
+from pi_scan.model import ApkFacts, ApkResult, LogSource, RuleSet
 
 _CHUNK = 1024 * 1024
 CHANGED = "file changed while it was scanned"

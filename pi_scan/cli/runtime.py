@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pi_scan.errors import UsageError
-from pi_scan.extract.runtime import LogError, LogSource, log_source
+from pi_scan.model import LogSource
 
 
 def runtime_sources(
@@ -34,6 +34,8 @@ def runtime_sources(
 
 
 def _source(path: Path, with_data: bool, explicit: bool) -> list[LogSource]:
+    from pi_scan.extract.runtime import LogError, log_source  # only when a log is given
+
     try:
         source = log_source(path, with_data)
     except LogError as exc:

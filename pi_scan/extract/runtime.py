@@ -32,16 +32,23 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from pi_scan.model import ApkFacts, RuntimeEvent, RuntimeLog
+from pi_scan.model import (
+    ApkFacts,
+    LogSource,
+    RuntimeEvent,
+    RuntimeLog,
+    class_of,
+    framework_frame,
+    tool_frame,
+)
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK"
@@ -70,26 +77,6 @@ NO_YEAR = 2000  # a leap year, so "02-29" reads
 
 class LogError(Exception):
     """A runtime log that cannot be used; the message is one line and names the reason."""
-
-
-@dataclass(frozen=True)
-class LogSource:
-    """A runtime log handed to a scan: its path, digest and, when sent to a far worker, its
-    bytes.  `explicit`: given by name for the app (not found in a folder)."""
-
-    path: str
-    sha256: str
-    data: bytes | None = None
-    explicit: bool = True
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-    def open(self) -> IO[bytes]:
-        if self.data is not None:
-            return io.BytesIO(self.data)
-        return open(self.path, "rb")
 
 
 @dataclass
@@ -551,38 +538,6 @@ def _json_time(value: str | float) -> float | None:
 
 
 # ---- logs and the app they belong to -----------------------------------------------------
-
-# Frames of the Android framework and the language runtimes: never the code an event is
-# attributed to (the first frame outside them is).
-FRAMEWORK_PREFIXES = (
-    "android.",
-    "com.android.",
-    "java.",
-    "javax.",
-    "dalvik.",
-    "libcore.",
-    "sun.",
-    "kotlin.",
-    "kotlinx.",
-    "org.apache.harmony.",
-    "com.google.android.collect.",
-)
-# The hook tools' own classes: PrivacySentry is compiled into the app (its proxies call the
-# hooked API), camille's Frida agent leaves at most re.frida frames.
-TOOL_PREFIXES = ("com.yl.lib.", "re.frida.")
-
-
-def framework_frame(frame: str) -> bool:
-    return frame.startswith(FRAMEWORK_PREFIXES)
-
-
-def tool_frame(frame: str) -> bool:
-    return frame.startswith(TOOL_PREFIXES)
-
-
-def class_of(frame: str) -> str:
-    """The class of a "cls.method" frame."""
-    return frame.rsplit(".", 1)[0]
 
 
 def attach_runtime(facts: ApkFacts, sources: Sequence[LogSource], only: bool) -> ApkFacts:

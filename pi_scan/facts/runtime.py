@@ -30,10 +30,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from pi_scan.extract.runtime import class_of, framework_frame, tool_frame
 from pi_scan.facts.apis import ApiMatcher
 from pi_scan.facts.catalog import ApiEntry
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties
+from pi_scan.model import class_of, framework_frame, tool_frame
 
 FIRST_PARTY = "first-party"
 MAX_TIMES = 5000  # times kept per API for the frequency rule (the earliest ones)
