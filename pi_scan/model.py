@@ -635,6 +635,9 @@ class Coverage:
     packers: tuple[str, ...] = ()  # names of the packers/protectors detected
     limits: tuple[str, ...] = ()  # what could not be seen, one line each
     rules: tuple[str, ...] = ()  # code-level rules that found nothing: not evaluated, not passed
+    # APIs of the catalogue that a runtime log saw called: what the scan did see of the code that
+    # runs, when a packer hides it from the static checks
+    runtime_apis: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from pi_scan.model import LogSource
 def runtime_sources(
     files: Iterable[Path], folders: Iterable[Path], with_data: bool
 ) -> list[LogSource]:
-    """The logs named and the files of the folders (not searched below), hashed; a log that
-    cannot be read is a warning and is left out, a folder that cannot be listed an error."""
+    """The logs named and the files of the folders (not searched below) whose name or start
+    line names a package, hashed; a log that cannot be read is a warning and is left out, a
+    folder that cannot be listed an error."""
     out: list[LogSource] = []
     for path in files:
         out += _source(path, with_data, explicit=True)
@@ -28,9 +29,21 @@ def runtime_sources(
                 f"runtime log folder {folder}: cannot be listed: {exc.strerror or exc}"
             ) from None
         for path in entries:
-            if not path.name.startswith("."):
+            if _names_a_package(path):
                 out += _source(path, with_data, explicit=False)
     return out
+
+
+def _names_a_package(path: Path) -> bool:
+    """A folder's file is a log for some app when its name or its JSON-lines start line names
+    the package: the rest (APKs, notes) is neither hashed nor offered to the apps."""
+    from pi_scan.extract.runtime import header_package, named_package
+
+    if path.name.startswith("."):
+        return False
+    if named_package(str(path))[0] is not None:
+        return True
+    return header_package(LogSource(str(path), "")) is not None
 
 
 def _source(path: Path, with_data: bool, explicit: bool) -> list[LogSource]:
