@@ -300,6 +300,7 @@ class RuntimeLog:
     events: int  # calls read
     consent: str | None = None  # the consent moment as the log wrote it, if it has one
     tool: str = ""
+    consent_at: float | None = None  # the same in device seconds, when it could be read
 
 
 @dataclass(frozen=True)
@@ -704,6 +705,19 @@ class SdkList:
 
 
 @dataclass(frozen=True)
+class RuntimeRead:
+    """One read of personal information a runtime log saw, for the timeline of reports."""
+
+    at: float | None  # device seconds
+    time: str  # as the log wrote it
+    api: str  # the API catalogue id
+    pi_type: str
+    phase: str  # "before", "after" or "unknown" (consent)
+    party: str  # "first-party", an SDK id, "platform:<id>" or "unknown"
+    log: str
+
+
+@dataclass(frozen=True)
 class ApkResult:
     path: str
     facts: ApkFacts | None
@@ -713,6 +727,8 @@ class ApkResult:
     error: str | None = None  # set when the app could not be analysed
     inventory: Inventory = field(default_factory=Inventory)
     coverage: Coverage = field(default_factory=Coverage)
+    # PI reads runtime logs saw, in time order, around the consent moment (RUNTIME_TIMELINE)
+    timeline: tuple[RuntimeRead, ...] = ()
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

@@ -36,6 +36,7 @@ BULK_FACTS = (
     "intent_query_code",
     "resource_texts",
     "app_reachable",
+    "runtime_events",  # summed up in the results' `timeline`
 )
 
 
@@ -224,6 +225,7 @@ def slim(result: ApkResult) -> ApkResult:
         intent_query_code=(),
         resource_texts=(),
         app_reachable=(),
+        runtime_events=(),
     )
     return dataclasses.replace(result, facts=facts)
 

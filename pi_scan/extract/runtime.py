@@ -339,6 +339,7 @@ def _sentry(source: LogSource, rows: Rows) -> ReadLog:
         len(calls),
         consent[1] if consent else None,
         "PrivacySentry",
+        consent[0] if consent else None,
     )
     return ReadLog(info, calls, warnings=warnings)
 
@@ -503,7 +504,13 @@ def _jsonl(source: LogSource) -> ReadLog:
     elif consent is not None:
         warnings.append(f"consent time {consent[1]!r} not read")
     info = RuntimeLog(
-        source.name, source.sha256, "jsonl", len(events), consent[1] if consent else None, tool
+        source.name,
+        source.sha256,
+        "jsonl",
+        len(events),
+        consent[1] if consent else None,
+        tool,
+        consent[0] if consent else None,
     )
     return ReadLog(info, events, package, version, warnings)
 

@@ -37,7 +37,12 @@ from pi_scan.facts.parties import (
     split_api_uses,
 )
 from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
-from pi_scan.facts.runtime import merge_api_uses, merge_pre_consent, runtime_calls
+from pi_scan.facts.runtime import (
+    merge_api_uses,
+    merge_pre_consent,
+    runtime_calls,
+    runtime_timeline,
+)
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, RefTable
@@ -145,6 +150,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
         "runtime_calls": calls,
+        "runtime_timeline": runtime_timeline(events, knowledge.apis, parties) if events else [],
         "dormant_api_uses": dormant_uses,
         "installed_app_lists": app_lists,
         "app_strings": own_strings,

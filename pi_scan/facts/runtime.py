@@ -63,6 +63,44 @@ def runtime_calls(
     return sorted(out, key=lambda g: (g["id"] is None, g["id"] or "", g["api"]))
 
 
+TIMELINE_SIDE = 250  # reads kept on each side of the consent moment
+
+
+def runtime_timeline(
+    events: Sequence[Mapping[str, Any]], apis: ApiMatcher, parties: Parties
+) -> list[dict[str, Any]]:
+    """The PI reads (catalogue APIs, weak ones left out) in time order, for the reports'
+    timeline: the last TIMELINE_SIDE before consent (or of unknown phase) and the first
+    TIMELINE_SIDE after it."""
+    names = _by_method_name(apis.entries)
+    reads = []
+    for event in events:
+        entries, _note = _entries(str(event["api"]), apis, names)
+        args = str(event.get("args") or "").lower()
+        entries = [e for e in entries if not e.weak]
+        if args:
+            entries = [e for e in entries if not e.with_string or e.with_string.lower() in args]
+        if not entries:
+            continue
+        party, _frame = _attribute(event.get("frames") or (), parties)
+        at = event.get("at")
+        reads.append(
+            {
+                "at": float(at) if isinstance(at, int | float) else None,
+                "time": str(event.get("time") or ""),
+                "api": entries[0].id,
+                "pi_type": entries[0].pi_type,
+                "phase": str(event.get("phase") or "unknown"),
+                "party": party,
+                "log": str(event.get("log") or ""),
+            }
+        )
+    reads.sort(key=lambda r: (r["at"] is None, r["at"] or 0.0))
+    after = [r for r in reads if r["phase"] == "after"][:TIMELINE_SIDE]
+    before = [r for r in reads if r["phase"] != "after"][-TIMELINE_SIDE:]
+    return sorted(before + after, key=lambda r: (r["at"] is None, r["at"] or 0.0))
+
+
 def _by_method_name(entries: Iterable[ApiEntry]) -> dict[str, list[ApiEntry]]:
     out: dict[str, list[ApiEntry]] = {}
     for entry in entries:

@@ -334,6 +334,13 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "before consent, stack, logs, collectable, summary)",
         "summary",
     ),
+    "runtime_timeline": FactSpec(
+        "objects",
+        "--runtime-log",
+        "PI reads the runtime logs saw, in time order around the consent moment (at, time, api, "
+        "pi_type, phase, party, log)",
+        "api",
+    ),
     "coverage_limits": FactSpec(
         "strings",
         "scan",

@@ -14,7 +14,7 @@ from pi_scan.facts.coverage import apply_coverage, coverage_of
 from pi_scan.facts.texts import sharing
 from pi_scan.judge.engine import evaluate
 from pi_scan.judge.verdict import aggregate
-from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, SdkUse
+from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, RuntimeRead, SdkUse
 
 
 def judge(
@@ -36,6 +36,7 @@ def judge(
         verdict_reasons=reasons,
         inventory=inventory(seen),
         coverage=coverage,
+        timeline=tuple(RuntimeRead(**read) for read in seen.get("runtime_timeline") or ()),
     )
 
 
