@@ -224,3 +224,26 @@ def test_attach_keeps_a_log_whose_frames_are_the_apps(tmp_path: Path) -> None:
     # in a batch, a log that names no package is offered to no app
     facts = attach_runtime(app(), [log_source(report)], only=False)
     assert facts.runtime_logs == ()
+
+
+def test_jsonl_calls_beyond_the_cap_are_counted_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pi_scan.extract.runtime.MAX_EVENTS", 5)
+    calls = [
+        jsonl_call(at(i), "android.telephony.TelephonyManager", "getDeviceId", APP_FRAMES[1:])
+        for i in range(8)
+    ]
+    read = read_log(log_source(jsonl_log(tmp_path / "big.jsonl", "com.example.app", calls)))
+    assert len(read.events) == 5
+    assert "3 call(s) after the first 5 not read" in read.warnings
+    # the frames of identical stacks are one tuple, not one per call
+    assert len({id(e.frames) for e in read.events}) == 1
+
+
+def test_an_unset_device_clock_is_named(tmp_path: Path) -> None:
+    call = jsonl_call(at(0), "android.telephony.TelephonyManager", "getDeviceId", APP_FRAMES[1:])
+    log = jsonl_log(tmp_path / "c.jsonl", "com.example.app", [call | {"time": 5000}])
+    read = read_log(log_source(log))
+    assert read.events[0].at == 5.0
+    assert read.warnings == ["1 time(s) before 2000 (rows 2): the device clock was not set"]

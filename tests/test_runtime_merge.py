@@ -210,3 +210,15 @@ def test_cli_store_rescans_when_the_log_changes(tmp_path: Path) -> None:
     jsonl_log(log, "org.piscan.sample.clean", [read])
     second = json.loads(invoke([*args, "--runtime-log-dir", str(tmp_path)], 1).stdout)
     assert second["results"][0]["verdict"] != "pass"
+
+
+def test_config_file_names_the_logs(tmp_path: Path) -> None:
+    stack = (UMENG, CLEAN_APP)
+    read = jsonl_call(at(0), SECURE, "getString", stack, "before") | {"args": ["android_id"]}
+    (tmp_path / "logs").mkdir()
+    jsonl_log(tmp_path / "logs" / "run.jsonl", "org.piscan.sample.clean", [read])
+    (tmp_path / "pi-scan.toml").write_text('runtime_logs = ["logs/run.jsonl"]\n', "utf-8")
+    args = ["scan", str(sample("clean.apk")), "--config", str(tmp_path / "pi-scan.toml")]
+    doc = json.loads(invoke([*args, "--no-store", "-q", "--format", "json"], 1).stdout)
+    (finding,) = [f for f in doc["results"][0]["findings"] if f["rule_id"] == "PI-CONS-001"]
+    assert finding["source"] == "runtime"

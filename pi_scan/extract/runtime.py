@@ -52,7 +52,6 @@ from pi_scan.model import (
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK"
-XLS_MAX_ROWS = 65536
 
 CAMILLE_SHEET = "App_privacy_compliance_testing"
 SENTRY_SHEET = "隐私合规"
@@ -63,6 +62,10 @@ CAMILLE_COLUMNS = ("时间点", "操作行为", "行为描述", "调用堆栈") 
 SENTRY_COLUMNS = ("调用时间(倒序排序)", "别名", "函数名", "调用堆栈")
 # the clock going back more than this between rows written in time order is reported
 CLOCK_SLACK = 2.0
+# calls kept from one log: memory stays bounded whatever the file's size (the rest are
+# counted and named in a warning, never dropped silently)
+MAX_EVENTS = 200_000
+UNSET_CLOCK = 946684800.0  # 2000-01-01: a device time before it means an unset clock
 
 PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 NAMED = re.compile(r"^(?P<package>[A-Za-z][A-Za-z0-9_.]*?)(?:@(?P<version>\d+))?$")
@@ -276,6 +279,7 @@ def _camille(source: LogSource, rows: Rows) -> ReadLog:
         warnings.append(f"{odd_phase} row(s) with an unknown 隐私政策状态: consent phase unknown")
     if not phased:
         warnings.append("older camille report without 隐私政策状态: consent phase unknown")
+    warnings += _clock_warnings(events)
     fmt = "camille" if phased else "camille-5"
     info = RuntimeLog(source.name, source.sha256, fmt, len(events), None, "camille")
     return ReadLog(info, events, warnings=warnings)
@@ -325,6 +329,7 @@ def _sentry(source: LogSource, rows: Rows) -> ReadLog:
     calls.sort(key=lambda e: (e.at is None, e.at or 0.0, e.row))
     if no_year and _spans_new_year(calls):
         warnings.append("times without a year span more than 300 days: read as one year")
+    warnings += _clock_warnings(calls)
     if consent is None:
         warnings.append(f"no {SENTRY_CONSENT} row: consent phase unknown")
     elif consent[0] is None:
@@ -370,8 +375,8 @@ def _cells(row: list[str], cols: dict[str, int]) -> Any:
 
 
 def _check_rows(number: int) -> None:
-    if number > XLS_MAX_ROWS:
-        raise LogError(f"more than {XLS_MAX_ROWS} rows: not a sheet a hook tool wrote")
+    if number > MAX_EVENTS:
+        raise LogError(f"more than {MAX_EVENTS} rows: not a sheet a hook tool wrote")
 
 
 def _few(numbers: Sequence[int], shown: int = 5) -> str:
@@ -427,6 +432,15 @@ def _seconds(year: int, month: int, day: int, hour: int, minute: int, second: in
     return moment.timestamp()
 
 
+def _clock_warnings(events: Sequence[RuntimeEvent]) -> list[str]:
+    """A device clock that was not set (times before 2000) makes times and frequencies
+    meaningless: say so once."""
+    unset = [e.row for e in events if e.at is not None and e.at < UNSET_CLOCK]
+    if not unset:
+        return []
+    return [f"{len(unset)} time(s) before 2000 (rows {_few(unset)}): the device clock was not set"]
+
+
 def _spans_new_year(events: Sequence[RuntimeEvent]) -> bool:
     times = [e.at for e in events if e.at is not None]
     return bool(times) and max(times) - min(times) > 300 * 86400
@@ -446,6 +460,7 @@ def _jsonl(source: LogSource) -> ReadLog:
     tool = ""
     consent: tuple[float | None, str] | None = None
     last: float | None = None
+    dropped = 0
     interned: dict[tuple[str, ...], tuple[str, ...]] = {}
     with source.open() as handle:
         for number, raw in enumerate(handle, start=1):
@@ -479,6 +494,9 @@ def _jsonl(source: LogSource) -> ReadLog:
             if at is not None and last is not None and at < last - CLOCK_SLACK:
                 warnings.append(f"line {number}: clock went back {last - at:.0f} s ({text})")
             last = at if at is not None else last
+            if len(events) >= MAX_EVENTS:
+                dropped += 1
+                continue
             api = data["api"]
             stack = tuple(_java_frames(data.get("stack") or ()))
             frames = interned.setdefault(stack, stack)
@@ -498,6 +516,9 @@ def _jsonl(source: LogSource) -> ReadLog:
             )
     if package is None:
         raise LogError("no start line naming the package: not a runtime log")
+    if dropped:
+        warnings.append(f"{dropped} call(s) after the first {MAX_EVENTS} not read")
+    warnings += _clock_warnings(events)
     if consent is not None and consent[0] is not None:
         moment = consent[0]
         events = [_phased(e, moment) if e.phase == "unknown" else e for e in events]
