@@ -222,3 +222,17 @@ def test_config_file_names_the_logs(tmp_path: Path) -> None:
     doc = json.loads(invoke([*args, "--no-store", "-q", "--format", "json"], 1).stdout)
     (finding,) = [f for f in doc["results"][0]["findings"] if f["rule_id"] == "PI-CONS-001"]
     assert finding["source"] == "runtime"
+
+
+def test_a_named_log_no_app_takes_is_a_run_warning(tmp_path: Path) -> None:
+    report = camille_log(tmp_path / "report.xls", [camille_row(at(0), (ANDROID_ID, UMENG), True)])
+    other = jsonl_log(tmp_path / "x.jsonl", "com.other.app", [])
+    args = ["scan", str(sample("clean.apk")), str(sample("legacy.apk")), "--no-store", "-q"]
+    args += ["--runtime-log", str(report), "--runtime-log", str(other), "--format", "json"]
+    doc = json.loads(invoke(args, 1).stdout)
+    assert doc["warnings"] == [
+        "runtime log report.xls: merged into no app: it names no package (file name "
+        "<package>[@<versionCode>].<ext> or a JSON-lines start line), and the run scans several "
+        "apps",
+        "runtime log x.jsonl: merged into no app: no app of the run is com.other.app",
+    ]

@@ -80,6 +80,7 @@ def run_scan(
     )
     watcher = _Watcher(on_result, observer)
     results, warnings = execute(targets, setup, batch or Batch(), watcher)
+    warnings += unused_logs(setup.runtime_logs, results)
     return ScanResult(
         results=tuple(results),
         ruleset=ruleset,
@@ -87,6 +88,34 @@ def run_scan(
         generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         warnings=tuple(warnings),
     )
+
+
+def unused_logs(logs: Sequence[LogSource], results: Iterable[ApkResult]) -> list[str]:
+    """A warning for each runtime log given by name that no app merged or refused (a folder's
+    logs for apps not in the run are not worth one)."""
+    named = [log for log in logs if log.explicit]
+    if not named:
+        return []
+    from pi_scan.extract.runtime import header_package, named_package
+
+    seen: set[str] = set()
+    for result in results:
+        if result.facts is not None:
+            seen.update(log.name for log in result.facts.runtime_logs)
+            seen.update(w.split(":", 1)[0] for w in result.facts.warnings)
+    out = []
+    for log in named:
+        if log.name in seen or f"runtime log {log.name}" in seen:
+            continue
+        package = header_package(log) or named_package(log.path)[0]
+        why = (
+            f"no app of the run is {package}"
+            if package
+            else "it names no package (file name <package>[@<versionCode>].<ext> or a "
+            "JSON-lines start line), and the run scans several apps"
+        )
+        out.append(f"runtime log {log.name}: merged into no app: {why}")
+    return out
 
 
 @dataclass(frozen=True)
