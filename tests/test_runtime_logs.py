@@ -115,6 +115,15 @@ def test_privacysentry_orders_rows_and_reads_consent(tmp_path: Path) -> None:
     assert read.events[0].label == "IMEI"
 
 
+def test_privacysentry_rows_written_before_its_init_have_name_and_alias_swapped(
+    tmp_path: Path,
+) -> None:
+    row = sentry_row(at(1), "getDeviceId", "IMEI", APP_FRAMES[1:])
+    row["别名"], row["函数名"] = row["函数名"], row["别名"]
+    read = read_log(log_source(sentry_log(tmp_path / "p.xls", [row])))
+    assert (read.events[0].api, read.events[0].label) == ("getDeviceId", "IMEI")
+
+
 def test_privacysentry_without_consent_row(tmp_path: Path) -> None:
     rows = [sentry_row(at(1), "getDeviceId", "IMEI", APP_FRAMES[1:])]
     read = read_log(log_source(sentry_log(tmp_path / "p.xls", rows)))

@@ -56,6 +56,7 @@ ZIP = b"PK"
 CAMILLE_SHEET = "App_privacy_compliance_testing"
 SENTRY_SHEET = "隐私合规"
 SENTRY_CONSENT = "点击隐私协议确认"
+THREAD_MARK = "线程名:"  # PrivacySentry's 函数名 is "name-\n线程名: main"
 PHASE_TEXT = {"同意隐私政策前": "before", "同意隐私政策后": "after"}
 # columns of each format, by header text
 CAMILLE_COLUMNS = ("时间点", "操作行为", "行为描述", "调用堆栈")  # required; 传入参数 optional
@@ -310,7 +311,12 @@ def _sentry(source: LogSource, rows: Rows) -> ReadLog:
             else:
                 consent = (at, stamp)
             continue
-        name = cell("函数名").split("\n", 1)[0].strip().rstrip("-").strip()
+        function, alias = cell("函数名"), cell("别名")
+        if THREAD_MARK not in function and THREAD_MARK in alias:
+            # calls made before PrivacySentry was initialised are written with the two swapped
+            # (PrivacyProxyUtil.doFilePrinter: PrivacyFunBean(funName, funAlias, ...))
+            function, alias = alias, function
+        name = function.split("\n", 1)[0].strip().rstrip("-").strip()
         frames = _java_frames(cell("调用堆栈").splitlines())
         calls.append(
             RuntimeEvent(
@@ -320,7 +326,7 @@ def _sentry(source: LogSource, rows: Rows) -> ReadLog:
                 at=at,
                 time=stamp,
                 frames=frames,
-                label=cell("别名").strip(),
+                label=alias.strip(),
             )
         )
         _check_rows(number)
