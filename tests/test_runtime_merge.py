@@ -19,7 +19,8 @@ from pi_scan.extract.runtime import attach_runtime, log_source
 from pi_scan.facts import load_knowledge, rule_facts
 from pi_scan.judge import judge
 from pi_scan.judge.ruleset import load_rules
-from pi_scan.model import ApkFacts, ApkResult, Outcome, RuleSet, Status
+from pi_scan.model import ApkFacts, ApkResult, Outcome, RuleSet, ScanResult, Status
+from pi_scan.report import REPORTERS
 from tests.conftest import invoke, sample
 from tests.runtime_logs import (
     camille_log,
@@ -145,6 +146,10 @@ def test_packed_app_logged_reads_give_findings(tmp_path: Path) -> None:
     assert outcome(result, "PI-CONS-001").status is Status.FAILED
     assert result.coverage.runtime_apis == ("API-SETTINGS-SECURE-ANDROID-ID",)
     assert not result.coverage.complete
+    page = REPORTERS["html"].render(ScanResult((result,), _rules(), "t", "2026-01-01"), "en")
+    assert (
+        "Seen called in the runtime logs all the same: <code>API-SETTINGS-SECURE-ANDROID-ID" in page
+    )
 
 
 @pytest.mark.parametrize(("reads", "fires"), [(11, True), (10, False)])

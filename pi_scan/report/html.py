@@ -99,6 +99,10 @@ _TEXT: Mapping[str, tuple[str, str]] = {
         "Code-level checks not evaluated (they found nothing in the code that was readable)",
         "未评估的代码层面检测（在可读取的代码中未发现问题）",
     ),
+    "coverage_runtime": (
+        "Seen called in the runtime logs all the same",
+        "运行时日志中仍观察到调用的接口",
+    ),
     "sdk_inventory": ("SDK inventory", "SDK 清单"),
     "status": ("Status", "状态"),
     "reads": ("Reads", "读取"),
@@ -443,6 +447,9 @@ def _coverage(app: ApkResult, lang: str) -> str:
     if coverage.rules:
         rules = ", ".join(f"<code>{h(r)}</code>" for r in coverage.rules)
         parts.append(f"<p>{h(w['coverage_rules'])}: {rules}</p>")
+    if coverage.runtime_apis:
+        apis = ", ".join(f"<code>{h(a)}</code>" for a in coverage.runtime_apis)
+        parts.append(f"<p>{h(w['coverage_runtime'])}: {apis}</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
