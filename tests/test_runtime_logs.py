@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,3 +257,41 @@ def test_an_unset_device_clock_is_named(tmp_path: Path) -> None:
     read = read_log(log_source(log))
     assert read.events[0].at == 5.0
     assert read.warnings == ["1 time(s) before 2000 (rows 2): the device clock was not set"]
+
+
+CALL = {"event": "call", "time": 5, "api": {"class": "a.B", "method": "c"}}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        CALL,
+        CALL | {"time": "2026-01-05T09:07:03", "stack": ["a.B.c(B.java:1)"], "phase": "before"},
+        CALL | {"args": [1, "x"], "label": "IMEI", "time": 0.5},
+        CALL | {"time": -1},
+        CALL | {"time": ""},
+        CALL | {"time": True},
+        CALL | {"time": None},
+        CALL | {"api": {"class": "a.B"}},
+        CALL | {"api": {"class": "a.B", "method": ""}},
+        CALL | {"api": {"class": "a.B", "method": "c", "x": 1}},
+        CALL | {"api": "a.B.c"},
+        CALL | {"stack": "a.B.c"},
+        CALL | {"stack": [1]},
+        CALL | {"phase": "during"},
+        CALL | {"label": 3},
+        CALL | {"extra": 1},
+        {"event": "call", "time": 5},
+        {"event": "consent", "time": 5},
+        {"event": "start", "package": "com.a.b"},
+        [CALL],
+    ],
+)
+def test_the_fast_call_check_never_accepts_what_the_schema_rejects(line: Any) -> None:
+    from pi_scan.datafiles import validator
+    from pi_scan.extract.runtime import plain_call
+
+    valid = validator("runtime-log").is_valid(line)
+    assert not plain_call(line) or valid
+    if isinstance(line, dict) and line.get("event") == "call":
+        assert plain_call(line) == valid  # and it takes every valid call line
