@@ -145,6 +145,11 @@ def test_packed_app_logged_reads_give_findings(tmp_path: Path) -> None:
     assert outcome(result, "PI-COV-001").status is Status.FAILED  # still packed
     assert outcome(result, "PI-CONS-001").status is Status.FAILED
     assert result.coverage.runtime_apis == ("API-SETTINGS-SECURE-ANDROID-ID",)
+    # Umeng's code is hidden by the packer, but the log saw it read: it joins the inventory
+    (umeng,) = [sdk for sdk in result.inventory.sdks if sdk.id == "umeng-analytics"]
+    assert umeng.status == "collects" and umeng.reads == ("android_id",)
+    assert umeng.signals == (f"runtime {UMENG}",)
+    assert "umeng-analytics" not in {sdk.id for sdk in bare.inventory.sdks}
     assert not result.coverage.complete
     page = REPORTERS["html"].render(ScanResult((result,), _rules(), "t", "2026-01-01"), "en")
     assert (

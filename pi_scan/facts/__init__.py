@@ -40,6 +40,7 @@ from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_cat
 from pi_scan.facts.runtime import (
     merge_api_uses,
     merge_pre_consent,
+    merge_runtime_sdks,
     runtime_calls,
     runtime_timeline,
 )
@@ -124,6 +125,8 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     events = facts.get("runtime_events") or ()
     calls = judge.add(runtime_calls(events, knowledge.apis, parties)) if events else []
     code["pre_consent"] = merge_pre_consent(code["pre_consent"], calls)
+    if calls:  # SDKs the logs saw at work: their status, and those packed code hides
+        merge_runtime_sdks(sdks, calls, knowledge.sdks)
     code["pre_consent"] = [
         judge.add([item], "target")[0] if item.get("kind") == "api" else item
         for item in code["pre_consent"]

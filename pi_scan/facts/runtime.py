@@ -33,6 +33,7 @@ from typing import Any
 from pi_scan.facts.apis import ApiMatcher
 from pi_scan.facts.catalog import ApiEntry
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties
+from pi_scan.facts.sdks import SdkCatalogue
 from pi_scan.model import class_of, framework_frame, tool_frame
 
 FIRST_PARTY = "first-party"
@@ -275,6 +276,57 @@ def merge_api_uses(
             }
         )
     return api_uses, added
+
+
+CONSENT_CALLED = ("pre_consent_called", "post_consent_called", "privacy_api_called")
+
+
+def merge_runtime_sdks(
+    sdks: list[dict[str, Any]], calls: Sequence[Mapping[str, Any]], catalogue: SdkCatalogue
+) -> None:
+    """The SDKs the logs saw calling sensitive APIs: an SDK the package shows gains the
+    frames as `runtime` evidence and the status its calls prove ("collects" for a collectable
+    read, else at least "initialised"); one the package does not show (packed code) joins the
+    list with that evidence alone.  In place."""
+    by_id = {str(s["id"]): s for s in sdks}
+    for call in calls:
+        collects = bool(call.get("collectable")) and not call["weak"] and call["id"] is not None
+        for slot in call["parties"]:
+            sid = str(slot["party"])
+            sdk = catalogue.by_id.get(sid)
+            if sdk is None:
+                continue
+            entry = by_id.get(sid)
+            if entry is None:
+                entry = by_id[sid] = {
+                    "id": sdk.id,
+                    "name": sdk.name,
+                    "name_zh": sdk.name_zh,
+                    "vendor": sdk.vendor,
+                    "category": sdk.category,
+                    "country": sdk.country,
+                    "confidence": "high",  # its code ran
+                    "evidence": [],
+                    "classes": 0,
+                    "pi": list(sdk.pi),
+                    "pi_optional": list(sdk.pi_optional),
+                    "pi_source": sdk.pi_source,
+                    "status": "present",
+                    "status_evidence": [],
+                    **dict.fromkeys(CONSENT_CALLED),
+                }
+                sdks.append(entry)
+            shown = {e["value"] for e in entry["evidence"] if e["kind"] == "runtime"}
+            for frame in slot["frames"]:
+                if frame not in shown and len(shown) < 3:
+                    entry["evidence"].append({"kind": "runtime", "value": frame})
+                    shown.add(frame)
+            if collects and entry.get("status") != "collects":
+                entry["status"] = "collects"
+                entry["status_evidence"] = [f"{call['id']} at run time"]
+            elif entry.get("status") == "present":
+                entry["status"] = "initialised"
+                entry["status_evidence"] = [f"{call['id'] or call['api']} at run time"]
 
 
 def _is_sdk(party: str) -> bool:
