@@ -246,3 +246,17 @@ def test_a_named_log_no_app_takes_is_a_run_warning(tmp_path: Path) -> None:
         "apps",
         "runtime log x.jsonl: merged into no app: no app of the run is com.other.app",
     ]
+
+
+def test_explain_and_facts_take_a_runtime_log() -> None:
+    log = str(sample("org.piscan.sample.consentgated@12.jsonl"))
+    app = str(sample("consent-gated.apk"))
+    text = invoke(["explain", app, "PI-CONS-001", "--runtime-log", log], 0).stdout
+    assert "entry: runtime log org.piscan.sample.consentgated@12.jsonl" in text
+    assert "attributed to: umeng-analytics" in text
+    data = json.loads(invoke(["facts", app, "--runtime-log", log], 0).stdout)
+    assert [c["id"] for c in data["runtime_calls"]] == [
+        "API-LOC-LAST-KNOWN",
+        "API-SETTINGS-SECURE-ANDROID-ID",
+    ]
+    assert [e["phase"] for e in data["runtime_events"]] == ["before", "after"]

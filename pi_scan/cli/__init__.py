@@ -25,6 +25,7 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.explain import explain
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
+from pi_scan.cli.runtime import runtime_log_option, with_runtime
 from pi_scan.cli.sdklist import sdk_list
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.facts import Knowledge, load_knowledge
@@ -231,8 +232,15 @@ def _summary(result: ScanResult) -> None:
     help="Only the facts read from the APK, without those derived from the catalogues "
     "(SDKs, API uses, consent evidence, app type).",
 )
+@runtime_log_option
 @handle_errors
-def facts(apk: Path, category: str | None, category_map: Path | None, extracted_only: bool) -> None:
+def facts(
+    apk: Path,
+    category: str | None,
+    category_map: Path | None,
+    extracted_only: bool,
+    runtime_logs: tuple[Path, ...],
+) -> None:
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
     from pi_scan.extract import extract_facts
     from pi_scan.facts import rule_facts
@@ -246,6 +254,7 @@ def facts(apk: Path, category: str | None, category_map: Path | None, extracted_
     except ApkAnalysisError as exc:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
+    extracted = with_runtime(extracted, runtime_logs)
     if knowledge is None or types is None:
         data = fact_dict(extracted)
     else:

@@ -25,6 +25,7 @@ from pi_scan.cli.common import (
     rules_option,
     verbose_requested,
 )
+from pi_scan.cli.runtime import runtime_log_option, with_runtime
 from pi_scan.errors import ApkAnalysisError, ExitCode, UsageError
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Level, Not, Outcome, Rule, Status
 from pi_scan.report.base import clean, pi_text
@@ -127,9 +128,16 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     show_default=True,
     help="Output format.",
 )
+@runtime_log_option
 @handle_errors
 def explain(
-    app: Path, rule_id: str, rules_dirs: tuple[Path, ...], category: str | None, lang: str, fmt: str
+    app: Path,
+    rule_id: str,
+    rules_dirs: tuple[Path, ...],
+    category: str | None,
+    lang: str,
+    fmt: str,
+    runtime_logs: tuple[Path, ...],
 ) -> None:
     """Show in full the evidence behind RULE's finding on APP (every call chain, every caller)."""
     from pi_scan.extract import extract_facts, set_verbose
@@ -146,6 +154,7 @@ def explain(
         extracted = extract_facts(app)
     except ApkAnalysisError as exc:
         raise UsageError(f"{clean(app)}: {clean(exc)}") from None
+    extracted = with_runtime(extracted, runtime_logs)
     seen = rule_facts(extracted, knowledge, app_type)
     outcomes, _ = apply_coverage(evaluate(seen, [rule]), coverage_of(seen, [rule]))
     outcome = outcomes[0]

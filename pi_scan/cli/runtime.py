@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pi_scan.errors import UsageError
-from pi_scan.model import LogSource
+from pi_scan.model import ApkFacts, LogSource
 
 
 def runtime_sources(
@@ -55,3 +55,26 @@ def _source(path: Path, with_data: bool, explicit: bool) -> list[LogSource]:
         click.echo(f"warning: {exc}", err=True)
         return []
     return [dataclasses.replace(source, explicit=explicit)]
+
+
+runtime_log_option = click.option(
+    "--runtime-log",
+    "runtime_logs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Runtime log of the app to merge, as `scan --runtime-log` does (repeatable).",
+)
+
+
+def with_runtime(facts: ApkFacts, paths: Iterable[Path]) -> ApkFacts:
+    """One app's facts with its runtime logs merged; a log refused or odd is a warning on
+    standard error (it is in the facts' `warnings` too)."""
+    sources = runtime_sources(paths, (), with_data=False)
+    if not sources:
+        return facts
+    from pi_scan.extract.runtime import attach_runtime
+
+    merged = attach_runtime(facts, sources, only=True)
+    for warning in merged.warnings[len(facts.warnings) :]:
+        click.echo(f"warning: {warning}", err=True)
+    return merged
