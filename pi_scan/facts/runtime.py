@@ -2,7 +2,7 @@
 sensitive-API catalogue and to the parties of our own SDK and platform-library catalogues, and
 merged with what the code shows.
 
-`runtime_facts()` is called by `pi_scan.facts.derive`:
+`pi_scan.facts.derive` calls, when the app's facts hold runtime events:
 
 * each call is mapped to the API catalogue by its class and method ("Lcls;->name("); a bare
   method name (PrivacySentry's 函数名) by the name alone when the catalogue has one class for
@@ -20,14 +20,15 @@ merged with what the code shows.
 * `merge_pre_consent()`: calls before consent become `pre_consent` items (entry_kind "runtime",
   confidence high, not gated: the log saw the read before the user agreed), or confirm the
   static chain of the same API and party (`source` "both").  A read the code shows behind a
-  consent gate but that the log saw before consent is flagged all the same.
+  consent gate but that the log saw before consent is flagged all the same;
+* `merge_runtime_sdks()`: SDKs seen at work get the status their calls prove;
+* `runtime_timeline()`: the PI reads in time order around the consent moment, for reports.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from pi_scan.facts.apis import ApiMatcher
@@ -405,33 +406,3 @@ def merge_pre_consent(
     for item in out:
         item.setdefault("source", "static")
     return out
-
-
-def event_dicts(events: Iterable[Any]) -> list[dict[str, Any]]:
-    """RuntimeEvent objects (or their dicts) as plain dicts."""
-    out = []
-    for event in events:
-        if isinstance(event, Mapping):
-            out.append(dict(event))
-        else:
-            out.append(
-                {
-                    "log": event.log,
-                    "row": event.row,
-                    "api": event.api,
-                    "at": event.at,
-                    "time": event.time,
-                    "phase": event.phase,
-                    "frames": list(event.frames),
-                    "label": event.label,
-                    "args": event.args,
-                }
-            )
-    return out
-
-
-def iso(at: float | None) -> str | None:
-    """A device time in seconds as ISO 8601 without a zone (it is the device's local time)."""
-    if at is None:
-        return None
-    return datetime.fromtimestamp(at, timezone.utc).replace(tzinfo=None).isoformat()
