@@ -49,6 +49,8 @@ SCAN_KEYS = {
     "quiet": "quiet",
     "scheduler": "scheduler",
     "stream": "stream",
+    "runtime_logs": "runtime_logs",
+    "runtime_log_dir": "runtime_log_dirs",
 }
 
 
@@ -80,7 +82,7 @@ def load_config(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         if key == "category":
             value = str(value)
-        elif key == "rules":
+        elif key in ("rules", "runtime_logs", "runtime_log_dir"):
             value = [str(base / v) for v in value]
         elif key in PATH_KEYS:
             value = str(base / value)

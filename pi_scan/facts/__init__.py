@@ -45,6 +45,13 @@ from pi_scan.facts.policy import (
     load_policy_terms,
     policy_facts,
 )
+from pi_scan.facts.runtime import (
+    merge_api_uses,
+    merge_pre_consent,
+    merge_runtime_sdks,
+    runtime_calls,
+    runtime_timeline,
+)
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, PolicyDocument, RefTable
@@ -131,6 +138,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform, texts
     )
     code["reflection"] = judge.add(code["reflection"])
+    events = facts.get("runtime_events") or ()
+    calls = judge.add(runtime_calls(events, knowledge.apis, parties)) if events else []
+    code["pre_consent"] = merge_pre_consent(code["pre_consent"], calls)
+    if calls:  # SDKs the logs saw at work: their status, and those packed code hides
+        merge_runtime_sdks(sdks, calls, knowledge.sdks)
     code["pre_consent"] = [
         judge.add([item], "target")[0] if item.get("kind") == "api" else item
         for item in code["pre_consent"]
@@ -139,6 +151,10 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     app_lists = installed_app_lists(facts, parties)
     # the SDK statuses are known now: code of an SDK nothing starts does not run
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
+    # what the runtime logs saw: static uses confirmed, and uses seen only at run time
+    api_uses, runtime_only = merge_api_uses(api_uses, calls, knowledge.catalogues.apis, parties)
+    if runtime_only:
+        api_uses = sorted(api_uses + judge.add(runtime_only), key=lambda u: str(u["id"]))
     describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     collectable = [u for u in api_uses if u["collectable"]]
@@ -168,6 +184,8 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
+        "runtime_calls": calls,
+        "runtime_timeline": runtime_timeline(events, knowledge.apis, parties) if events else [],
         "dormant_api_uses": dormant_uses,
         "installed_app_lists": app_lists,
         "app_strings": own_strings,

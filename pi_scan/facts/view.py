@@ -176,6 +176,20 @@ FACTS: Mapping[str, FactSpec] = {
         "string resources of the default and Chinese locales (name, locale, value)",
         "value",
     ),
+    # runtime logs (pi_scan.extract.runtime)
+    "runtime_logs": FactSpec(
+        "objects",
+        "--runtime-log",
+        "runtime logs merged into the scan (name, sha256, format, events, consent, tool)",
+        "name",
+    ),
+    "runtime_events": FactSpec(
+        "objects",
+        "--runtime-log",
+        "calls of hooked APIs the runtime logs saw (log, row, api, at: device seconds, time as "
+        "written, phase before/after/unknown, frames innermost first, label, args)",
+        "api",
+    ),
 }
 
 CATALOG = "rules/catalog"
@@ -319,6 +333,21 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "lib/, assets/, classes*.dex, <application>",
         "packers and protectors that hide the app's code (id, name, signals, summary)",
         "summary",
+    ),
+    "runtime_calls": FactSpec(
+        "objects",
+        "--runtime-log",
+        "one item per API the runtime logs saw called (id or null, api, known, pi_type, weak, "
+        "count, phases, times: device seconds, first_time, parties: who called it and how often "
+        "before consent, stack, logs, collectable, summary)",
+        "summary",
+    ),
+    "runtime_timeline": FactSpec(
+        "objects",
+        "--runtime-log",
+        "PI reads the runtime logs saw, in time order around the consent moment (at, time, api, "
+        "pi_type, phase, party, log)",
+        "api",
     ),
     "coverage_limits": FactSpec(
         "strings",
@@ -464,6 +493,8 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "intent_query_code": list(facts.intent_query_code),
         "resource_texts": [_plain(t) for t in facts.resource_texts],
         "policy_documents": [_plain(d) for d in facts.policy_documents],
+        "runtime_logs": [_plain(log) for log in facts.runtime_logs],
+        "runtime_events": [_plain(e) for e in facts.runtime_events],
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)
