@@ -133,6 +133,8 @@ def _executor(setup: ScanSetup, batch: Batch) -> Executor:
         def in_pool(jobs: Iterable[Job]) -> Generator[Done, None, None]:
             pending = iter(jobs)
             head = list(itertools.islice(pending, batch.jobs + 1))  # more apps than workers?
+            if not head:  # all settled (the store knew every app): no worker to start
+                return
             # no more than one round: each app in a child forked from here, all at once, under
             # the same limits; a pool's start-up would cost more than it gives
             work: bytes | ScanSetup = setup

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from pi_scan import __version__
 from pi_scan.batch import AppTypes
@@ -159,7 +158,12 @@ def scan(
     )
 
     targets = parse_outputs(outputs, fmt)
-    if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
+    if (
+        _cold(batch)
+        and batch.jobs > 1
+        and batch.scheduler is None
+        and not _few_files(paths, batch.jobs)
+    ):
         warm_up()  # workers' fork server imports while the rules load
     post = PostProcess.load(baseline, waivers, previous)
     ruleset = load_rules(rules_dirs, select, ignore)
@@ -194,6 +198,13 @@ def scan(
     write_outputs(result, targets, lang)
     _summary(result)
     sys.exit(int(gate(result, fail_on)))
+
+
+def _cold(batch: Batch) -> bool:
+    """No results store to answer from (none, or not made yet): the workers' fork server is
+    started early.  With one, a rescan is mostly answered by it, and a fork server importing
+    on another core only competes with it; the pool starts one if an app needs scanning."""
+    return batch.store is None or not Path(batch.store).exists()
 
 
 def _few_files(paths: tuple[str, ...], jobs: int) -> bool:
@@ -296,6 +307,8 @@ def facts(
 @handle_errors
 def list_app_types(lang: str) -> None:
     """List the 39 app types of the necessary-PI provisions, for --category."""
+    from tabulate import tabulate
+
     types = sorted(load_knowledge().catalogues.app_types.values(), key=lambda t: t.number)
     rows = [
         (

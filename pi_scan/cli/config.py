@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsonschema.exceptions import best_match
-
 from pi_scan.datafiles import validator
 from pi_scan.errors import ConfigError
 
@@ -74,6 +72,8 @@ def load_config(path: Path) -> dict[str, Any]:
     data = _read_toml(path)
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("pi-scan", {})
+    from jsonschema.exceptions import best_match
+
     error = best_match(validator("config").iter_errors(data))
     if error is not None:
         raise ConfigError(f"{path}: {error.json_path}: {error.message}")

@@ -15,8 +15,6 @@ from dataclasses import dataclass, fields
 from itertools import accumulate, chain, repeat
 from typing import Any
 
-import numpy as np
-
 from pi_scan.model import ApkFacts, CodeNode, MemberRef, RefTable
 
 FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
@@ -588,6 +586,8 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     columns without making the MemberRefs, a chunk of refs at a time: per chunk, the callers
     of all its refs are joined once, each ref's part is a slice of that, and the objects
     are joined from their pieces at once."""
+    import numpy as np  # only for the code-level tables
+
     names = list(map(_encode, table.names))
     sizes = np.fromiter(map(len, names), np.int64, len(names)) + 2  # with the ", " after
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
