@@ -53,6 +53,7 @@ from pi_scan.facts.runtime import (
     runtime_timeline,
 )
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+from pi_scan.facts.texts import sharing
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, PolicyDocument, RefTable
 
@@ -317,8 +318,10 @@ def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
 
 
 def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
-    """Exactly what the rules see for one app: extracted plus derived facts."""
-    return derive(fact_dict(facts), knowledge, app_type)
+    """Exactly what the rules see for one app: extracted plus derived facts (the DEX strings
+    joined once for all that searches them; `judge` widens the sharing to the rules)."""
+    with sharing():
+        return derive(fact_dict(facts), knowledge, app_type)
 
 
 def _exposes_pi(permission: Permission) -> bool:
