@@ -5,16 +5,17 @@ catalogues (validated with JSON Schema, errors located), and the files a user ha
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from pi_scan.errors import ConfigError, RuleLoadError
+
+if TYPE_CHECKING:  # imported when a file is validated: most runs validate none
+    from jsonschema import Draft202012Validator
 
 SCHEMAS = ("rule", "policy", "pack")
 
@@ -31,6 +32,8 @@ def builtin_rules_dir() -> Path:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     text = resources.files("pi_scan").joinpath(f"schemas/{name}.schema.json").read_text()
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
@@ -74,12 +77,49 @@ def load_validated(path: Path, schema: str) -> Any:
 @lru_cache(maxsize=64)
 def _validated(path: Path, schema: str, version: tuple[Path, int, int]) -> Any:
     data = load_json(path)
-    validate(data, schema, str(path))
+    if not _known_valid(path, schema):
+        validate(data, schema, str(path))
     return data
+
+
+# The built-in files validated when the package was made: "rules/<relative path>" -> digest of
+# the schema's name and text and the file's bytes (tests/test_datafiles.py checks and renews
+# it).  A listed file whose digest still matches is not validated again (about a third of a
+# second per process); one changed after install, or a user's pack, is.
+VALIDATED = "schemas/validated.json"
+
+
+def _known_valid(path: Path, schema: str) -> bool:
+    try:
+        relative = path.resolve().relative_to(builtin_rules_dir().resolve())
+        digest = _validated_digests().get(relative.as_posix())
+        return digest is not None and digest == file_digest(path, schema)
+    except (ValueError, OSError):
+        return False
+
+
+@cache
+def _validated_digests() -> dict[str, str]:
+    try:
+        text = resources.files("pi_scan").joinpath(VALIDATED).read_text(encoding="utf-8")
+        found = json.loads(text)["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def file_digest(path: Path, schema: str) -> str:
+    """sha256 of the schema's name and text and the file's bytes."""
+    text = resources.files("pi_scan").joinpath(f"schemas/{schema}.schema.json").read_bytes()
+    digest = hashlib.sha256(schema.encode() + b"\0" + text + b"\0")
+    digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def validate(data: Any, schema: str, file: str) -> None:
     """Raise RuleLoadError(file, json_path, message) for the most relevant schema violation."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(validator(schema).iter_errors(data))
     if error is not None:
         raise RuleLoadError(file, error.json_path, error.message)

@@ -8,6 +8,7 @@ pi_scan, so any stage may depend on it without creating cycles.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from array import array
 from bisect import bisect_left
@@ -15,7 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from itertools import pairwise
-from typing import Any, overload
+from pathlib import Path
+from typing import IO, Any, overload
 
 # --------------------------------------------------------------------------------------------
 # Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
@@ -277,6 +279,121 @@ class ResourceText:
 
 
 @dataclass(frozen=True)
+class PolicyDocument:
+    """The text of a privacy policy: bundled in the APK (a file in assets/ or res/raw/, a long
+    DEX or resource string) or supplied by the auditor (`--policy`, `--policy-dir`)."""
+
+    source: str  # zip entry ("assets/privacy.html"), file path, or "dex string" / "@string/x"
+    origin: str  # "bundled" or "supplied"
+    sha256: str  # of the bytes as read (of the UTF-8 text for strings)
+    format: str  # "html", "text", "markdown" or "pdf"
+    encoding: str | None = None  # how the bytes were decoded ("utf-8", "gb18030", ...)
+    text: str = ""  # the readable text, one block (paragraph, heading, table row) a line
+    error: str | None = None  # why no text could be read (unparseable PDF, ...)
+
+
+@dataclass(frozen=True)
+class PolicyReview:
+    """What the app's privacy policy declares, against what the app was found doing."""
+
+    status: str  # "compared", "none" (no text), "empty" or "unparseable"
+    reason: str = ""  # one line: what was compared, or why nothing could be
+    sources: tuple[str, ...] = ()  # the documents read ("supplied: policy.html")
+    sha256: str | None = None  # digest of the text compared
+    declared_pi: tuple[str, ...] = ()  # PI types the policy says it collects
+    denied_pi: tuple[str, ...] = ()  # PI types the policy says it does not collect
+    found_pi: tuple[str, ...] = ()  # PI types the app collects (collectable use, collecting SDK)
+    missing_pi: tuple[str, ...] = ()  # found, not declared
+    listed_sdks: tuple[str, ...] = ()  # SDK names as the policy lists them
+    found_sdks: tuple[str, ...] = ()  # SDKs detected that collect or are started
+    missing_sdks: tuple[str, ...] = ()  # collecting SDKs the list leaves out
+    vendor_only_sdks: tuple[str, ...] = ()  # covered only by a vendor that has several SDKs here
+    unmatched_sdks: tuple[str, ...] = ()  # listed, not found in the app
+    explained_permissions: tuple[str, ...] = ()
+    unexplained_permissions: tuple[str, ...] = ()  # dangerous permissions requested, not explained
+
+
+@dataclass(frozen=True)
+class RuntimeEvent:
+    """One call of a hooked API seen in a runtime log (`pi_scan.extract.runtime`)."""
+
+    log: str  # the log's file name
+    row: int  # its row (spreadsheets, header = 1) or line (JSON lines)
+    api: str  # "android.telephony.TelephonyManager.getDeviceId", or a bare method name
+    at: float | None  # device clock, seconds (local time read as UTC); None: not readable
+    time: str = ""  # the time as the log wrote it
+    phase: str = "unknown"  # consent phase: "before", "after" or "unknown"
+    frames: tuple[str, ...] = ()  # "class.method", the hooked method or its caller first
+    label: str = ""  # the tool's own description of the call
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class RuntimeLog:
+    """A runtime log merged into an app's scan."""
+
+    name: str  # file name
+    sha256: str
+    format: str  # "camille", "camille-5", "privacysentry" or "jsonl"
+    events: int  # calls read
+    consent: str | None = None  # the consent moment as the log wrote it, if it has one
+    tool: str = ""
+    consent_at: float | None = None  # the same in device seconds, when it could be read
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """A runtime log handed to a scan: its path, digest and, when sent to a far worker, its
+    bytes.  `explicit`: given by name for the app (not found in a folder)."""
+
+    path: str
+    sha256: str
+    data: bytes | None = None
+    explicit: bool = True
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def open(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        return open(self.path, "rb")
+
+
+# Frames of the Android framework and the language runtimes: never the code an event is
+# attributed to (the first frame outside them is).
+FRAMEWORK_PREFIXES = (
+    "android.",
+    "com.android.",
+    "java.",
+    "javax.",
+    "dalvik.",
+    "libcore.",
+    "sun.",
+    "kotlin.",
+    "kotlinx.",
+    "org.apache.harmony.",
+)
+# The hook tools' own classes: PrivacySentry is compiled into the app (its proxies call the
+# hooked API), camille's Frida agent leaves at most re.frida frames.
+TOOL_PREFIXES = ("com.yl.lib.", "re.frida.")
+
+
+def framework_frame(frame: str) -> bool:
+    return frame.startswith(FRAMEWORK_PREFIXES)
+
+
+def tool_frame(frame: str) -> bool:
+    return frame.startswith(TOOL_PREFIXES)
+
+
+def class_of(frame: str) -> str:
+    """The class of a "cls.method" frame."""
+    return frame.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
 class ApkFacts:
     """Everything the rules may look at for one app (one APK or one split bundle)."""
 
@@ -336,6 +453,11 @@ class ApkFacts:
     resource_texts: tuple[ResourceText, ...] = ()
     # the whole-app set: every method the app may run over its life (components, callbacks)
     app_reachable: tuple[str, ...] = ()
+    # privacy-policy texts: bundled files read from assets/ and res/raw/, or supplied ones
+    policy_documents: tuple[PolicyDocument, ...] = ()
+    # runtime logs merged into the scan (pi_scan.extract.runtime) and the calls they hold
+    runtime_logs: tuple[RuntimeLog, ...] = ()
+    runtime_events: tuple[RuntimeEvent, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,6 +606,17 @@ class Evidence:
     pi: tuple[str, ...] = ()
     groups: tuple[CallerGroup, ...] = ()
     note: str = ""  # e.g. why an API use cannot return PI to this app
+    # what showed it: "static" (the package), "runtime" (a runtime log) or "both"; "" for
+    # evidence that is not about code (the package's own, so static)
+    source: str = ""
+
+
+def combined_source(sources: Iterable[str]) -> str:
+    """ "static", "runtime" or "both" for a set of evidence sources ("" counts as static)."""
+    seen = {s or "static" for s in sources}
+    if "both" in seen or seen >= {"static", "runtime"}:
+        return "both"
+    return "runtime" if seen == {"runtime"} else "static"
 
 
 @dataclass(frozen=True)
@@ -495,6 +628,12 @@ class Outcome:
     reason: str | None = None  # why a rule was not evaluated / not applicable / only advice
     justification: str | None = None  # why a failure is suppressed (waiver reason, "baseline")
     not_rectified: bool = False  # also found in an earlier, notified version of the app
+
+    @property
+    def source(self) -> str:
+        """What showed the finding: "static" (the package), "runtime" (only a runtime log) or
+        "both" (a runtime log confirms what the package shows, or each shows part of it)."""
+        return combined_source(e.source for e in self.evidence)
 
     def fingerprint(self, package: str) -> str:
         """Identity of a finding that survives rebuilds: package, rule and evidence values only.
@@ -537,6 +676,9 @@ class Coverage:
     packers: tuple[str, ...] = ()  # names of the packers/protectors detected
     limits: tuple[str, ...] = ()  # what could not be seen, one line each
     rules: tuple[str, ...] = ()  # code-level rules that found nothing: not evaluated, not passed
+    # APIs of the catalogue that a runtime log saw called: what the scan did see of the code that
+    # runs, when a packer hides it from the static checks
+    runtime_apis: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -551,6 +693,71 @@ class Inventory:
 
 
 @dataclass(frozen=True)
+class Named:
+    """Something from a catalogue shown by its id and its words in English and Chinese."""
+
+    id: str
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class SdkDisclosure:
+    """One row of the third-party SDK list (第三方SDK共享清单) an app's privacy policy
+    publishes, drafted from a detected SDK and its catalogue entry.  None (or empty) is what
+    the catalogue does not know: a reporter shows it as "to be filled in", never a guess."""
+
+    id: str
+    name: str
+    category: str
+    status: str  # SdkUse.status: "present", "initialised" or "collects"
+    confidence: str
+    name_zh: str | None = None
+    vendor: str | None = None
+    vendor_zh: str | None = None
+    legal_entity: str | None = None  # the vendor's registered company, as its policy names it
+    legal_entity_en: str | None = None
+    purpose: Named | None = None  # the catalogue's wording, else the category's (purpose_by)
+    purpose_by: str = "catalogue"  # "catalogue" or "category"
+    pi: tuple[Named, ...] = ()  # PI types the vendor documents it collects
+    pi_optional: tuple[Named, ...] = ()  # ... only with optional or extended features
+    pi_source: str | None = None
+    reads: tuple[Named, ...] = ()  # PI types its code can read in this app (collectable uses)
+    permissions: tuple[str, ...] = ()  # declared permissions its code's collectable reads need
+    policy_url: str | None = None
+    disclosure_source: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SdkList:
+    """The draft third-party SDK list of one app (`pi-scan sdk-list`)."""
+
+    path: str
+    package: str
+    tool_version: str
+    label: str | None = None
+    label_zh: str | None = None
+    version_name: str | None = None
+    version_code: int | None = None
+    sdks: tuple[SdkDisclosure, ...] = ()
+    coverage: Coverage = field(default_factory=Coverage)
+
+
+@dataclass(frozen=True)
+class RuntimeRead:
+    """One read of personal information a runtime log saw, for the timeline of reports."""
+
+    at: float | None  # device seconds
+    time: str  # as the log wrote it
+    api: str  # the API catalogue id
+    pi_type: str
+    phase: str  # "before", "after" or "unknown" (consent)
+    party: str  # "first-party", an SDK id, "platform:<id>" or "unknown"
+    log: str
+
+
+@dataclass(frozen=True)
 class ApkResult:
     path: str
     facts: ApkFacts | None
@@ -560,6 +767,9 @@ class ApkResult:
     error: str | None = None  # set when the app could not be analysed
     inventory: Inventory = field(default_factory=Inventory)
     coverage: Coverage = field(default_factory=Coverage)
+    policy: PolicyReview | None = None  # privacy policy against behaviour; None: not judged
+    # PI reads runtime logs saw, in time order, around the consent moment (RUNTIME_TIMELINE)
+    timeline: tuple[RuntimeRead, ...] = ()
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

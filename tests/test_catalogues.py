@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -470,7 +469,9 @@ def test_sdk_lookup_is_cached_per_call() -> None:
     assert calls == ["a.A"]
 
 
-def test_large_inputs_are_fast() -> None:
+def test_large_inputs() -> None:
+    """Half a million refs: the two real uses among them are found (how fast is measured by
+    benchmarks/bench_extract.py, not here: a timed test fails on a loaded machine)."""
     refs = [
         {"ref": f"Lcom/example/c{i % 5000};->m{i}(I)V", "callers": [f"com.example.c{i % 5000}"]}
         for i in range(500_000)
@@ -485,11 +486,7 @@ def test_large_inputs_are_fast() -> None:
         "content://com.android.contacts/data"
     ]
     facts = {"method_refs": refs, "field_refs": refs[:100_000], "strings": strings}
-    start = time.perf_counter()
-    found = ids(facts)
-    elapsed = time.perf_counter() - start
-    assert found == {"API-TEL-IMEI", "API-URI-CONTACTS"}
-    assert elapsed < 5.0, f"{elapsed:.2f}s"
+    assert ids(facts) == {"API-TEL-IMEI", "API-URI-CONTACTS"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 import pi_scan.batch.store
-from pi_scan.batch import AppTypes, run_scan
+from pi_scan.batch import AppTypes, Policies, run_scan
 from pi_scan.batch.codec import result_from_json, result_to_json
 from pi_scan.batch.runner import Batch, Event
 from pi_scan.batch.store import Key, ResultStore
+from pi_scan.extract.policytext import read_policy_file
 from pi_scan.facts import Knowledge, load_knowledge
 from pi_scan.judge.ruleset import load_rules
 from pi_scan.model import RuleSet, ScanResult
@@ -38,6 +39,7 @@ def scan(
     paths: list[Path],
     store: Path | None,
     types: AppTypes | None = None,
+    policies: Policies | None = None,
 ) -> tuple[ScanResult, list[str]]:
     """The result and where each app's result came from ("scan", "store", ...)."""
     sources: list[str] = []
@@ -52,7 +54,13 @@ def scan(
     ruleset, knowledge = rules
     batch = Batch(jobs=1, store=store)
     result = run_scan(
-        [str(p) for p in paths], ruleset, knowledge, types, batch=batch, observer=Watch()
+        [str(p) for p in paths],
+        ruleset,
+        knowledge,
+        types,
+        batch=batch,
+        observer=Watch(),
+        policies=policies,
     )
     return result, sources
 
@@ -269,3 +277,42 @@ def test_the_tool_key_changes_with_the_code(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.undo()
         store_module.tool_id.cache_clear()
     assert store_module.tool_id() == tool
+
+
+def test_the_key_includes_the_supplied_policy(
+    rules: tuple[RuleSet, Knowledge], tmp_path: Path
+) -> None:
+    """A result judged against one supplied policy is not served for another (or for none),
+    and the same policy is served from the store."""
+    store = tmp_path / "s.sqlite"
+    apps = [sample("legacy.apk")]
+    text = "<p>隐私政策：我们会收集您的设备标识符（IMEI）和位置信息，申请电话权限和位置权限。</p>"
+    first = read_policy_file("a.html", text.encode())
+    second = read_policy_file("b.html", (text + "<p>我们会申请通讯录权限。</p>").encode())
+    package = "org.piscan.sample.legacy"
+    assert scan(rules, apps, store)[1] == ["scan"]
+    one = Policies(by_package={package: first})
+    result, sources = scan(rules, apps, store, policies=one)
+    assert sources == ["scan"]
+    assert result.results[0].policy is not None
+    assert result.results[0].policy.status == "compared"
+    assert scan(rules, apps, store, policies=one)[1] == ["store"]
+    assert scan(rules, apps, store, policies=Policies(default=second))[1] == ["scan"]
+    assert scan(rules, apps, store)[1] == ["store"]  # without a policy: the first result
+
+
+def test_a_store_from_before_policies_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE results (sha256 TEXT NOT NULL, rules TEXT NOT NULL, tool TEXT NOT NULL,"
+            " app_type TEXT NOT NULL, format TEXT NOT NULL, package TEXT, version_code INTEGER,"
+            " version_name TEXT, verdict TEXT NOT NULL, removal INTEGER NOT NULL,"
+            " notice INTEGER NOT NULL, error TEXT, path TEXT NOT NULL, scanned_at TEXT NOT NULL,"
+            " result TEXT NOT NULL, PRIMARY KEY (sha256, rules, tool, app_type));"
+        )
+    with ResultStore(path) as opened:
+        assert opened.get("0" * 64, Key(rules="x"), lambda _p: None) is None
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    assert "policy" in columns

@@ -57,10 +57,36 @@ def test_one_wide_character_widens_only_its_chunk(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(texts_module, "CHUNK", 1000)
     many = ["ascii text"] * 10_000 + ["😀"]
     joined = JoinedTexts(many)
-    sizes = [sys.getsizeof(text) for _, text, _ in joined._chunks]
-    assert max(sizes) > 3 * min(sizes)  # the last chunk holds the emoji: 4 bytes a char
+    narrow, wide = joined._groups
+    sizes = [sys.getsizeof(text) for _, text, _ in narrow]
+    assert max(sizes) < 1.1 * sys.getsizeof("\x00".join(many[:1000]))  # 1 byte a char
+    assert [list(indices) for indices, _, _ in wide] == [[10_000]]  # the emoji's own chunk
     assert sum(sizes) < 2 * sys.getsizeof("\x00".join(many[:-1]))
     assert list(joined.find("😀")) == [10_000]
+
+
+def test_wide_texts_are_joined_apart_and_hits_stay_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chinese texts scattered among ASCII ones: the ASCII chunks stay one byte a character
+    (a Chinese needle is ruled out there without reading them), and every query still gives
+    the indices ascending, each once."""
+    monkeypatch.setattr(texts_module, "CHUNK", 3)
+    many = [f"text {i}" if i % 4 else f"隐私政策 {i} Policy" for i in range(40)]
+    joined = JoinedTexts(many)
+    kinds = [
+        {t.isascii() for t in (many[i] for i in ix)} for ch in joined._groups for ix, _, _ in ch
+    ]
+    assert kinds and all(len(k) == 1 for k in kinds)
+    assert list(joined.find("隐私政策")) == list(range(0, 40, 4))
+    assert list(joined.find("1")) == [i for i, t in enumerate(many) if "1" in t]
+    assert list(joined.find_folded("policy")) == list(range(0, 40, 4))
+    by_line = JoinedTexts(many, sep="\n")
+    assert list(by_line.search(re.compile(r"^text 1", re.MULTILINE))) == [
+        i for i, t in enumerate(many) if t.startswith("text 1")
+    ]
+    lowered = JoinedTexts(many, lower=True)
+    assert list(lowered.find("policy")) == list(range(0, 40, 4))
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 16_384])

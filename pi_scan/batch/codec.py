@@ -36,6 +36,8 @@ BULK_FACTS = (
     "intent_query_code",
     "resource_texts",
     "app_reachable",
+    "policy_documents",  # the texts; the report keeps ApkResult.policy
+    "runtime_events",  # summed up in the results' `timeline`
 )
 
 
@@ -224,6 +226,8 @@ def slim(result: ApkResult) -> ApkResult:
         intent_query_code=(),
         resource_texts=(),
         app_reachable=(),
+        policy_documents=(),
+        runtime_events=(),
     )
     return dataclasses.replace(result, facts=facts)
 

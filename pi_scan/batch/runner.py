@@ -18,6 +18,7 @@ milliseconds instead of a pool's start-up.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import time
@@ -95,7 +96,7 @@ def execute(
 ) -> tuple[list[ApkResult], list[str]]:
     """Every target's result, in the order of `targets`, and warnings about the run."""
     store = _SafeStore(batch.store)
-    key = Key(rules=ruleset_digest(setup.ruleset))
+    key = Key(rules=ruleset_digest(setup.ruleset) + logs_digest(setup))
     run = _Run(targets, setup, store, key, observer, batch.rehash)
     observer.started(len(targets))
     try:  # closing the executor stops its workers at once, also on Ctrl-C
@@ -105,6 +106,16 @@ def execute(
     finally:
         store.close()
     return run.collected(), store.warnings
+
+
+def logs_digest(setup: ScanSetup) -> str:
+    """What the runtime logs add to the store key: the digest of each log (and whether the run
+    scans one app, which decides where a log given by name goes); "" without logs."""
+    if not setup.runtime_logs:
+        return ""
+    digests = sorted(f"{log.sha256}:{int(log.explicit)}" for log in setup.runtime_logs)
+    text = ",".join(digests) + f";one={int(setup.one_app)}"
+    return "+logs:" + hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
 
 
 def _executor(setup: ScanSetup, batch: Batch) -> Executor:
@@ -122,6 +133,8 @@ def _executor(setup: ScanSetup, batch: Batch) -> Executor:
         def in_pool(jobs: Iterable[Job]) -> Generator[Done, None, None]:
             pending = iter(jobs)
             head = list(itertools.islice(pending, batch.jobs + 1))  # more apps than workers?
+            if not head:  # all settled (the store knew every app): no worker to start
+                return
             # no more than one round: each app in a child forked from here, all at once, under
             # the same limits; a pool's start-up would cost more than it gives
             work: bytes | ScanSetup = setup
@@ -206,7 +219,7 @@ class _Run:
             else:
                 self._finish(index, at_path(done, self.targets[index].path), "duplicate")
             return True
-        stored = self.store.get(sha256, self.key, self.setup.types.of)
+        stored = self.store.get(sha256, self.key, self.setup.types.of, self.setup.policies.digest)
         if stored is None:
             return False
         self._finish(index, at_path(stored, self.targets[index].path), "store")
@@ -217,8 +230,10 @@ class _Run:
         result = at_path(done.result, path)
         sha256 = self.sha256.get(done.index)
         if done.cacheable and sha256 is not None:
-            app_type = self.setup.types.of(result.facts.package) if result.facts else None
-            self.store.put(sha256, self.key, result, app_type)
+            package = result.facts.package if result.facts else None
+            app_type = self.setup.types.of(package) if package is not None else None
+            policy = self.setup.policies.digest(package) if package is not None else ""
+            self.store.put(sha256, self.key, result, app_type, policy)
         elif result.error == CHANGED:  # the stat fields may no longer tell: hash it next time
             self.store.forget(os.path.abspath(path))
         self._finish(done.index, result, "scan", done)
@@ -261,20 +276,28 @@ class _SafeStore:
             except StoreError as exc:
                 self._off(exc)
 
-    def get(self, sha256: str, key: Key, app_type: Callable[[str], str | None]) -> ApkResult | None:
+    def get(
+        self,
+        sha256: str,
+        key: Key,
+        app_type: Callable[[str], str | None],
+        policy: Callable[[str], str] | None = None,
+    ) -> ApkResult | None:
         if self._store is None:
             return None
         try:
-            return self._store.get(sha256, key, app_type)
+            return self._store.get(sha256, key, app_type, policy)
         except StoreError as exc:
             self._off(exc)
             return None
 
-    def put(self, sha256: str, key: Key, result: ApkResult, app_type: str | None) -> None:
+    def put(
+        self, sha256: str, key: Key, result: ApkResult, app_type: str | None, policy: str = ""
+    ) -> None:
         if self._store is None:
             return
         try:
-            self._store.put(sha256, key, result, app_type)
+            self._store.put(sha256, key, result, app_type, policy)
         except StoreError as exc:
             self._off(exc)
 

@@ -3,7 +3,8 @@ it already knows, an interrupted scan resumes, and `pi-scan history` shows an ap
 
 A stored result is keyed by the app file's SHA-256, the rules that judged it (rule-pack
 version plus a digest of the rules: `pi_scan.batch.codec.ruleset_digest`), the tool (`tool_id`: its
-version and a digest of its code and built-in catalogues) and the app type, and kept as
+version and a digest of its code and built-in catalogues), the app type and the SHA-256 of the
+privacy policy supplied for the app (`--policy`, `--policy-dir`; "" for none), and kept as
 versioned JSON (`pi_scan.batch.codec`), never pickle.  Each result is committed on its own, so a
 scan killed half-way keeps everything it finished.  The file is in WAL mode with a busy
 timeout, so several pi-scan processes can share it: SQLite serialises their writes.
@@ -53,7 +54,8 @@ CREATE TABLE IF NOT EXISTS results (
     path         TEXT NOT NULL,
     scanned_at   TEXT NOT NULL,
     result       TEXT NOT NULL,
-    PRIMARY KEY (sha256, rules, tool, app_type)
+    policy       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (sha256, rules, tool, app_type, policy)
 );
 CREATE INDEX IF NOT EXISTS results_by_package ON results (package, version_code);
 CREATE TABLE IF NOT EXISTS files (
@@ -134,6 +136,14 @@ class ResultStore:
         self._retry(self._db.execute, "PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._retry(self._db.executescript, _SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
+        # a store written before supplied policies were keyed: the column is added (its rows
+        # keep the old primary key, so a result under one policy replaces one under another;
+        # `get` still never serves a result judged against another policy)
+        if "policy" not in columns:
+            self._retry(
+                self._db.execute, "ALTER TABLE results ADD COLUMN policy TEXT NOT NULL DEFAULT ''"
+            )
 
     @staticmethod
     def _retry(run: Callable[..., object], *args: object) -> None:
@@ -161,21 +171,31 @@ class ResultStore:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def get(self, sha256: str, key: Key, app_type: Callable[[str], str | None]) -> ApkResult | None:
+    def get(
+        self,
+        sha256: str,
+        key: Key,
+        app_type: Callable[[str], str | None],
+        policy: Callable[[str], str] | None = None,
+    ) -> ApkResult | None:
         """The stored result for these bytes judged under `key`, or None.
 
         The app type is part of the key, but which type applies depends on the package, which
         is only known once the app has been read: so every row for the bytes is fetched and
-        the one stored under the type that applies to its package is taken.
+        the one stored under the type that applies to its package is taken.  So is the digest
+        of the privacy policy supplied for the package (`policy`; "" when none is).
         """
         with _errors(self.path):
             rows = self._db.execute(
-                "SELECT package, app_type, format, result FROM results"
+                "SELECT package, app_type, format, result, policy FROM results"
                 " WHERE sha256 = ? AND rules = ? AND tool = ?",
                 (sha256, key.rules, key.tool),
             ).fetchall()
-        for package, stored_type, fmt, text in rows:
+        for package, stored_type, fmt, text, stored_policy in rows:
             wanted = app_type(package) if package is not None else None
+            digest = policy(package) if policy is not None and package is not None else ""
+            if stored_policy != digest:
+                continue
             if stored_type == (wanted or "") and fmt == format_tag():
                 try:
                     return result_from_json(text)
@@ -183,8 +203,11 @@ class ResultStore:
                     return None
         return None
 
-    def put(self, sha256: str, key: Key, result: ApkResult, app_type: str | None) -> None:
-        """Store one result, committed at once (a later crash keeps it)."""
+    def put(
+        self, sha256: str, key: Key, result: ApkResult, app_type: str | None, policy: str = ""
+    ) -> None:
+        """Store one result, committed at once (a later crash keeps it); `policy` is the
+        digest of the privacy policy supplied for it ("" when none was)."""
         facts = result.facts
         removal, notice = _counts(result)
         row = (
@@ -195,12 +218,12 @@ class ResultStore:
             "error" if result.error else result.verdict.label,
             removal, notice, result.error, result.path,
             datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            result_to_json(result),
+            result_to_json(result), policy,
         )  # fmt: skip
         with _errors(self.path):
             self._retry(
                 self._db.execute,
-                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 row,
             )
 

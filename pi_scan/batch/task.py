@@ -19,7 +19,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
@@ -28,7 +28,7 @@ from pi_scan.batch.codec import slim
 from pi_scan.errors import ApkAnalysisError
 from pi_scan.facts import Knowledge
 from pi_scan.judge import judge
-from pi_scan.model import ApkFacts, ApkResult, RuleSet
+from pi_scan.model import ApkFacts, ApkResult, LogSource, PolicyDocument, RuleSet
 
 _CHUNK = 1024 * 1024
 CHANGED = "file changed while it was scanned"
@@ -45,6 +45,32 @@ class AppTypes:
 
     def of(self, package: str) -> str | None:
         return self.by_package.get(package, self.default)
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Privacy policies the auditor supplies: one for every app of the run (`--policy`) and
+    one per package (`--policy-dir`, files named by package); a supplied policy is compared
+    instead of the one bundled in the APK."""
+
+    default: PolicyDocument | None = None
+    by_package: Mapping[str, PolicyDocument] = field(default_factory=dict)
+
+    def of(self, package: str) -> PolicyDocument | None:
+        return self.by_package.get(package, self.default)
+
+    def digest(self, package: str) -> str:
+        """Part of the results store's key: "" when none is supplied for the package."""
+        doc = self.of(package)
+        return doc.sha256 if doc is not None else ""
+
+    def apply(self, facts: ApkFacts) -> ApkFacts:
+        """The facts with the policy supplied for their package put first (it is compared
+        instead of the bundled ones)."""
+        supplied = self.of(facts.package)
+        if supplied is None:
+            return facts
+        return replace(facts, policy_documents=(supplied, *facts.policy_documents))
 
 
 @dataclass(frozen=True)
@@ -87,6 +113,11 @@ class ScanSetup:
     slim: bool = (
         True  # drop the code-level fact lists from results (pi_scan.batch.codec.BULK_FACTS)
     )
+    policies: Policies = field(default_factory=Policies)
+    # runtime logs offered to every app (pi_scan.extract.runtime.attach_runtime); `one_app`:
+    # the run scans a single app, to which logs given by name belong
+    runtime_logs: tuple[LogSource, ...] = ()
+    one_app: bool = False
 
 
 def signature(path: str) -> tuple[int, ...] | None:
@@ -163,13 +194,22 @@ def _scan(setup: ScanSetup, job: Job) -> tuple[ApkResult, bool]:
     else:
         if expected is not None and facts.sha256 != expected.sha256:
             return error_result(job.path, CHANGED), False
+        if setup.runtime_logs:
+            facts = _with_runtime(facts, setup)
         app_type = setup.types.of(facts.package)
+        facts = setup.policies.apply(facts)
         result, cacheable = judge(job.path, facts, setup.ruleset, setup.knowledge, app_type), True
     if expected is None:
         return result, False
     if signature(job.path) != expected.signature:
         return error_result(job.path, CHANGED), False
     return result, cacheable
+
+
+def _with_runtime(facts: ApkFacts, setup: ScanSetup) -> ApkFacts:
+    from pi_scan.extract.runtime import attach_runtime
+
+    return attach_runtime(facts, setup.runtime_logs, setup.one_app)
 
 
 def _default_extractor() -> Extractor:

@@ -65,6 +65,12 @@ category_option = click.option(
     metavar="TYPE",
     help="The app type (id or number, see `pi-scan app-types`) for rules that need one.",
 )
+policy_option = click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Privacy policy (HTML, text, Markdown or PDF) to compare with the app, instead of the "
+    "one bundled in it.",
+)
 category_map_option = click.option(
     "--category-map",
     type=click.Path(dir_okay=False, path_type=Path),

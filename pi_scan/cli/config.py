@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsonschema.exceptions import best_match
-
 from pi_scan.datafiles import validator
 from pi_scan.errors import ConfigError
 
@@ -39,6 +37,8 @@ SCAN_KEYS = {
     "baseline": "baseline",
     "waivers": "waivers",
     "previous": "previous",
+    "policy": "policy",
+    "policy_dir": "policy_dir",
     "jobs": "jobs",
     "timeout": "timeout",
     "max_memory": "max_memory",
@@ -47,7 +47,12 @@ SCAN_KEYS = {
     "quiet": "quiet",
     "scheduler": "scheduler",
     "stream": "stream",
+    "runtime_logs": "runtime_logs",
+    "runtime_log_dir": "runtime_log_dirs",
 }
+
+
+PATH_KEYS = ("category_map", "baseline", "waivers", "previous", "store", "policy", "policy_dir")
 
 
 def find_config(start: Path) -> Path | None:
@@ -67,6 +72,8 @@ def load_config(path: Path) -> dict[str, Any]:
     data = _read_toml(path)
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("pi-scan", {})
+    from jsonschema.exceptions import best_match
+
     error = best_match(validator("config").iter_errors(data))
     if error is not None:
         raise ConfigError(f"{path}: {error.json_path}: {error.message}")
@@ -75,9 +82,9 @@ def load_config(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         if key == "category":
             value = str(value)
-        elif key == "rules":
+        elif key in ("rules", "runtime_logs", "runtime_log_dir"):
             value = [str(base / v) for v in value]
-        elif key in ("category_map", "baseline", "waivers", "previous", "store"):
+        elif key in PATH_KEYS:
             value = str(base / value)
         elif key == "outputs":
             value = [_relative_output(v, base) for v in value]

@@ -22,9 +22,11 @@ from pi_scan.cli.common import (
     category_option,
     handle_errors,
     lang_option,
+    policy_option,
     rules_option,
     verbose_requested,
 )
+from pi_scan.cli.runtime import runtime_log_option, with_runtime
 from pi_scan.errors import ApkAnalysisError, ExitCode, UsageError
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Level, Not, Outcome, Rule, Status
 from pi_scan.report.base import clean, pi_text
@@ -118,6 +120,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
 @click.argument("rule_id", metavar="RULE")
 @rules_option
 @category_option
+@policy_option
 @lang_option
 @click.option(
     "--format",
@@ -127,11 +130,20 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     show_default=True,
     help="Output format.",
 )
+@runtime_log_option
 @handle_errors
 def explain(
-    app: Path, rule_id: str, rules_dirs: tuple[Path, ...], category: str | None, lang: str, fmt: str
+    app: Path,
+    rule_id: str,
+    rules_dirs: tuple[Path, ...],
+    category: str | None,
+    policy: Path | None,
+    lang: str,
+    fmt: str,
+    runtime_logs: tuple[Path, ...],
 ) -> None:
     """Show in full the evidence behind RULE's finding on APP (every call chain, every caller)."""
+    from pi_scan.batch import read_policies
     from pi_scan.extract import extract_facts, set_verbose
     from pi_scan.facts import load_knowledge, rule_facts
     from pi_scan.facts.coverage import apply_coverage, coverage_of
@@ -141,11 +153,13 @@ def explain(
     rule = find_rule(load_rules(rules_dirs).rules, rule_id)
     knowledge = load_knowledge()
     app_type = knowledge.app_type_id(category) if category else None
+    policies = read_policies(policy, None)
     set_verbose(verbose_requested())
     try:
-        extracted = extract_facts(app)
+        extracted = policies.apply(extract_facts(app))
     except ApkAnalysisError as exc:
         raise UsageError(f"{clean(app)}: {clean(exc)}") from None
+    extracted = with_runtime(extracted, runtime_logs)
     seen = rule_facts(extracted, knowledge, app_type)
     outcomes, _ = apply_coverage(evaluate(seen, [rule]), coverage_of(seen, [rule]))
     outcome = outcomes[0]

@@ -54,6 +54,7 @@ from pi_scan.extract.callgraph import (
 from pi_scan.extract.dex import DexPart, DexTables, combine, read_dex_part
 from pi_scan.extract.limits import MAX_LAYOUTS
 from pi_scan.extract.manifest import ManifestInfo, parse_manifest, sort_components
+from pi_scan.extract.policytext import bundled_documents
 from pi_scan.extract.signing import read_certificates
 from pi_scan.extract.tolerant import layout_identifiers
 from pi_scan.model import (
@@ -64,6 +65,7 @@ from pi_scan.model import (
     CustomPermission,
     Feature,
     PermissionUse,
+    PolicyDocument,
     RefTable,
     ResourceText,
 )
@@ -201,6 +203,7 @@ class _Part:
     tamper: tuple[str, ...]  # tamper indicators, bundle members' named "member!entry"
     layout_names: tuple[str, ...] = ()  # names in res/layout: View classes, onClick handlers
     services: tuple[tuple[str, str], ...] = ()  # META-INF/services: (service, provider) dotted
+    policies: tuple[PolicyDocument, ...] = ()  # privacy policies in assets/ and res/raw/
 
 
 PREPENDED_DEX = "<prepended dex>"
@@ -233,6 +236,7 @@ def _read_part(
         tamper=_prefixed(prefix, (*zf.indicators, *manifest.tamper_indicators)),
         layout_names=_layout_names(zf),
         services=_services(zf),
+        policies=bundled_documents(zf.namelist(), zf.read, lambda name: zf.entry(name).size),
     )
 
 
@@ -493,6 +497,7 @@ def _facts(
         intent_query_code=code.intent_queries,
         resource_texts=_union_texts(x.resource_texts for x in manifests),
         app_reachable=code.app,
+        policy_documents=tuple(d for p in parts for d in p.policies),
     )
 
 

@@ -11,8 +11,9 @@ so that rules stay declarative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,24 @@ from pi_scan.facts.parties import (
     split_api_uses,
 )
 from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
+from pi_scan.facts.policy import (
+    MIN_STRING_POLICY,
+    TERMS_FILE,
+    PolicyTerms,
+    load_policy_terms,
+    policy_facts,
+)
+from pi_scan.facts.runtime import (
+    merge_api_uses,
+    merge_pre_consent,
+    merge_runtime_sdks,
+    runtime_calls,
+    runtime_timeline,
+)
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+from pi_scan.facts.texts import sharing
 from pi_scan.facts.view import fact_dict
-from pi_scan.model import ApkFacts, RefTable
+from pi_scan.model import ApkFacts, PolicyDocument, RefTable
 
 SDKS_FILE = "sdks.json"
 PLATFORM_FILE = "platform-libs.json"
@@ -51,6 +67,7 @@ class Knowledge:
     sdks: SdkCatalogue
     apis: ApiMatcher
     platform: PlatformCatalogue = field(default_factory=lambda: PlatformCatalogue(()))
+    policy_terms: PolicyTerms | None = None  # policy-terms.json, when the folder has one
 
     def app_type_id(self, text: str) -> str:
         """An app type given by id ("map-navigation") or number ("1"); UsageError if unknown."""
@@ -75,6 +92,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     catalogues = load_catalogues(folder)
     sdks = load_sdk_catalogue(folder / SDKS_FILE)
     platform_file = folder / PLATFORM_FILE
+    terms_file = folder / TERMS_FILE
+    groups = {p.group for p in catalogues.permissions.values() if p.group}
     return Knowledge(
         catalogues=catalogues,
         sdks=sdks,
@@ -83,6 +102,11 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
             load_platform_catalogue(platform_file, sdks)
             if platform_file.exists()
             else PlatformCatalogue(())
+        ),
+        policy_terms=(
+            load_policy_terms(terms_file, catalogues.pi_types, groups)
+            if terms_file.exists()
+            else None
         ),
     )
 
@@ -115,6 +139,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform, texts
     )
     code["reflection"] = judge.add(code["reflection"])
+    events = facts.get("runtime_events") or ()
+    calls = judge.add(runtime_calls(events, knowledge.apis, parties)) if events else []
+    code["pre_consent"] = merge_pre_consent(code["pre_consent"], calls)
+    if calls:  # SDKs the logs saw at work: their status, and those packed code hides
+        merge_runtime_sdks(sdks, calls, knowledge.sdks)
     code["pre_consent"] = [
         judge.add([item], "target")[0] if item.get("kind") == "api" else item
         for item in code["pre_consent"]
@@ -124,10 +153,30 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     # the SDK statuses are known now: code of an SDK nothing starts does not run
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
     _drop_dormant_lists(app_lists, sdks)
+    # what the runtime logs saw: static uses confirmed, and uses seen only at run time
+    api_uses, runtime_only = merge_api_uses(api_uses, calls, knowledge.catalogues.apis, parties)
+    if runtime_only:
+        api_uses = sorted(api_uses + judge.add(runtime_only), key=lambda u: str(u["id"]))
     describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
+    collectable = [u for u in api_uses if u["collectable"]]
+    policy = policy_facts(
+        [
+            d if isinstance(d, PolicyDocument) else PolicyDocument(**d)
+            for d in facts.get("policy_documents") or ()
+        ],
+        [*((str(r.get("where") or "resource string"), r["value"]) for r in own_resources),
+         *(("dex string", text) for text in _long(own_strings.refs, MIN_STRING_POLICY))],
+        knowledge.policy_terms,
+        sdks,
+        {s.id: s.raw for s in knowledge.sdks.sdks},
+        collectable,
+        perms["dangerous_permissions"],
+        {p.name: p.group for p in knowledge.catalogues.permissions.values()},
+    )  # fmt: skip
     return {
         **facts,
+        **policy,
         **code,
         **coverage,
         "components": components,
@@ -137,11 +186,13 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
+        "runtime_calls": calls,
+        "runtime_timeline": runtime_timeline(events, knowledge.apis, parties) if events else [],
         "dormant_api_uses": dormant_uses,
         "installed_app_lists": app_lists,
         "app_strings": own_strings,
         "app_resource_strings": own_resources,
-        "collectable_api_uses": [u for u in api_uses if u["collectable"]],
+        "collectable_api_uses": collectable,
         "api_pi_types": sorted({u["pi_type"] for u in called}),
         "permission_pi_types": perms["pi_types_by_permission"],
         "dangerous_permissions": perms["dangerous_permissions"],
@@ -275,11 +326,18 @@ def _add_consent_calls(
 
 
 def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
-    """Exactly what the rules see for one app: extracted plus derived facts."""
-    return derive(fact_dict(facts), knowledge, app_type)
+    """Exactly what the rules see for one app: extracted plus derived facts (the DEX strings
+    joined once for all that searches them; `judge` widens the sharing to the rules)."""
+    with sharing():
+        return derive(fact_dict(facts), knowledge, app_type)
 
 
 def _exposes_pi(permission: Permission) -> bool:
     if permission.protection == "dangerous":
         return permission.pi_exposure is not None and permission.pi_exposure.exposes
     return permission.protection == "special" and bool(permission.pi_types)
+
+
+def _long(texts: Sequence[str], least: int) -> Iterable[str]:
+    """The texts at least `least` characters long, picked in C (half a million DEX strings)."""
+    return compress(texts, map(least.__le__, map(len, texts)))

@@ -29,7 +29,8 @@ from typing import Any
 
 from pi_scan.errors import UsageError
 from pi_scan.facts.catalog import ApiEntry, PermissionCatalogue
-from pi_scan.facts.texts import SEP, JoinedTexts
+from pi_scan.facts.texts import SEP
+from pi_scan.facts.texts import joined as shared_join
 from pi_scan.model import RefTable
 
 URI_SCHEME = "content://"
@@ -66,8 +67,8 @@ class ApiMatcher:
             elif entry.match_mode == "prefix":
                 self._prefixes.append(entry)
             else:
-                if SEP in entry.match:
-                    raise ValueError(f"{entry.id}: match must not contain NUL")
+                if SEP in entry.match or "\n" in entry.match:  # they join the strings
+                    raise ValueError(f"{entry.id}: match must not contain NUL or a newline")
                 self._contains.append(entry)
 
     def entries_for(self, ref: str) -> list[ApiEntry]:
@@ -143,7 +144,7 @@ class ApiMatcher:
             self._match_contains(strings, hits)
 
     def _match_contains(self, strings: Sequence[str], hits: dict[str, _Hit]) -> None:
-        joined = JoinedTexts(strings)
+        joined = shared_join(strings)  # the rules search the same strings joined
         for entry in self._contains:
             for k in joined.find(entry.match):
                 _add_string_hits((entry,), strings[k], hits)

@@ -56,7 +56,7 @@ from pi_scan.facts.apis import ApiMatcher
 from pi_scan.facts.catalog import ApiEntry
 from pi_scan.facts.platform import PlatformCatalogue
 from pi_scan.facts.sdks import SdkCatalogue
-from pi_scan.facts.texts import JoinedTexts
+from pi_scan.facts.texts import joined as shared_join
 from pi_scan.model import CodeNode, RefTable
 
 FIRST_PARTY = "first-party"
@@ -883,12 +883,12 @@ def _set_status(
 
 
 class _Texts:
-    """Texts searched by literal needles (`JoinedTexts`, lower-cased) and then by a regular
+    """Texts searched by literal needles (`JoinedTexts.find_folded`) and then by a regular
     expression: only the texts a needle hits meet the expression.  `plus` searches several
     groups (resource strings and DEX strings) as one, without copying them together."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self.groups = [(texts, JoinedTexts(texts, lower=True))]
+        self.groups = [(texts, shared_join(texts))]  # the rules search the same texts
 
     def plus(self, other: _Texts) -> _Texts:
         """These texts and `other`'s, searched as one (each group joined once)."""
@@ -902,7 +902,7 @@ class _Texts:
         needles = list(needles)
         found: list[str] = []
         for texts, joined in self.groups:
-            hits = sorted({k for needle in needles for k in joined.find(needle)})
+            hits = sorted({k for needle in needles for k in joined.find_folded(needle)})
             found += (texts[k] for k in hits if pattern.search(texts[k]))
         return found
 

@@ -11,10 +11,13 @@ emoji among half a million ASCII strings would make one joined text four bytes a
 from __future__ import annotations
 
 import re
+import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
-from itertools import accumulate, repeat
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from heapq import merge
+from itertools import accumulate, chain, compress, repeat
 from operator import add
 
 SEP = "\x00"  # joins the texts by default; no needle holds it
@@ -29,37 +32,61 @@ _FOLD = (("\u0131", "i"), ("\u017f", "s"))
 
 
 class JoinedTexts:
-    """`texts` (optionally lower-cased) in joined chunks, for `find` and `search`."""
+    """`texts` (optionally lower-cased) in joined chunks, for `find` and `search`.
+
+    ASCII texts and the others are joined in separate chunks: a needle wider than a chunk's
+    widest character (a Chinese one in an ASCII chunk) is not there, which str.find answers
+    without reading the chunk, and the few chunks that hold Chinese texts stay narrow."""
 
     def __init__(self, texts: Sequence[str], lower: bool = False, sep: str = SEP) -> None:
         self.texts = texts
         self.sep = sep
-        self._chunks: list[tuple[int, str, array[int]]] = []
-        self._folded: dict[int, tuple[str, list[int]]] = {}  # see find_folded; made when needed
-        for first in range(0, len(texts), CHUNK):
-            part = texts[first : first + CHUNK]
-            joined = sep.join(part)
-            if lower:
-                low = joined.lower()
-                if len(low) != len(joined):  # lower() made a text longer ("İ"): one by one
-                    part = list(map(str.lower, part))
-                    low = sep.join(part)
-                joined = low
-            starts = array("q", accumulate(map(add, map(len, part), repeat(1)), initial=0))
-            self._chunks.append((first, joined, starts))
+        # (indices of the chunk's texts, joined chunk, start offsets) in index order per group
+        self._groups: list[list[tuple[Sequence[int], str, array[int]]]] = []
+        self._folded: dict[tuple[int, int], tuple[str, list[int]]] = {}  # see find_folded
+        plain = list(map(str.isascii, texts))
+        if all(plain):
+            groups: list[Sequence[int]] = [range(len(texts))]
+        else:
+            wide = [k for k, ascii in enumerate(plain) if not ascii]
+            narrow = list(compress(range(len(texts)), plain))
+            groups = [narrow, wide] if narrow else [wide]
+        for indices in groups:
+            chunks = []
+            for first in range(0, len(indices), CHUNK):
+                part_indices = indices[first : first + CHUNK]
+                part = (
+                    texts[part_indices.start : part_indices.stop]
+                    if isinstance(part_indices, range)
+                    else list(map(texts.__getitem__, part_indices))
+                )
+                joined = sep.join(part)
+                if lower:
+                    low = joined.lower()
+                    if len(low) != len(joined):  # lower() made a text longer ("İ"): one by one
+                        part = list(map(str.lower, part))
+                        low = sep.join(part)
+                    joined = low
+                starts = array("q", accumulate(map(add, map(len, part), repeat(1)), initial=0))
+                chunks.append((part_indices, joined, starts))
+            self._groups.append(chunks)
 
     def find(self, needle: str) -> Iterator[int]:
         """The index of each text that contains `needle`, ascending, each once."""
-        for first, joined, starts in self._chunks:
-            yield from self._find(first, joined, starts, needle)
+        return self._merged(
+            (self._find(indices, joined, starts, needle) for indices, joined, starts in chunks)
+            for chunks in self._groups
+        )
 
     def search(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """The index of each text in which a match of `pattern` over the joined chunk
         starts, ascending, each once.  A match may run on into the next text: the caller
         checks each candidate on its own; the search resumes at the next text, so a
         candidate never hides a match there."""
-        for first, joined, starts in self._chunks:
-            yield from self._search(first, joined, starts, pattern)
+        return self._merged(
+            (self._search(indices, joined, starts, pattern) for indices, joined, starts in chunks)
+            for chunks in self._groups
+        )
 
     def find_folded(self, needle: str) -> Iterator[int]:
         """The index of each text that contains `needle` (ASCII, lower case) once lower-cased,
@@ -67,47 +94,94 @@ class JoinedTexts:
         case-insensitive pattern that needs `needle` matches (re's IGNORECASE matches an
         ASCII letter only with its upper case, the Kelvin sign, which lower() makes "k", and
         those two).  Texts that lower() makes longer ("İ") are always included."""
-        for index, (first, _, starts) in enumerate(self._chunks):
-            text, always = self._fold(index)
-            yield from sorted({*always, *self._find(first, text, starts, needle)})
 
-    def _fold(self, index: int) -> tuple[str, list[int]]:
-        made = self._folded.get(index)
+        return self._merged(
+            [self._find_folded(g, c, needle) for c in range(len(chunks))]
+            for g, chunks in enumerate(self._groups)
+        )
+
+    def _find_folded(self, group: int, chunk: int, needle: str) -> Iterator[int]:
+        indices, _, starts = self._groups[group][chunk]
+        text, always = self._fold(group, chunk)
+        found = {*always, *self._find(range(len(indices)), text, starts, needle)}
+        return map(indices.__getitem__, sorted(found))
+
+    @staticmethod
+    def _merged(groups: Iterable[Iterable[Iterator[int]]]) -> Iterator[int]:
+        """The hits of each group's chunks in turn, the groups merged in index order."""
+        streams = [chain.from_iterable(chunks) for chunks in groups]
+        return streams[0] if len(streams) == 1 else merge(*streams)
+
+    def _fold(self, group: int, chunk: int) -> tuple[str, list[int]]:
+        made = self._folded.get((group, chunk))
         if made is None:
-            first, joined, starts = self._chunks[index]
+            indices, joined, starts = self._groups[group][chunk]
             low = joined.lower()
             always: list[int] = []
             if len(low) != len(joined):  # keep the offsets: such texts become NULs
-                part = list(self.texts[first : first + len(starts) - 1])
+                part = [self.texts[i] for i in indices]
                 for k in _lengthening(joined, starts):
                     part[k] = "\x00" * len(part[k])
-                    always.append(first + k)
+                    always.append(k)
                 low = self.sep.join(part).lower()
             for char, letter in _FOLD:
                 low = low.replace(char, letter)
-            made = self._folded[index] = (low, always)
+            made = self._folded[(group, chunk)] = (low, always)
         return made
 
     @staticmethod
-    def _find(first: int, joined: str, starts: array[int], needle: str) -> Iterator[int]:
+    def _find(
+        indices: Sequence[int], joined: str, starts: array[int], needle: str
+    ) -> Iterator[int]:
         pos = joined.find(needle)
         while pos != -1:
             k = bisect_right(starts, pos) - 1
-            yield first + k
+            yield indices[k]
             pos = joined.find(needle, starts[k + 1])
 
     @staticmethod
     def _search(
-        first: int, joined: str, starts: array[int], pattern: re.Pattern[str]
+        indices: Sequence[int], joined: str, starts: array[int], pattern: re.Pattern[str]
     ) -> Iterator[int]:
         last = len(starts) - 2
         pos = 0
         while (match := pattern.search(joined, pos)) is not None:
             k = bisect_right(starts, match.start()) - 1
-            yield first + k
+            yield indices[k]
             if k >= last:
                 break
             pos = starts[k + 1]
+
+
+_shared = threading.local()  # .joined: [(texts, sep, JoinedTexts)] inside `sharing()`
+
+
+@contextmanager
+def sharing() -> Iterator[None]:
+    """Within this block, `joined` joins each text list once: the DEX strings are searched
+    when facts are derived (API strings, consent texts) and again by the rules."""
+    outer = getattr(_shared, "joined", None)
+    if outer is None:
+        _shared.joined = []
+    try:
+        yield
+    finally:
+        if outer is None:
+            _shared.joined = None
+
+
+def joined(texts: Sequence[str], sep: str = "\n") -> JoinedTexts:
+    """`texts` joined by `sep` (newlines by default: a multi-line regex's ^ and $ then match
+    at each text), the same object for the same list within `sharing()`."""
+    made: list[tuple[Sequence[str], str, JoinedTexts]] | None = getattr(_shared, "joined", None)
+    if made is None:
+        return JoinedTexts(texts, sep=sep)
+    for seen, seen_sep, found in made:
+        if seen is texts and seen_sep == sep:
+            return found
+    found = JoinedTexts(texts, sep=sep)
+    made.append((texts, sep, found))  # keeps `texts` alive, so its id stays unique
+    return found
 
 
 def _lengthening(joined: str, starts: Sequence[int]) -> list[int]:

@@ -15,8 +15,6 @@ from dataclasses import dataclass, fields
 from itertools import accumulate, chain, repeat
 from typing import Any
 
-import numpy as np
-
 from pi_scan.model import ApkFacts, CodeNode, MemberRef, RefTable
 
 FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
@@ -122,6 +120,14 @@ FACTS: Mapping[str, FactSpec] = {
     "native_libs": FactSpec("objects", "lib/", "native libraries (name, abi, path)", "name"),
     "assets": FactSpec("strings", "assets/", "asset files"),
     "raw_resources": FactSpec("strings", "res/raw/", "raw resource files"),
+    "policy_documents": FactSpec(
+        "objects",
+        "assets/, res/raw/, --policy",
+        "privacy-policy texts: bundled files of assets/ and res/raw/ that read as a policy, or the"
+        " file supplied with --policy/--policy-dir (source, origin, sha256, format, encoding,"
+        " text, error)",
+        "source",
+    ),
     "nested_apks": FactSpec("strings", "zip entries", "APK files inside the APK"),
     "splits": FactSpec("strings", "bundle", "APKs merged into this app (bundles only)"),
     "warnings": FactSpec("strings", "scan", "parts of the app that could not be read"),
@@ -167,6 +173,20 @@ FACTS: Mapping[str, FactSpec] = {
         "resources.arsc",
         "string resources of the default and Chinese locales (name, locale, value)",
         "value",
+    ),
+    # runtime logs (pi_scan.extract.runtime)
+    "runtime_logs": FactSpec(
+        "objects",
+        "--runtime-log",
+        "runtime logs merged into the scan (name, sha256, format, events, consent, tool)",
+        "name",
+    ),
+    "runtime_events": FactSpec(
+        "objects",
+        "--runtime-log",
+        "calls of hooked APIs the runtime logs saw (log, row, api, at: device seconds, time as "
+        "written, phase before/after/unknown, frames innermost first, label, args)",
+        "api",
     ),
 }
 
@@ -313,11 +333,106 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "packers and protectors that hide the app's code (id, name, signals, summary)",
         "summary",
     ),
+    "runtime_calls": FactSpec(
+        "objects",
+        "--runtime-log",
+        "one item per API the runtime logs saw called (id or null, api, known, pi_type, weak, "
+        "count, phases, times: device seconds, first_time, parties: who called it and how often "
+        "before consent, stack, logs, collectable, summary)",
+        "summary",
+    ),
+    "runtime_timeline": FactSpec(
+        "objects",
+        "--runtime-log",
+        "PI reads the runtime logs saw, in time order around the consent moment (at, time, api, "
+        "pi_type, phase, party, log)",
+        "api",
+    ),
     "coverage_limits": FactSpec(
         "strings",
         "scan",
         "why the code read is not all the code that runs (packers, unreadable DEX, ...); empty "
         "when the scan saw all of it",
+    ),
+    "policy": FactSpec(
+        "scalar",
+        "privacy policy",
+        "the privacy-policy text compared (sources, sha256, chars, language, sections), or null"
+        " when there is none: see policy_missing",
+    ),
+    "policy_status": FactSpec(
+        "scalar",
+        "privacy policy",
+        "compared, none (no text bundled or supplied), empty (a document without text) or"
+        " unparseable (a document that cannot be read, or says nothing about personal"
+        " information)",
+    ),
+    "policy_missing": FactSpec(
+        "scalar", "privacy policy", "why no policy text could be compared (null when one was)"
+    ),
+    "policy_pi_types": FactSpec(
+        "objects",
+        "privacy policy",
+        "PI types the policy says it collects (id, term, section), through policy-terms.json",
+        "id",
+    ),
+    "policy_denied_pi_types": FactSpec(
+        "objects",
+        "privacy policy",
+        "PI types the policy only mentions in a denial (我们不会收集…) (id, term, section)",
+        "id",
+    ),
+    "policy_sdks": FactSpec(
+        "objects",
+        "privacy policy",
+        "the policy's third-party SDK list (name, entity, purpose, pi, url, sdk_ids, section)",
+        "name",
+    ),
+    "policy_permissions": FactSpec(
+        "objects",
+        "privacy policy",
+        "dangerous permissions requested whose purpose the policy explains (name, group, term)",
+        "name",
+    ),
+    "policy_undisclosed_sdks": FactSpec(
+        "objects",
+        "privacy policy vs sdks",
+        "SDKs that collect (or are started and documented to collect) and that the policy names"
+        " neither by name, Chinese name, alias nor vendor (id, name, vendor, status, summary)",
+        "summary",
+    ),
+    "policy_vendor_only_sdks": FactSpec(
+        "objects",
+        "privacy policy vs sdks",
+        "SDKs the policy covers only by a vendor that has several SDKs here to list (id, name,"
+        " vendor, matched, summary)",
+        "summary",
+    ),
+    "policy_undeclared_pi": FactSpec(
+        "objects",
+        "privacy policy vs api_uses, sdks",
+        "PI types collected (collectable API use, or an SDK that must be listed) that the policy"
+        " does not declare (pi_type, denied, by, summary)",
+        "summary",
+    ),
+    "policy_unexplained_permissions": FactSpec(
+        "objects",
+        "privacy policy vs AndroidManifest.xml",
+        "dangerous permissions requested whose purpose the policy does not explain (name, group,"
+        " summary)",
+        "summary",
+    ),
+    "policy_unmatched_sdks": FactSpec(
+        "objects",
+        "privacy policy vs sdks",
+        "SDKs the policy lists that the catalogue knows and the app does not contain (name,"
+        " entity, sdk_ids, summary)",
+        "summary",
+    ),
+    "policy_found_pi": FactSpec(
+        "strings",
+        "api_uses, sdks",
+        "PI types the app collects, as compared with the policy (null without a policy)",
     ),
 }
 
@@ -376,6 +491,9 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "reflection_code": list(facts.reflection_code),
         "intent_query_code": list(facts.intent_query_code),
         "resource_texts": [_plain(t) for t in facts.resource_texts],
+        "policy_documents": [_plain(d) for d in facts.policy_documents],
+        "runtime_logs": [_plain(log) for log in facts.runtime_logs],
+        "runtime_events": [_plain(e) for e in facts.runtime_events],
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)
@@ -472,6 +590,8 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     columns without making the MemberRefs, a chunk of refs at a time: per chunk, the callers
     of all its refs are joined once, each ref's part is a slice of that, and the objects
     are joined from their pieces at once."""
+    import numpy as np  # only for the code-level tables
+
     names = list(map(_encode, table.names))
     sizes = np.fromiter(map(len, names), np.int64, len(names)) + 2  # with the ", " after
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)

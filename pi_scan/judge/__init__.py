@@ -11,19 +11,22 @@ from typing import Any
 
 from pi_scan.facts import Knowledge, rule_facts
 from pi_scan.facts.coverage import apply_coverage, coverage_of
+from pi_scan.facts.policy import review_of
+from pi_scan.facts.texts import sharing
 from pi_scan.judge.engine import evaluate
 from pi_scan.judge.verdict import aggregate
-from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, SdkUse
+from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, RuntimeRead, SdkUse
 
 
 def judge(
     path: str, facts: ApkFacts, ruleset: RuleSet, knowledge: Knowledge, app_type: str | None
 ) -> ApkResult:
     """Evaluate the rules on one app's facts and decide its verdict."""
-    seen = rule_facts(facts, knowledge, app_type)
-    outcomes, coverage = apply_coverage(  # partial coverage: never a silent pass
-        evaluate(seen, ruleset.rules), coverage_of(seen, ruleset.rules)
-    )
+    with sharing():  # the big texts are joined once for the derived facts and the rules
+        seen = rule_facts(facts, knowledge, app_type)
+        outcomes, coverage = apply_coverage(  # partial coverage: never a silent pass
+            evaluate(seen, ruleset.rules), coverage_of(seen, ruleset.rules)
+        )
     rules = {r.id: r for r in ruleset.rules}
     verdict, reasons = aggregate(outcomes, rules, ruleset.policy)
     return ApkResult(
@@ -34,6 +37,8 @@ def judge(
         verdict_reasons=reasons,
         inventory=inventory(seen),
         coverage=coverage,
+        policy=review_of(seen),
+        timeline=tuple(RuntimeRead(**read) for read in seen.get("runtime_timeline") or ()),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import methodcaller
 from typing import Any
 
+from pi_scan.facts.texts import sharing
 from pi_scan.facts.view import ALL_FACTS, FactValue
 from pi_scan.judge.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
 from pi_scan.model import (
@@ -36,7 +37,8 @@ def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Out
     """Run every rule on one app's facts; one outcome per rule, passes included."""
     _local.texts = {}
     try:
-        return tuple(evaluate_rule(facts, rule) for rule in rules)
+        with sharing():
+            return tuple(evaluate_rule(facts, rule) for rule in rules)
     finally:
         _local.texts = None
         clear_caches()
@@ -48,6 +50,8 @@ def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:
         needs = f"needs {', '.join(missing)}"
         if "app_type" in missing:
             needs += " (give --category or a category map)"
+        if "policy" in missing:
+            needs += f" ({facts.get('policy_missing') or 'no privacy-policy text'})"
         return Outcome(rule.id, Status.NOT_EVALUATED, rule.level, reason=needs)
     level = rule.level
     reason: str | None = None
@@ -169,6 +173,13 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         signals = ", ".join(f"{e['kind']} {e['value']}" for e in item.get("evidence", [])[:3])
         key = f"{item.get('name')} [{item.get('confidence')}]"
         where = signals or where
+    source = str(item.get("source") or "")
+    if source == "runtime":  # seen only in a runtime log: that is where to look
+        logs = item.get("logs") or (item.get("runtime") or {}).get("logs") or ()
+        log = (item.get("runtime") or {}).get("log")
+        where = "runtime log " + ", ".join(map(str, logs or ([log] if log else [])))
+    elif source == "both":
+        where += " + runtime log"
     # api_uses name each caller's party: "cls (platform:androidx-appcompat, called from ...)"
     callers = tuple(item.get("party_callers") or item.get("callers") or ())
     if fact == "api_uses" and item.get("signature"):
@@ -178,8 +189,10 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
             for g in item.get("caller_groups") or ()
         )
         pi = (str(label["en"]), str(label["zh"])) if label else ()
-        return Evidence(fact, str(key), where, callers, str(item["signature"]), pi, groups, note)
-    return Evidence(fact, str(key), where, callers)
+        return Evidence(
+            fact, str(key), where, callers, str(item["signature"]), pi, groups, note, source
+        )
+    return Evidence(fact, str(key), where, callers, source=source)
 
 
 def _absence(cond: Condition) -> list[Evidence]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from itertools import compress, repeat
 from typing import Any
 
-from pi_scan.facts.texts import JoinedTexts
+from pi_scan.facts.texts import joined as shared_join
 
 Items = list[Any]
 Op = Callable[[Any, Any, Sequence[Any]], Items]
@@ -98,9 +98,16 @@ def _regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 
 def op_matches_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
-    regexes = _regexes(tuple(value))
-    if len(texts) >= _BULK and set(map(type, texts)) == {str}:
-        return _pick(fact, _bulk_search(texts, regexes))
+    patterns = tuple(value)
+    regexes = _regexes(patterns)
+    if len(texts) >= _BULK:
+        for seen, searched, mask in _SEARCHED:  # several rules ask the same (sign-up texts)
+            if seen is texts and searched == patterns:
+                return _pick(fact, mask)
+        if set(map(type, texts)) == {str}:
+            mask = _bulk_search(texts, regexes)
+            _SEARCHED.append((texts, patterns, mask))
+            return _pick(fact, mask)
     return _pick(
         fact, (isinstance(text, str) and any(r.search(text) for r in regexes) for text in texts)
     )
@@ -172,24 +179,13 @@ def _needle(pattern: str) -> tuple[str, bool] | None:
     return (best, folded) if len(best) >= 2 else None
 
 
-_JOINED: list[tuple[Sequence[str], JoinedTexts]] = []  # the last few joined lists
-
-
-def _joined(texts: Sequence[str]) -> JoinedTexts:
-    """The texts joined by newlines; several rules search the same big list (the DEX string
-    table) in one evaluation, so the last few are kept."""
-    for seen, joined in _JOINED:
-        if seen is texts:
-            return joined
-    joined = JoinedTexts(texts, sep="\n")
-    _JOINED.insert(0, (texts, joined))
-    del _JOINED[3:]
-    return joined
+# what each big list's search found in this evaluation: (texts, patterns, mask)
+_SEARCHED: list[tuple[Sequence[str], tuple[str, ...], list[bool]]] = []
 
 
 def clear_caches() -> None:
-    """Forget the joined texts (evaluate() calls this when it is done with an app)."""
-    _JOINED.clear()
+    """Forget the searches (evaluate() calls this when it is done with an app)."""
+    _SEARCHED.clear()
 
 
 def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> list[bool]:
@@ -200,7 +196,7 @@ def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> li
     at the joins.  Each candidate is checked again on its own text, so a match spanning two
     texts can neither add a false hit nor hide a real one.
     """
-    joined = _joined(texts)
+    joined = shared_join(texts)
     hit = [False] * len(texts)
     for regex in regexes:
         if "\\A" in regex.pattern or "\\Z" in regex.pattern:  # anchored to the whole text
@@ -228,6 +224,23 @@ def op_count_ge(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     return list(fact) if len(fact) >= value else []
 
 
+def op_burst(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
+    """Items whose `times` (seconds, e.g. runtime_calls) hold more than value["calls"] within
+    any value["seconds"] long window."""
+    calls, seconds = int(value["calls"]), float(value["seconds"])
+    return [item for item in fact if peak(item.get("times") or (), seconds) > calls]
+
+
+def peak(times: Sequence[float], seconds: float) -> int:
+    """The most of the sorted `times` that fall within one window of `seconds`."""
+    best = start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] > seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 OPS: dict[str, Op] = {
     "eq": op_eq,
     "ne": op_ne,
@@ -243,6 +256,7 @@ OPS: dict[str, Op] = {
     "matches_any": op_matches_any,
     "any": op_any,
     "count_ge": op_count_ge,
+    "burst": op_burst,
 }
 
 SCALAR_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "exists"})

@@ -21,6 +21,7 @@ from pi_scan.model import (
     Evidence,
     Level,
     Outcome,
+    PolicyReview,
     Rule,
     RuleSet,
     ScanResult,
@@ -387,3 +388,97 @@ def top(items: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:
     """The most common items, most common first, ties by name."""
     counts = Counter(items)
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+# --- privacy policy against behaviour -------------------------------------------------------
+
+POLICY_WORDS = {
+    "en": {
+        "title": "privacy policy vs behaviour",
+        "none": "not compared",
+        "pi": "PI types",
+        "sdks": "SDKs",
+        "perms": "dangerous permissions",
+        "declared": "declared",
+        "found": "found",
+        "missing": "missing",
+        "denied": "denied by the policy",
+        "vendor_only": "listed only by vendor",
+        "unmatched": "listed, not in the app",
+        "explained": "explained",
+    },
+    "zh": {
+        "title": "隐私政策与实际行为对比",
+        "none": "未对比",
+        "pi": "个人信息类型",
+        "sdks": "SDK",
+        "perms": "敏感权限",
+        "declared": "政策声明",
+        "found": "实际发现",
+        "missing": "缺失",
+        "denied": "政策声称不收集",
+        "vendor_only": "仅以厂商名义列出",
+        "unmatched": "已列出但应用中未发现",
+        "explained": "已说明",
+    },
+}
+
+
+def policy_lines(review: PolicyReview | None, lang: str) -> list[str]:
+    """The policy review as short lines (declared / found / missing per kind); [] when the
+    app was not judged."""
+    if review is None:
+        return []
+    w = POLICY_WORDS[report_lang(lang)]
+    if review.status != "compared":
+        return [f"{w['title']}: {w['none']} ({review.status}): {review.reason}"]
+
+    def items(values: tuple[str, ...]) -> str:
+        return ", ".join(values) if values else "-"
+
+    lines = [f"{w['title']}: {', '.join(review.sources)}"]
+    lines.append(
+        f"  {w['sdks']}: {w['declared']} {items(review.listed_sdks)}; "
+        f"{w['found']} {items(review.found_sdks)}; {w['missing']} {items(review.missing_sdks)}"
+    )
+    if review.vendor_only_sdks:
+        lines.append(f"  {w['sdks']} {w['vendor_only']}: {items(review.vendor_only_sdks)}")
+    if review.unmatched_sdks:
+        lines.append(f"  {w['sdks']} {w['unmatched']}: {items(review.unmatched_sdks)}")
+    lines.append(
+        f"  {w['pi']}: {w['declared']} {items(review.declared_pi)}; "
+        f"{w['found']} {items(review.found_pi)}; {w['missing']} {items(review.missing_pi)}"
+    )
+    if review.denied_pi:
+        lines.append(f"  {w['pi']} {w['denied']}: {items(review.denied_pi)}")
+    lines.append(
+        f"  {w['perms']}: {w['explained']} {items(review.explained_permissions)}; "
+        f"{w['missing']} {items(review.unexplained_permissions)}"
+    )
+    return lines
+
+
+# --- runtime evidence ---------------------------------------------------------------------
+
+SOURCE_WORDS = {
+    "static": ("static", "静态"),
+    "runtime": ("runtime", "运行时"),
+    "both": ("static + runtime", "静态 + 运行时"),
+}
+
+
+def has_runtime(result: ApkResult) -> bool:
+    """Whether a runtime log was merged into the app's scan."""
+    return bool(result.facts is not None and result.facts.runtime_logs)
+
+
+def source_text(outcome: Outcome, lang: str) -> str:
+    """What showed a finding, in words: static, runtime or static + runtime."""
+    en, zh = SOURCE_WORDS[outcome.source]
+    return zh if report_lang(lang) == "zh" else en
+
+
+def source_tag(result: ApkResult, outcome: Outcome, lang: str) -> str:
+    """ " [runtime]" after a finding's title when the app was scanned with a runtime log (then
+    every finding says what showed it); "" without one, when everything is static."""
+    return f" [{source_text(outcome, lang)}]" if has_runtime(result) else ""

@@ -26,6 +26,7 @@ from pi_scan.report.base import (
     evidence_text,
     findings,
     fingerprint,
+    policy_lines,
     report_lang,
     rules_by_id,
     sdk_text,
@@ -54,6 +55,7 @@ COLUMNS = (
     "error",
     "coverage",
     "sdks",
+    "policy",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,7 +85,7 @@ def safe_cell(value: object) -> str:
 def _rows(app: ApkResult, scan: ScanResult, lang: str) -> list[list[object]]:
     facts = app.facts
     if app.error is not None or facts is None:
-        return [[app.path, *[""] * 4, "error", *[""] * 10, app.error, "", ""]]
+        return [[app.path, *[""] * 4, "error", *[""] * 10, app.error, "", "", ""]]
     version = [shown(facts.version_name), shown(facts.version_code)]
     identity = [app.path, facts.package, *version, facts.sha256]
     verdict = verdict_label(app)
@@ -91,6 +93,7 @@ def _rows(app: ApkResult, scan: ScanResult, lang: str) -> list[list[object]]:
     app_cells = [
         coverage_text(app.coverage, lang),
         "\n".join(sdk_text(s, lang) for s in app.inventory.sdks),
+        "\n".join(line.strip() for line in policy_lines(app.policy, lang)),
     ]
     if not listed:
         return [[*identity, verdict, *[""] * 11, *app_cells]]

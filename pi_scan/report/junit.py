@@ -19,6 +19,7 @@ from pi_scan.report.base import (
     evidence_text,
     explanation,
     not_applicable_reason,
+    policy_lines,
     reason_text,
     report_lang,
     rules_by_id,
@@ -160,6 +161,7 @@ def _properties(suite: ET.Element, app: ApkResult, scan: ScanResult, lang: str) 
         ("coverage", coverage_text(app.coverage, lang)),
         *(("coverage_limit", x) for x in app.coverage.limits),
         *(("sdk", sdk_text(s, lang)) for s in app.inventory.sdks),
+        *(("policy", line.strip()) for line in policy_lines(app.policy, lang)),
     ]
     for name, value in values:
         ET.SubElement(props, "property", {"name": name, "value": clean_xml(value)})

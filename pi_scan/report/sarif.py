@@ -25,6 +25,7 @@ from pi_scan.report.base import (
     findings,
     fingerprint,
     is_suppressed,
+    policy_lines,
     report_lang,
     summary_counts,
     verdict_label,
@@ -79,6 +80,11 @@ class SarifReporter:
                 "summary": summary_counts(scan),
                 "coverage": [_coverage_props(app) for app in scan.results if app.facts],
                 "sdkInventory": [_inventory_props(app) for app in scan.results if app.facts],
+                "privacyPolicy": [
+                    {"package": app.facts.package, "lines": policy_lines(app.policy, lang)}
+                    for app in scan.results
+                    if app.facts and app.policy is not None
+                ],
             },
         }
         log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
@@ -158,6 +164,7 @@ def _result(
             "level": outcome.level.label,
             "verdict": verdict_label(app),
             "coverage": "complete" if app.coverage.complete else "partial",
+            "source": outcome.source,
             "evidence": [_evidence_props(e) for e in outcome.evidence],
         },
     }
@@ -222,7 +229,15 @@ def _inventory_props(app: ApkResult) -> dict[str, Any]:
 
 
 def _evidence_props(ev: Evidence) -> dict[str, Any]:
-    return {"fact": ev.fact, "value": ev.value, "where": ev.where, "callers": list(ev.callers)}
+    out: dict[str, Any] = {
+        "fact": ev.fact,
+        "value": ev.value,
+        "where": ev.where,
+        "callers": list(ev.callers),
+    }
+    if ev.source:
+        out["source"] = ev.source
+    return out
 
 
 def _logical_locations(evidence: tuple[Evidence, ...]) -> list[dict[str, str]]:

@@ -14,7 +14,9 @@ from pi_scan.report.base import (
     explanation,
     level_counts,
     localized,
+    policy_lines,
     sdk_text,
+    source_tag,
     verdict_label,
     verdict_word,
     version_text,
@@ -99,7 +101,7 @@ def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
                 label if rule.category != previous else "",
                 outcome.rule_id,
                 _word(outcome.level.label, lang) + (" *" if outcome.not_rectified else ""),
-                rule.text("title", lang),
+                rule.text("title", lang) + source_tag(result, outcome, lang),
                 "\n".join(evidence),
             )
         )
@@ -124,4 +126,6 @@ def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
         lines += [clean(f"  - {limit}") for limit in result.coverage.limits]
         if result.coverage.rules:
             lines.append(f"  {labels['not_evaluated']}: {', '.join(result.coverage.rules)}")
+    if result.policy is not None and result.policy.status != "none":
+        lines += [clean(line) for line in policy_lines(result.policy, lang)]
     return "\n".join(lines)
