@@ -10,12 +10,12 @@ import json
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from pi_scan.errors import ConfigError, RuleLoadError
+
+if TYPE_CHECKING:  # imported when a file is validated: most runs validate none
+    from jsonschema import Draft202012Validator
 
 SCHEMAS = ("rule", "policy", "pack")
 
@@ -32,6 +32,8 @@ def builtin_rules_dir() -> Path:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     text = resources.files("pi_scan").joinpath(f"schemas/{name}.schema.json").read_text()
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
@@ -116,6 +118,8 @@ def file_digest(path: Path, schema: str) -> str:
 
 def validate(data: Any, schema: str, file: str) -> None:
     """Raise RuleLoadError(file, json_path, message) for the most relevant schema violation."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(validator(schema).iter_errors(data))
     if error is not None:
         raise RuleLoadError(file, error.json_path, error.message)

@@ -8,6 +8,7 @@ pi_scan, so any stage may depend on it without creating cycles.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from array import array
 from bisect import bisect_left
@@ -15,7 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from itertools import pairwise
-from typing import Any, overload
+from pathlib import Path
+from typing import IO, Any, overload
 
 # --------------------------------------------------------------------------------------------
 # Facts: what the extractor found in one app.  `pi-scan facts` prints them; rules read them.
@@ -249,6 +251,9 @@ class CodeNode:
     method: str
     ops: tuple[str, ...] = ()
     edges: tuple[CodeEdge, ...] = ()
+    # (op index, parameter index, value): boolean arguments of static calls into app classes a
+    # constant sets on every path to the call (JCollectionAuth.setAuth(ctx, false): (i, 1, 0))
+    consts: tuple[tuple[int, int, int], ...] = ()
 
 
 def is_read_locale(locale: str) -> bool:
@@ -306,6 +311,86 @@ class PolicyReview:
     unmatched_sdks: tuple[str, ...] = ()  # listed, not found in the app
     explained_permissions: tuple[str, ...] = ()
     unexplained_permissions: tuple[str, ...] = ()  # dangerous permissions requested, not explained
+
+
+@dataclass(frozen=True)
+class RuntimeEvent:
+    """One call of a hooked API seen in a runtime log (`pi_scan.extract.runtime`)."""
+
+    log: str  # the log's file name
+    row: int  # its row (spreadsheets, header = 1) or line (JSON lines)
+    api: str  # "android.telephony.TelephonyManager.getDeviceId", or a bare method name
+    at: float | None  # device clock, seconds (local time read as UTC); None: not readable
+    time: str = ""  # the time as the log wrote it
+    phase: str = "unknown"  # consent phase: "before", "after" or "unknown"
+    frames: tuple[str, ...] = ()  # "class.method", the hooked method or its caller first
+    label: str = ""  # the tool's own description of the call
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class RuntimeLog:
+    """A runtime log merged into an app's scan."""
+
+    name: str  # file name
+    sha256: str
+    format: str  # "camille", "camille-5", "privacysentry" or "jsonl"
+    events: int  # calls read
+    consent: str | None = None  # the consent moment as the log wrote it, if it has one
+    tool: str = ""
+    consent_at: float | None = None  # the same in device seconds, when it could be read
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """A runtime log handed to a scan: its path, digest and, when sent to a far worker, its
+    bytes.  `explicit`: given by name for the app (not found in a folder)."""
+
+    path: str
+    sha256: str
+    data: bytes | None = None
+    explicit: bool = True
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def open(self) -> IO[bytes]:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        return open(self.path, "rb")
+
+
+# Frames of the Android framework and the language runtimes: never the code an event is
+# attributed to (the first frame outside them is).
+FRAMEWORK_PREFIXES = (
+    "android.",
+    "com.android.",
+    "java.",
+    "javax.",
+    "dalvik.",
+    "libcore.",
+    "sun.",
+    "kotlin.",
+    "kotlinx.",
+    "org.apache.harmony.",
+)
+# The hook tools' own classes: PrivacySentry is compiled into the app (its proxies call the
+# hooked API), camille's Frida agent leaves at most re.frida frames.
+TOOL_PREFIXES = ("com.yl.lib.", "re.frida.")
+
+
+def framework_frame(frame: str) -> bool:
+    return frame.startswith(FRAMEWORK_PREFIXES)
+
+
+def tool_frame(frame: str) -> bool:
+    return frame.startswith(TOOL_PREFIXES)
+
+
+def class_of(frame: str) -> str:
+    """The class of a "cls.method" frame."""
+    return frame.rsplit(".", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -370,6 +455,9 @@ class ApkFacts:
     app_reachable: tuple[str, ...] = ()
     # privacy-policy texts: bundled files read from assets/ and res/raw/, or supplied ones
     policy_documents: tuple[PolicyDocument, ...] = ()
+    # runtime logs merged into the scan (pi_scan.extract.runtime) and the calls they hold
+    runtime_logs: tuple[RuntimeLog, ...] = ()
+    runtime_events: tuple[RuntimeEvent, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,6 +606,17 @@ class Evidence:
     pi: tuple[str, ...] = ()
     groups: tuple[CallerGroup, ...] = ()
     note: str = ""  # e.g. why an API use cannot return PI to this app
+    # what showed it: "static" (the package), "runtime" (a runtime log) or "both"; "" for
+    # evidence that is not about code (the package's own, so static)
+    source: str = ""
+
+
+def combined_source(sources: Iterable[str]) -> str:
+    """ "static", "runtime" or "both" for a set of evidence sources ("" counts as static)."""
+    seen = {s or "static" for s in sources}
+    if "both" in seen or seen >= {"static", "runtime"}:
+        return "both"
+    return "runtime" if seen == {"runtime"} else "static"
 
 
 @dataclass(frozen=True)
@@ -529,6 +628,12 @@ class Outcome:
     reason: str | None = None  # why a rule was not evaluated / not applicable / only advice
     justification: str | None = None  # why a failure is suppressed (waiver reason, "baseline")
     not_rectified: bool = False  # also found in an earlier, notified version of the app
+
+    @property
+    def source(self) -> str:
+        """What showed the finding: "static" (the package), "runtime" (only a runtime log) or
+        "both" (a runtime log confirms what the package shows, or each shows part of it)."""
+        return combined_source(e.source for e in self.evidence)
 
     def fingerprint(self, package: str) -> str:
         """Identity of a finding that survives rebuilds: package, rule and evidence values only.
@@ -571,6 +676,9 @@ class Coverage:
     packers: tuple[str, ...] = ()  # names of the packers/protectors detected
     limits: tuple[str, ...] = ()  # what could not be seen, one line each
     rules: tuple[str, ...] = ()  # code-level rules that found nothing: not evaluated, not passed
+    # APIs of the catalogue that a runtime log saw called: what the scan did see of the code that
+    # runs, when a packer hides it from the static checks
+    runtime_apis: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -637,6 +745,19 @@ class SdkList:
 
 
 @dataclass(frozen=True)
+class RuntimeRead:
+    """One read of personal information a runtime log saw, for the timeline of reports."""
+
+    at: float | None  # device seconds
+    time: str  # as the log wrote it
+    api: str  # the API catalogue id
+    pi_type: str
+    phase: str  # "before", "after" or "unknown" (consent)
+    party: str  # "first-party", an SDK id, "platform:<id>" or "unknown"
+    log: str
+
+
+@dataclass(frozen=True)
 class ApkResult:
     path: str
     facts: ApkFacts | None
@@ -647,6 +768,8 @@ class ApkResult:
     inventory: Inventory = field(default_factory=Inventory)
     coverage: Coverage = field(default_factory=Coverage)
     policy: PolicyReview | None = None  # privacy policy against behaviour; None: not judged
+    # PI reads runtime logs saw, in time order, around the consent moment (RUNTIME_TIMELINE)
+    timeline: tuple[RuntimeRead, ...] = ()
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

@@ -129,6 +129,17 @@ def test_hand_overs_to_threads_handlers_and_executors(graph: CodeGraph) -> None:
     assert not any(e.how == "async" for e in nodes(graph)["Lcg/Worker;-><init>()V"].edges)
 
 
+def test_a_guessed_hand_over_stays_in_the_callers_code_base(graph: CodeGraph) -> None:
+    """Poster.kick sends a message to a Handler it was given: of the Handlers made so far,
+    the app's own runs it, not another vendor's (vx.sdk), whose code never sees the app's
+    Handler.  With one candidate left the hand-over is as sure as a plain one."""
+    assert "Vendor.start" in reached(graph)  # the other vendor's Handler is instantiated
+    assert calls(graph, "Lcg/Poster;->kick(Landroid/os/Handler;)V") == {
+        ("AppHandler.handleMessage", "async")
+    }
+    assert "VendorHandler.handleMessage" not in reached(graph)
+
+
 def test_an_explicit_intent_starts_the_named_activity(graph: CodeGraph) -> None:
     """A splash screen that moves on by itself (baidu-lbs-demo: the launcher's thread starts
     DemoMain, whose onCreate initialises the Baidu Map SDK): the started activity's lifecycle
@@ -292,3 +303,16 @@ def test_large_apk_graph_is_budgeted() -> None:
         )
         <= cg.MAX_DISPATCH
     )
+
+
+def test_constant_boolean_arguments_of_app_calls(graph: CodeGraph) -> None:
+    """Privacy.setAuth(this, false), setAuth(this, mode > 0) and setAuth(this, true): the
+    constants are read, the computed value (a branch sets it) is not."""
+    app = nodes(graph)[APP_ON_CREATE]
+    set_auth = "Lcg/Privacy;->setAuth(Landroid/content/Context;Z)V"
+    calls_at = [pos for pos, op in enumerate(app.ops) if op == set_auth]
+    assert len(calls_at) == 3
+    values = {pos: value for pos, param, value in app.consts if param == 1}
+    assert [values.get(pos) for pos in calls_at] == [0, None, 1]
+    # the platform's own calls are not read (SharedPreferences.getBoolean(key, false))
+    assert all(app.ops[pos].startswith("Lcg/") for pos, _, _ in app.consts)

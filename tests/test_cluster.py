@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,26 @@ def test_cluster_from_the_command_line(cluster: str, tmp_path: Path) -> None:
 def test_stream_needs_a_scheduler() -> None:
     run = invoke(["scan", "--stream", str(SAMPLES)], 2)
     assert "--stream needs --scheduler" in run.stderr
+
+
+def test_runtime_logs_travel_to_the_workers(cluster: str, tmp_path: Path) -> None:
+    """With --stream the workers get the log's bytes (its path here leads nowhere)."""
+    from pi_scan.extract.runtime import log_source
+
+    log = log_source(sample("org.piscan.sample.consentgated@12.jsonl"), with_data=True)
+    elsewhere = replace(
+        log, path=str(tmp_path / "gone" / "org.piscan.sample.consentgated@12.jsonl")
+    )
+    ruleset, knowledge = load_rules(()), load_knowledge()
+    result = run_scan(
+        [str(sample("consent-gated.apk"))],
+        ruleset,
+        knowledge,
+        batch=Batch(scheduler=cluster, stream=True),
+        runtime_logs=[elsewhere],
+    )
+    (app,) = result.results
+    assert app.facts is not None
+    assert [log.name for log in app.facts.runtime_logs] == [elsewhere.name]
+    cons = next(o for o in app.outcomes if o.rule_id == "PI-CONS-001")
+    assert cons.source == "runtime"

@@ -78,6 +78,8 @@ def test_sdk_init_in_application_on_create() -> None:
     assert all(f["attributed_to"] == "first-party" and not f["gated"] for f in inits.values())
     # the documented start of Getui, not the getInstance() before it
     assert inits["getui-push"]["ref"].startswith("Lcom/igexin/sdk/PushManager;->initialize(")
+    when = {s["id"]: s["initialised_when"] for s in facts["sdks"]}
+    assert {sid for sid, w in when.items() if w == "before-consent"} == set(inits)
     # JPush's provider is declared but does nothing when created: no auto-init finding
     assert not found(facts, via="auto-init")
     res = result("sdk-collector.apk")
@@ -107,6 +109,11 @@ def test_consent_gated_sample_stays_quiet() -> None:
         "jiguang-jcore": "present",  # only told the user's choice: not a start
         "jpush": "collects",
         "umeng-analytics": "collects",
+    }
+    assert {s["id"]: s["initialised_when"] for s in facts["sdks"]} == {
+        "jiguang-jcore": None,
+        "jpush": "after-consent",
+        "umeng-analytics": "after-consent",
     }
     assert facts["consent_flag_keys"] == ["privacy_agreed"]
     assert facts["policy_urls"] == ["https://reading.example.org/legal/privacy-policy.html"]
@@ -263,15 +270,71 @@ def test_near_miss_gates(ops: tuple[str, ...]) -> None:
     assert not imei["gated"]
 
 
-def test_privacy_switch_gates_its_own_sdk() -> None:
-    agree = "Lcom/amap/api/location/AMapLocationClient;->updatePrivacyAgree(Landroid/content/Context;Z)V"
-    start = "Lcom/amap/api/location/AMapLocationClient;->startLocation()V"
-    facts = graph_facts(
-        [node(APP, agree, start)], classes=["com.amap.api.location.AMapLocationClient"]
-    )
-    [init] = found(facts, kind="sdk_init")
-    assert init["target"] == "amap" and init["gated"]
-    assert "privacy switch" in str(init["gate"])
+AMAP_AGREE = (
+    "Lcom/amap/api/location/AMapLocationClient;->updatePrivacyAgree(Landroid/content/Context;Z)V"
+)
+AMAP_SHOW = (
+    "Lcom/amap/api/location/AMapLocationClient;->updatePrivacyShow(Landroid/content/Context;ZZ)V"
+)
+AMAP_START = "Lcom/amap/api/location/AMapLocationClient;->startLocation()V"
+AMAP = ["com.amap.api.location.AMapLocationClient"]
+
+
+def _amap(*ops: str, consts: tuple[tuple[int, int, int], ...] = ()) -> list[dict[str, Any]]:
+    code = CodeNode(APP, ops, (), consts)
+    return found(graph_facts([code], classes=AMAP), kind="sdk_init")
+
+
+def test_privacy_switch_with_consent_not_given_gates_its_own_sdk() -> None:
+    """updatePrivacyAgree(ctx, false): AMap is told consent is not given and collects
+    nothing (https://lbs.amap.com/news/sdkhgsy)."""
+    [init] = _amap(AMAP_AGREE, AMAP_START, consts=((0, 1, 0),))
+    assert init["target"] == "amap" and init["ref"] == AMAP_START and init["gated"]
+    assert "with consent not given" in str(init["gate"])
+
+
+def test_privacy_switch_with_consent_not_given_gates_the_sdks_own_reads() -> None:
+    """What AMap's code reads after the app told it consent is not given is gated too."""
+    app = CodeNode(APP, (AMAP_AGREE, AMAP_START), (CodeEdge(1, AMAP_START),), ((0, 1, 0),))
+    facts = graph_facts([app, node(AMAP_START, IMEI)], classes=AMAP)
+    [imei] = found(facts, kind="api")
+    assert imei["attributed_to"] == "amap" and imei["gated"]
+    # told the user agreed (before they could), its reads are reported
+    app = CodeNode(APP, (AMAP_AGREE, AMAP_START), (CodeEdge(1, AMAP_START),), ((0, 1, 1),))
+    [imei] = found(graph_facts([app, node(AMAP_START, IMEI)], classes=AMAP), kind="api")
+    assert not imei["gated"]
+
+
+def test_privacy_switch_granting_consent_is_no_gate() -> None:
+    """updatePrivacyAgree(ctx, true) in Application.onCreate tells AMap the user agreed before
+    they could: the start after it is not gated (nor is the switch an initialisation)."""
+    [init] = _amap(AMAP_AGREE, AMAP_START, consts=((0, 1, 1),))
+    assert (init["ref"], init["gated"]) == (AMAP_START, False)
+    assert _amap(AMAP_AGREE, consts=((0, 1, 1),)) == []
+
+
+def test_qq_permission_switch_reads_its_first_argument() -> None:
+    """Tencent.setIsPermissionGranted(granted, model): QQ's SDK works only after it is told
+    the user agreed (QQ Connect's FAQ, cited in sdks.json)."""
+    granted = "Lcom/tencent/tauth/Tencent;->setIsPermissionGranted(ZLjava/lang/String;)V"
+    create = "Lcom/tencent/tauth/Tencent;->createInstance(Ljava/lang/String;Landroid/content/Context;)Lcom/tencent/tauth/Tencent;"
+    classes = ["com.tencent.tauth.Tencent"]
+    for value, gated in ((0, True), (1, False)):
+        code = CodeNode(APP, (granted, create), (), ((0, 0, value),))
+        [init] = found(graph_facts([code], classes=classes), kind="sdk_init")
+        assert (init["target"], init["ref"], init["gated"]) == ("qq-connect", create, gated)
+
+
+def test_privacy_switch_with_an_unknown_argument_is_no_gate() -> None:
+    [init] = _amap(AMAP_AGREE, AMAP_START)
+    assert not init["gated"]
+    assert _amap(AMAP_AGREE) == []  # and not a grant either
+
+
+def test_privacy_switch_without_a_documented_value_gates_as_before() -> None:
+    """updatePrivacyShow(ctx, isContains, isShow) says the policy was shown, not a choice."""
+    [init] = _amap(AMAP_SHOW, AMAP_START, consts=((0, 1, 1), (0, 2, 1)))
+    assert init["gated"] and "privacy switch" in str(init["gate"])
 
 
 def test_documented_safe_calls_are_not_walked_into() -> None:
@@ -284,6 +347,81 @@ def test_documented_safe_calls_are_not_walked_into() -> None:
     unsafe = [node(APP, other, edges=((0, other),)), node(other, IMEI)]
     [imei] = found(graph_facts(unsafe, classes=classes), kind="api")
     assert imei["chain"] == [APP, other, IMEI] and imei["attributed_to"] == "getui-push"
+
+
+GETUI = ["com.igexin.sdk.PushManager"]
+GET_INSTANCE = "Lcom/igexin/sdk/PushManager;->getInstance()Lcom/igexin/sdk/PushManager;"
+PRE_INIT = "Lcom/igexin/sdk/PushManager;->preInit(Landroid/content/Context;)Z"
+INITIALIZE = "Lcom/igexin/sdk/PushManager;->initialize(Landroid/content/Context;)V"
+
+
+def test_an_accessor_for_a_safe_call_is_no_initialisation() -> None:
+    """Getui's documented pre-init is PushManager.getInstance().preInit(ctx): fetching the
+    object is part of it (a real app's consent dialog build, tests/test_real_sdk.py)."""
+    assert found(graph_facts([node(APP, GET_INSTANCE, PRE_INIT)], classes=GETUI)) == []
+    [init] = found(graph_facts([node(APP, GET_INSTANCE, INITIALIZE)], classes=GETUI))
+    assert init["ref"] == INITIALIZE and not init["gated"]
+    # the accessor alone, or followed by another class's call, still starts the SDK
+    [alone] = found(graph_facts([node(APP, GET_INSTANCE, IMEI)], classes=GETUI), kind="sdk_init")
+    assert alone["ref"] == GET_INSTANCE
+
+
+def test_a_pre_initialisation_does_not_start_the_sdk() -> None:
+    def status(ref: str) -> str:
+        refs = [{"ref": ref, "callers": ["com.a.App"]}]
+        facts = graph_facts([node(APP, ref)], classes=GETUI, method_refs=refs)
+        return {s["id"]: s["status"] for s in facts["sdks"]}["getui-push"]
+
+    assert status(PRE_INIT) == "present"
+    assert status(INITIALIZE) == "initialised"
+
+
+def test_an_sdks_own_call_of_its_documented_start_is_not_the_apps() -> None:
+    """Getui's AssistUtils calls PushManager.initialize itself: the app did not."""
+
+    def called(caller: str) -> bool | None:
+        refs = [{"ref": INITIALIZE, "callers": [caller]}]
+        facts = graph_facts([node(APP)], classes=GETUI, method_refs=refs)
+        [getui] = [s for s in facts["sdks"] if s["id"] == "getui-push"]
+        return getui["post_consent_called"]
+
+    assert called("com.igexin.assist.util.AssistUtils") is False
+    assert called("com.a.App") is True
+
+
+def test_an_installed_app_listing_in_an_sdk_nothing_starts_is_not_counted() -> None:
+    listing = "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
+    create = "Lcom/tencent/tauth/Tencent;->createInstance(Ljava/lang/String;Landroid/content/Context;)Lcom/tencent/tauth/Tencent;"
+
+    def counted(*refs: dict[str, Any]) -> list[bool]:
+        facts = graph_facts(
+            [node(APP)], classes=["com.tencent.tauth.Tencent"], method_refs=list(refs)
+        )
+        return [item["counted"] for item in facts["installed_app_lists"]]
+
+    in_qq = {"ref": listing, "callers": ["com.tencent.connect.auth.QQAuth"]}
+    assert counted(in_qq) == [False]  # QQ's SDK is only present
+    assert counted(in_qq, {"ref": create, "callers": ["com.a.App"]}) == [True]
+
+
+def test_an_sdk_starts_another_only_from_code_the_app_runs() -> None:
+    """JPush's code calling JCore's starts JCore only when the app can run that code."""
+    jpush_init = "Lcn/jpush/android/api/JPushInterface;->init(Landroid/content/Context;)V"
+    jcore_init = "Lcn/jiguang/api/JCoreInterface;->init(Landroid/content/Context;Z)Z"
+    refs = [
+        {"ref": jpush_init, "callers": ["com.a.App"]},
+        {"ref": jcore_init, "callers": ["cn.jpush.android.b.a"]},
+    ]
+    classes = ["cn.jpush.android.api.JPushInterface", "cn.jiguang.api.JCoreInterface"]
+    reach = [APP, jpush_init]
+
+    def statuses(reachable: list[str]) -> dict[str, str]:
+        facts = graph_facts([node(APP)], classes=classes, method_refs=refs, app_reachable=reachable)
+        return {s["id"]: s["status"] for s in facts["sdks"]}
+
+    assert statuses(reach) == {"jpush": "initialised", "jiguang-jcore": "present"}
+    started = statuses([*reach, "Lcn/jpush/android/b/a;->c()V"])
+    assert started == {"jpush": "initialised", "jiguang-jcore": "initialised"}
 
 
 def test_weak_apis_are_left_out() -> None:

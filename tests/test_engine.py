@@ -78,8 +78,28 @@ def test_list_ops(op: str, value: Any, expected: list[str]) -> None:
 def test_every_operator_is_tested() -> None:
     assert set(OPS) == {
         "eq", "ne", "lt", "le", "gt", "ge", "in", "exists", "contains_any", "contains_all",
-        "prefix_any", "matches_any", "any", "count_ge",
+        "prefix_any", "matches_any", "any", "count_ge", "burst",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("times", "calls", "seconds", "fires"),
+    [
+        ([0, 1, 2, 3], 3, 3, True),  # 4 calls within 3 s: more than 3
+        ([0, 1, 2, 3], 3, 2.5, False),  # at most 3 within any 2.5 s
+        ([0, 1, 2, 3], 4, 60, False),  # 4 is not more than 4
+        ([], 1, 60, False),
+    ],
+)
+def test_burst_counts_calls_in_a_sliding_window(
+    times: list[float], calls: int, seconds: float, fires: bool
+) -> None:
+    item = {"summary": "API-X", "times": times}
+    fired, evidence = run(
+        Leaf("runtime_calls", "burst", {"calls": calls, "seconds": seconds}), runtime_calls=[item]
+    )
+    assert fired is fires
+    assert evidence == (["API-X"] if fires else [])
 
 
 def test_where_filters_items_and_evidence_names_callers() -> None:

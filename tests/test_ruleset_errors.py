@@ -59,6 +59,8 @@ CASES = [
     ("unknown fact in a test case", set_key(["tests", 0, "facts"], {"permision": []}), "$.tests[0].facts.permision", "unknown fact"),
     ("bad regex", set_key(["match"], {"fact": "strings", "op": "matches_any", "value": ["("]}), "$.match.value[0]", "bad regular expression"),
     ("list op with a number", set_key(["match"], {"fact": "strings", "op": "contains_any", "value": 3}), "$.match.value", "non-empty list"),
+    ("burst without a window", set_key(["match"], {"fact": "runtime_calls", "op": "burst", "value": {"calls": 10}}), "$.match.value", "operator 'burst' needs"),
+    ("burst with zero calls", set_key(["match"], {"fact": "runtime_calls", "op": "burst", "value": {"calls": 0, "seconds": 60}}), "$.match.value", "operator 'burst' needs"),
     ("typo in a nested leaf", set_key(["match"], {"all": [{"fact": "permissions", "op": "any"}, {"fact": "permissions", "opp": "any"}]}), "$.match.all[1]", "opp"),
 ]  # fmt: skip
 

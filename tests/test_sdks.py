@@ -553,3 +553,43 @@ def test_an_exact_package_claims_only_its_own_classes(tmp_path: Path) -> None:
     assert catalogue.sdk_of_class("com.demo.x.A") == "demo-sdk"
     assert catalogue.sdk_of_class("com.demo.x.sub.A") is None
     assert catalogue.sdk_of_class("com.demo.sdk.A") == "demo-sdk"  # its prefix still counts
+
+
+def test_package_patterns_claim_obfuscated_packages() -> None:
+    """JCore's obfuscated packages (cn.jiguang.bk, cn.jiguang.bk.a ...) and Getui's
+    (com.igexin.c.a.c) are the SDKs' code, seen in their real jars; JIGUANG's other products
+    keep their own prefixes, and a longer package under the namespace is nobody's."""
+    catalogue = load_sdk_catalogue(CATALOGUE_PATH)
+    assert catalogue.sdk_of_class("cn.jiguang.bk.a") == "jiguang-jcore"
+    assert catalogue.sdk_of_class("Lcn/jiguang/bk/a/c;") == "jiguang-jcore"
+    assert catalogue.sdk_of_class("com.igexin.c.a.c.a") == "getui-push"
+    assert catalogue.sdk_of_class("cn.jiguang.analytics.page.ActivityLifecycle") == (
+        "jiguang-janalytics"
+    )
+    assert catalogue.sdk_of_class("cn.jiguang.verifysdk.api.JVerificationInterface") == (
+        "jverification"
+    )
+    assert catalogue.sdk_of_class("cn.jiguang.demoapp.MainActivity") is None
+    assert catalogue.sdk_of_class("com.igexin.demo.MainActivity") is None
+
+
+def test_a_package_pattern_comes_after_prefixes(tmp_path: Path) -> None:
+    entries = [
+        _minimal_entry(package_patterns=["com\\.demo\\.(?:[a-z]\\.)+"]),
+        _minimal_entry(id="other-sdk", prefixes=["com.demo.b."]),
+    ]
+    catalogue = load_sdk_catalogue(_write(tmp_path, entries))
+    assert catalogue.sdk_of_class("com.demo.a.A") == "demo-sdk"
+    assert catalogue.sdk_of_class("com.demo.a.c.A") == "demo-sdk"
+    assert catalogue.sdk_of_class("com.demo.b.A") == "other-sdk"  # a prefix claims it first
+    assert catalogue.sdk_of_class("com.demo.app.A") is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("com\\.demo\\.([a-z]", "not a regular expression"), ("[a-z]+\\.demo\\.", "two literal")],
+)
+def test_a_bad_package_pattern_is_refused(tmp_path: Path, pattern: str, why: str) -> None:
+    error = _load_error(_write(tmp_path, [_minimal_entry(package_patterns=[pattern])]))
+    assert error.json_path == "$.sdks[0].package_patterns[0]"
+    assert why in error.message

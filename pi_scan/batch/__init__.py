@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +19,7 @@ from pi_scan.batch.discover import discover
 from pi_scan.batch.task import AppTypes, Extractor, Policies
 from pi_scan.errors import ConfigError
 from pi_scan.facts import Knowledge
-from pi_scan.model import ApkResult, PolicyDocument, RuleSet, ScanResult
+from pi_scan.model import ApkResult, LogSource, PolicyDocument, RuleSet, ScanResult
 
 if TYPE_CHECKING:
     from pi_scan.batch.runner import Batch, Event, Observer
@@ -104,6 +104,7 @@ def run_scan(
     batch: Batch | None = None,
     observer: Observer | None = None,
     policies: Policies | None = None,
+    runtime_logs: Sequence[LogSource] = (),
 ) -> ScanResult:
     """Scan every app under `paths` with `ruleset`; unreadable apps become error results.
 
@@ -115,12 +116,20 @@ def run_scan(
     """
     from pi_scan.batch.runner import Batch, ScanSetup, execute
 
+    targets = discover(paths)
     setup = ScanSetup(
-        ruleset, knowledge, app_types or AppTypes(), extractor, batch is not None,
+        ruleset,
+        knowledge,
+        app_types or AppTypes(),
+        extractor,
+        batch is not None,
         policies or Policies(),
-    )  # fmt: skip
+        runtime_logs=tuple(runtime_logs),
+        one_app=len(targets) == 1,
+    )
     watcher = _Watcher(on_result, observer)
-    results, warnings = execute(discover(paths), setup, batch or Batch(), watcher)
+    results, warnings = execute(targets, setup, batch or Batch(), watcher)
+    warnings += unused_logs(setup.runtime_logs, results)
     return ScanResult(
         results=tuple(results),
         ruleset=ruleset,
@@ -128,6 +137,34 @@ def run_scan(
         generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         warnings=tuple(warnings),
     )
+
+
+def unused_logs(logs: Sequence[LogSource], results: Iterable[ApkResult]) -> list[str]:
+    """A warning for each runtime log given by name that no app merged or refused (a folder's
+    logs for apps not in the run are not worth one)."""
+    named = [log for log in logs if log.explicit]
+    if not named:
+        return []
+    from pi_scan.extract.runtime import header_package, named_package
+
+    seen: set[str] = set()
+    for result in results:
+        if result.facts is not None:
+            seen.update(log.name for log in result.facts.runtime_logs)
+            seen.update(w.split(":", 1)[0] for w in result.facts.warnings)
+    out = []
+    for log in named:
+        if log.name in seen or f"runtime log {log.name}" in seen:
+            continue
+        package = header_package(log) or named_package(log.path)[0]
+        why = (
+            f"no app of the run is {package}"
+            if package
+            else "it names no package (file name <package>[@<versionCode>].<ext> or a "
+            "JSON-lines start line), and the run scans several apps"
+        )
+        out.append(f"runtime log {log.name}: merged into no app: {why}")
+    return out
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ BULK_FACTS = (
     "resource_texts",
     "app_reachable",
     "policy_documents",  # the texts; the report keeps ApkResult.policy
+    "runtime_events",  # summed up in the results' `timeline`
 )
 
 
@@ -226,6 +227,7 @@ def slim(result: ApkResult) -> ApkResult:
         resource_texts=(),
         app_reachable=(),
         policy_documents=(),
+        runtime_events=(),
     )
     return dataclasses.replace(result, facts=facts)
 

@@ -18,6 +18,7 @@ milliseconds instead of a pool's start-up.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import time
@@ -95,7 +96,7 @@ def execute(
 ) -> tuple[list[ApkResult], list[str]]:
     """Every target's result, in the order of `targets`, and warnings about the run."""
     store = _SafeStore(batch.store)
-    key = Key(rules=ruleset_digest(setup.ruleset))
+    key = Key(rules=ruleset_digest(setup.ruleset) + logs_digest(setup))
     run = _Run(targets, setup, store, key, observer, batch.rehash)
     observer.started(len(targets))
     try:  # closing the executor stops its workers at once, also on Ctrl-C
@@ -105,6 +106,16 @@ def execute(
     finally:
         store.close()
     return run.collected(), store.warnings
+
+
+def logs_digest(setup: ScanSetup) -> str:
+    """What the runtime logs add to the store key: the digest of each log (and whether the run
+    scans one app, which decides where a log given by name goes); "" without logs."""
+    if not setup.runtime_logs:
+        return ""
+    digests = sorted(f"{log.sha256}:{int(log.explicit)}" for log in setup.runtime_logs)
+    text = ",".join(digests) + f";one={int(setup.one_app)}"
+    return "+logs:" + hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
 
 
 def _executor(setup: ScanSetup, batch: Batch) -> Executor:
@@ -122,6 +133,8 @@ def _executor(setup: ScanSetup, batch: Batch) -> Executor:
         def in_pool(jobs: Iterable[Job]) -> Generator[Done, None, None]:
             pending = iter(jobs)
             head = list(itertools.islice(pending, batch.jobs + 1))  # more apps than workers?
+            if not head:  # all settled (the store knew every app): no worker to start
+                return
             # no more than one round: each app in a child forked from here, all at once, under
             # the same limits; a pool's start-up would cost more than it gives
             work: bytes | ScanSetup = setup

@@ -28,7 +28,7 @@ from pi_scan.batch.codec import slim
 from pi_scan.errors import ApkAnalysisError
 from pi_scan.facts import Knowledge
 from pi_scan.judge import judge
-from pi_scan.model import ApkFacts, ApkResult, PolicyDocument, RuleSet
+from pi_scan.model import ApkFacts, ApkResult, LogSource, PolicyDocument, RuleSet
 
 _CHUNK = 1024 * 1024
 CHANGED = "file changed while it was scanned"
@@ -114,6 +114,10 @@ class ScanSetup:
         True  # drop the code-level fact lists from results (pi_scan.batch.codec.BULK_FACTS)
     )
     policies: Policies = field(default_factory=Policies)
+    # runtime logs offered to every app (pi_scan.extract.runtime.attach_runtime); `one_app`:
+    # the run scans a single app, to which logs given by name belong
+    runtime_logs: tuple[LogSource, ...] = ()
+    one_app: bool = False
 
 
 def signature(path: str) -> tuple[int, ...] | None:
@@ -190,6 +194,8 @@ def _scan(setup: ScanSetup, job: Job) -> tuple[ApkResult, bool]:
     else:
         if expected is not None and facts.sha256 != expected.sha256:
             return error_result(job.path, CHANGED), False
+        if setup.runtime_logs:
+            facts = _with_runtime(facts, setup)
         app_type = setup.types.of(facts.package)
         facts = setup.policies.apply(facts)
         result, cacheable = judge(job.path, facts, setup.ruleset, setup.knowledge, app_type), True
@@ -198,6 +204,12 @@ def _scan(setup: ScanSetup, job: Job) -> tuple[ApkResult, bool]:
     if signature(job.path) != expected.signature:
         return error_result(job.path, CHANGED), False
     return result, cacheable
+
+
+def _with_runtime(facts: ApkFacts, setup: ScanSetup) -> ApkFacts:
+    from pi_scan.extract.runtime import attach_runtime
+
+    return attach_runtime(facts, setup.runtime_logs, setup.one_app)
 
 
 def _default_extractor() -> Extractor:

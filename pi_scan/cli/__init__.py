@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from pi_scan import __version__
 from pi_scan.batch import AppTypes
@@ -26,6 +25,7 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.explain import explain
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
+from pi_scan.cli.runtime import runtime_log_option, with_runtime
 from pi_scan.cli.sdklist import sdk_list
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.facts import Knowledge, load_knowledge
@@ -108,6 +108,22 @@ def _set_verbose() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of privacy policies named by package (com.example.app.html, .txt, .md, .pdf).",
 )
+@click.option(
+    "--runtime-log",
+    "runtime_logs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Runtime log of the app (camille or PrivacySentry report, pi-scan JSON lines) to merge "
+    "with the static findings (repeatable).",
+)
+@click.option(
+    "--runtime-log-dir",
+    "runtime_log_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of runtime logs, each merged into the app its name <package>[@<versionCode>]"
+    ".<ext> (or its JSON-lines start line) names (repeatable).",
+)
 @config_option
 @handle_errors
 @batch_options
@@ -127,14 +143,27 @@ def scan(
     previous: Path | None,
     policy: Path | None,
     policy_dir: Path | None,
+    runtime_logs: tuple[Path, ...],
+    runtime_log_dirs: tuple[Path, ...],
     quiet: bool,
     batch: Batch,
 ) -> None:
     """Scan APK files and folders (searched recursively) and give each app a verdict."""
     from pi_scan.batch import read_policies, run_scan
+    from pi_scan.cli.runtime import runtime_sources
+
+    # far Dask workers that are sent the apps' bytes are sent the logs' bytes too
+    logs = runtime_sources(
+        runtime_logs, runtime_log_dirs, batch.scheduler is not None and batch.stream
+    )
 
     targets = parse_outputs(outputs, fmt)
-    if batch.jobs > 1 and batch.scheduler is None and not _few_files(paths, batch.jobs):
+    if (
+        _cold(batch)
+        and batch.jobs > 1
+        and batch.scheduler is None
+        and not _few_files(paths, batch.jobs)
+    ):
         warm_up()  # workers' fork server imports while the rules load
     post = PostProcess.load(baseline, waivers, previous)
     ruleset = load_rules(rules_dirs, select, ignore)
@@ -145,7 +174,14 @@ def scan(
     watch = progress(quiet)  # -v reaches the extractor through batch.verbose, when it runs
     try:
         scanned = run_scan(
-            paths, ruleset, knowledge, types, batch=batch, observer=watch, policies=policies
+            paths,
+            ruleset,
+            knowledge,
+            types,
+            batch=batch,
+            observer=watch,
+            policies=policies,
+            runtime_logs=logs,
         )
     finally:
         watch.close()
@@ -162,6 +198,13 @@ def scan(
     write_outputs(result, targets, lang)
     _summary(result)
     sys.exit(int(gate(result, fail_on)))
+
+
+def _cold(batch: Batch) -> bool:
+    """No results store to answer from (none, or not made yet): the workers' fork server is
+    started early.  With one, a rescan is mostly answered by it, and a fork server importing
+    on another core only competes with it; the pool starts one if an app needs scanning."""
+    return batch.store is None or not Path(batch.store).exists()
 
 
 def _few_files(paths: tuple[str, ...], jobs: int) -> bool:
@@ -225,6 +268,7 @@ def _summary(result: ScanResult) -> None:
     help="Only the facts read from the APK, without those derived from the catalogues "
     "(SDKs, API uses, consent evidence, app type).",
 )
+@runtime_log_option
 @handle_errors
 def facts(
     apk: Path,
@@ -232,6 +276,7 @@ def facts(
     category_map: Path | None,
     policy: Path | None,
     extracted_only: bool,
+    runtime_logs: tuple[Path, ...],
 ) -> None:
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
     from pi_scan.batch import read_policies
@@ -248,6 +293,7 @@ def facts(
     except ApkAnalysisError as exc:
         click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
+    extracted = with_runtime(extracted, runtime_logs)
     if knowledge is None or types is None:
         data = fact_dict(extracted)
     else:
@@ -261,6 +307,8 @@ def facts(
 @handle_errors
 def list_app_types(lang: str) -> None:
     """List the 39 app types of the necessary-PI provisions, for --category."""
+    from tabulate import tabulate
+
     types = sorted(load_knowledge().catalogues.app_types.values(), key=lambda t: t.number)
     rows = [
         (

@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsonschema.exceptions import best_match
-
 from pi_scan.datafiles import validator
 from pi_scan.errors import ConfigError
 
@@ -49,6 +47,8 @@ SCAN_KEYS = {
     "quiet": "quiet",
     "scheduler": "scheduler",
     "stream": "stream",
+    "runtime_logs": "runtime_logs",
+    "runtime_log_dir": "runtime_log_dirs",
 }
 
 
@@ -72,6 +72,8 @@ def load_config(path: Path) -> dict[str, Any]:
     data = _read_toml(path)
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("pi-scan", {})
+    from jsonschema.exceptions import best_match
+
     error = best_match(validator("config").iter_errors(data))
     if error is not None:
         raise ConfigError(f"{path}: {error.json_path}: {error.message}")
@@ -80,7 +82,7 @@ def load_config(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         if key == "category":
             value = str(value)
-        elif key == "rules":
+        elif key in ("rules", "runtime_logs", "runtime_log_dir"):
             value = [str(base / v) for v in value]
         elif key in PATH_KEYS:
             value = str(base / value)

@@ -26,6 +26,7 @@ from pi_scan.cli.common import (
     rules_option,
     verbose_requested,
 )
+from pi_scan.cli.runtime import runtime_log_option, with_runtime
 from pi_scan.errors import ApkAnalysisError, ExitCode, UsageError
 from pi_scan.model import AllOf, AnyOf, Condition, Evidence, Leaf, Level, Not, Outcome, Rule, Status
 from pi_scan.report.base import clean, pi_text
@@ -129,6 +130,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     show_default=True,
     help="Output format.",
 )
+@runtime_log_option
 @handle_errors
 def explain(
     app: Path,
@@ -138,6 +140,7 @@ def explain(
     policy: Path | None,
     lang: str,
     fmt: str,
+    runtime_logs: tuple[Path, ...],
 ) -> None:
     """Show in full the evidence behind RULE's finding on APP (every call chain, every caller)."""
     from pi_scan.batch import read_policies
@@ -156,6 +159,7 @@ def explain(
         extracted = policies.apply(extract_facts(app))
     except ApkAnalysisError as exc:
         raise UsageError(f"{clean(app)}: {clean(exc)}") from None
+    extracted = with_runtime(extracted, runtime_logs)
     seen = rule_facts(extracted, knowledge, app_type)
     outcomes, _ = apply_coverage(evaluate(seen, [rule]), coverage_of(seen, [rule]))
     outcome = outcomes[0]

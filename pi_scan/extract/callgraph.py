@@ -44,7 +44,9 @@ Calls (`edges` of each node, with how they were resolved):
   Handler.sendMessage ...): the callbacks of the classes the method instantiated since its
   previous hand-over (the argument is made just before), or else before it in the method, or
   else (a guess, bounded like dispatch, labelled "async-guess" unless only one class of that
-  callback type exists) of every instantiated class of that callback type; and a Thread
+  callback type exists) of every instantiated class of that callback type in the caller's code
+  base (its first two package segments, `code_base`: another vendor's Handler does not get the
+  messages a JCore class sends to a Handler it was given); and a Thread
   subclass's run() for its start();
 * "activity": startActivity / startActivityForResult / startActivities with an explicit
   Intent: the last app Activity class named by a const-class in the method before the call
@@ -72,7 +74,10 @@ names built at run time and native code are not followed.
 What is recorded per reached method (`CodeNode`) is catalogue-independent, so that
 `pi_scan.facts` decides what is sensitive: its operations in code order (invoked methods
 and accessed fields in smali form, const-strings prefixed with '"', const-class with '@',
-new-instance with '+') and its resolved edges (operation index, target method, how).
+new-instance with '+'), its resolved edges (operation index, target method, how), and the
+constant boolean first and last arguments of its static calls into app classes (`consts`: a privacy
+switch such as JCollectionAuth.setAuth(ctx, false); set by const/4, const/16 or const on
+every path to the call, `_boolean_constants`).
 """
 
 from __future__ import annotations
@@ -574,6 +579,8 @@ class _Code:
     invokes: list[tuple[int, int, str]] = field(default_factory=list)  # pos, kind, ref
     statics: list[tuple[int, str]] = field(default_factory=list)  # pos, class (static use)
     created: list[tuple[int, str]] = field(default_factory=list)  # pos, class instantiated
+    # pos, parameter, value: the constant boolean arguments of static calls into app classes
+    consts: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def _decode(table: DexTables, code_off: int) -> _Code:
@@ -588,6 +595,7 @@ def _decode(table: DexTables, code_off: int) -> _Code:
     code = _Code()
     strings, types, methods, fields = table.strings, table.types, table.methods, table.fields
     ops, invokes, statics, created = code.ops, code.invokes, code.statics, code.created
+    sites: list[tuple[int, int, str]] = []  # calls with a boolean parameter: pos, offset, ref
     pos = start
     while pos < end:
         next_pos = end
@@ -607,6 +615,14 @@ def _decode(table: DexTables, code_off: int) -> _Code:
             if group == 1:
                 ref = methods[index]
                 invokes.append((len(ops), _INVOKE_KIND[op], ref))
+                if (
+                    op in (0x71, 0x77)  # invoke-static(/range): the privacy switches are static
+                    # a boolean last or first: the user's choice, setAuth(ctx, false),
+                    # Tencent.setIsPermissionGranted(true, model)
+                    and ("Z)" in ref or "(Z" in ref)
+                    and not ref.startswith(_FRAMEWORK_CLASSES)
+                ):
+                    sites.append((len(ops), match.start(1), ref))
                 ops.append(ref)
             elif op == _CONST_STRING:
                 ops.append('"' + strings[index])
@@ -625,7 +641,219 @@ def _decode(table: DexTables, code_off: int) -> _Code:
                         created.append((len(ops), ref[ref.rfind(":") + 1 :]))
                 ops.append(ref)
         pos = next_pos
+    if sites:
+        code.consts = _boolean_constants(data, start, end, sites)
     return code
+
+
+# --------------------------------------------------------------------------------------------
+# Constant boolean arguments
+# --------------------------------------------------------------------------------------------
+
+# Calls into these are the platform's; the constants of interest are passed to SDK methods
+# (JCollectionAuth.setAuth(ctx, false)).
+_FRAMEWORK_CLASSES = ("Landroid/", "Landroidx/", "Ljava/", "Ljavax/", "Lkotlin/", "Ldalvik/")
+
+
+def _units() -> list[int]:
+    units = [1] * 256
+    for width, ops in _WIDTHS.items():
+        for op in ops:
+            units[op] = width
+    for op in _FIELD_OPS:
+        units[op] = 2
+    for op in _INVOKE_OPS:
+        units[op] = 3
+    for op in _POLYMORPHIC_OPS:
+        units[op] = 4
+    return units
+
+
+_UNITS = _units()
+# instructions that write no register (returns, monitors, throw, branches, puts, invokes,
+# check-cast, fill-array-data ...)
+_NO_DEST = frozenset(
+    (
+        0x00, 0x0E, 0x0F, 0x10, 0x11, 0x1D, 0x1E, 0x1F, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A,
+        0x2B, 0x2C, *range(0x32, 0x3E), *range(0x4B, 0x52), *range(0x59, 0x60),
+        *range(0x67, 0x79), 0xFA, 0xFB, 0xFC, 0xFD,
+    )
+)  # fmt: skip
+
+
+def _dest_table() -> dict[int, tuple[int, bool]]:
+    """opcode -> (where its destination register is: 4 for vA in the high byte's low nibble,
+    8 for vAA, 16 for vAAAA; whether it may be a register pair).  Unsure widths count as
+    pairs: forgetting one register too many only loses a constant."""
+    table: dict[int, tuple[int, bool]] = {}
+    for ops, where, wide in (
+        ((0x01, 0x07, 0x20, 0x21, 0x23, 0x52, *range(0x54, 0x59), *range(0xD0, 0xD8)), 4, False),
+        ((0x04, 0x53, *range(0x7B, 0x90), *range(0xB0, 0xD0)), 4, True),
+        ((0x02, 0x08, 0x0A, 0x0C, 0x0D, 0x15, 0x1A, 0x1B, 0x1C, 0x22, 0x44, *range(0x46, 0x4B),
+          0x60, *range(0x62, 0x67), *range(0x2D, 0x32), *range(0xD8, 0xE3), 0xFE, 0xFF), 8, False),
+        ((0x05, 0x0B, 0x16, 0x17, 0x18, 0x19, 0x45, 0x61, *range(0x90, 0xB0)), 8, True),
+        ((0x03, 0x09), 16, False),
+        ((0x06,), 16, True),
+    ):  # fmt: skip
+        for op in ops:
+            table[op] = (where, wide)
+    return table
+
+
+_DEST = _dest_table()
+
+
+def word16(data: bytes, pos: int) -> int:
+    return data[pos + 2] | data[pos + 3] << 8
+
+
+_GOTO = {0x28: 1, 0x29: 2, 0x2A: 4}  # goto, goto/16, goto/32: offset size in bytes
+_IF = range(0x32, 0x3E)  # if-test, if-testz: a 16-bit offset at byte 2
+_SWITCH = (0x2B, 0x2C)  # packed-switch, sparse-switch: a 32-bit payload offset at byte 2
+_STOP = frozenset((0x0E, 0x0F, 0x10, 0x11, 0x27, 0x28, 0x29, 0x2A))  # no fall-through
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+
+def _branches(data: bytes, start: int, end: int) -> list[tuple[int, int]] | None:
+    """(source, target) byte offsets of the method's branches and switch cases (None if a
+    switch payload cannot be read)."""
+    found: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        op = data[pos]
+        if op == 0x00 and data[pos + 1] in (1, 2, 3):
+            pos = _payload_end(data, pos, end)
+            continue
+        if op in _GOTO:
+            size = _GOTO[op]
+            raw = (
+                data[pos + 1]
+                if size == 1
+                else int.from_bytes(data[pos + 2 : pos + 2 + size], "little")
+            )
+            found.append((pos, pos + 2 * _signed(raw, 8 * size)))
+        elif op in _IF:
+            found.append((pos, pos + 2 * _signed(data[pos + 2] | data[pos + 3] << 8, 16)))
+        elif op in _SWITCH:
+            payload = pos + 2 * _signed(int.from_bytes(data[pos + 2 : pos + 6], "little"), 32)
+            if not start <= payload < end - 4:
+                return None
+            size = data[payload + 2] | data[payload + 3] << 8
+            first = payload + (8 if op == 0x2B else 4 + 4 * size)
+            for i in range(size):
+                at = first + 4 * i
+                if at + 4 > end:
+                    return None
+                offset = _signed(int.from_bytes(data[at : at + 4], "little"), 32)
+                found.append((pos, pos + 2 * offset))
+        pos += 2 * _UNITS[op]
+    return found
+
+
+def _meet(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    """What two paths agree on."""
+    return {reg: value for reg, value in a.items() if b.get(reg, value + 1) == value}
+
+
+def _boolean_parameters(ref: str) -> list[tuple[int, int]]:
+    """(parameter index, register offset) of each boolean parameter of a method reference,
+    the offset counted in argument registers (long and double take two)."""
+    params = ref[ref.find("(") + 1 : ref.find(")")]
+    out: list[tuple[int, int]] = []
+    i = index = offset = 0
+    while i < len(params):
+        char = params[i]
+        j = i
+        while params[j] == "[":
+            j += 1
+        if params[j] == "L":
+            j = params.index(";", j)
+        if char == "Z":
+            out.append((index, offset))
+        offset += 2 if char in "JD" else 1
+        index += 1
+        i = j + 1
+    return out
+
+
+def _boolean_constants(
+    data: bytes, start: int, end: int, sites: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int, int]]:
+    """(op position, parameter index, value) for the boolean arguments of `sites` that a
+    const/4, const/16 or const instruction sets on every path to the call.  One walk in code
+    order: at a forward branch's target the registers keep the values all the paths there
+    agree on, at a loop's head (the target of a backward branch) and where no path is known
+    (an exception handler) nothing is known; an instruction that may write a register
+    forgets it."""
+    branches = _branches(data, start, end)
+    if branches is None:
+        return []
+    by_source: dict[int, list[int]] = {}
+    for source, target in branches:
+        by_source.setdefault(source, []).append(target)
+    loops = {target for source, target in branches if target <= source}
+    forward = {target for source, target in branches if target > source} - loops
+    at_offset = {offset: (pos, ref) for pos, offset, ref in sites}
+    out: list[tuple[int, int, int]] = []
+    pending: dict[int, dict[int, int]] = {}  # forward target -> what the branches there agree
+    known: dict[int, int] = {}
+    live = True  # the previous instruction falls through to this one
+    pos = start
+    while pos < end:
+        if pos in loops:
+            known = {}
+        elif pos in forward:
+            incoming = pending.pop(pos, {})
+            known = _meet(known, incoming) if live else incoming
+        elif not live:
+            known = {}
+        live = True
+        op = data[pos]
+        if op == 0x00 and data[pos + 1] in (1, 2, 3):
+            pos = _payload_end(data, pos, end)
+            live = False
+            continue
+        b1 = data[pos + 1]
+        if op == 0x12:  # const/4 vA, #+B
+            known[b1 & 0xF] = _signed(b1 >> 4, 4)
+        elif op == 0x13:  # const/16 vAA, #+BBBB
+            known[b1] = _signed(data[pos + 2] | data[pos + 3] << 8, 16)
+        elif op == 0x14:  # const vAA, #+BBBBBBBB
+            known[b1] = _signed(int.from_bytes(data[pos + 2 : pos + 6], "little"), 32)
+        elif pos in at_offset:
+            index, ref = at_offset[pos]
+            word = data[pos + 4] | data[pos + 5] << 8
+            if op >= 0x74:  # invoke-*/range {vCCCC .. vNNNN}
+                regs = list(range(word, word + b1))
+            else:  # invoke-* {vC, vD, vE, vF, vG}
+                regs = [word & 0xF, word >> 4 & 0xF, word >> 8 & 0xF, word >> 12, b1 & 0xF]
+                regs = regs[: b1 >> 4]
+            this = 0 if op in (0x71, 0x77) else 1  # invoke-static(/range) has no receiver
+            for param, offset in _boolean_parameters(ref):
+                value = known.get(regs[this + offset]) if this + offset < len(regs) else None
+                if value in (0, 1):
+                    out.append((index, param, value))
+        elif op not in _NO_DEST:  # writes its destination (and the next one, if wide)
+            where = _DEST.get(op)
+            if where is None:  # an unused opcode: nothing is known after it
+                known = {}
+            else:
+                reg = b1 & 0xF if where[0] == 4 else b1 if where[0] == 8 else word16(data, pos)
+                known.pop(reg, None)
+                if where[1]:
+                    known.pop(reg + 1, None)
+        for target in by_source.get(pos, ()):
+            if target in forward:
+                pending[target] = (
+                    _meet(pending[target], known) if target in pending else dict(known)
+                )
+        if op in _STOP:
+            live = False
+        pos += 2 * _UNITS[op]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -816,6 +1044,7 @@ class _Builder:
         self.edges: dict[str, list[CodeEdge]] = {}
         self.edge_keys: set[tuple[str, int, str]] = set()
         self.ops: dict[str, tuple[str, ...]] = {}
+        self.consts: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self.instantiated: dict[str, None] = {}  # in order: deterministic
         self.by_ancestor: dict[str, list[str]] = {}  # callback type -> instantiated subtypes
         # sig -> (instantiated class, the method a call of sig runs on it)
@@ -937,6 +1166,8 @@ class _Builder:
         own = method[: method.find("->")]
         code = index.code(method)
         self.ops[method] = tuple(code.ops)
+        if code.consts:
+            self.consts[method] = tuple(code.consts)
         for _, desc in code.created:
             self.instantiate(desc)
         for pos, desc in code.created:
@@ -1039,11 +1270,14 @@ class _Builder:
                     self.edge(caller, pos, target, "async")
         if found:
             return
-        for name in callbacks:  # handed over from elsewhere: any instantiated callback type
+        base = code_base(caller)
+        for name in callbacks:  # handed over from elsewhere: an instantiated callback type
             static = _CALLBACK_TYPES.get(name)
             if static is None:
                 continue
             for desc in list(self.by_ancestor.get(static, ())):
+                if not desc.startswith(base):  # another vendor's callback: not handed here
+                    continue
                 for target in index.methods_named(desc, name):
                     if not self.edge(caller, pos, target, ASYNC_GUESS, guess=True):
                         return
@@ -1107,7 +1341,11 @@ class _Builder:
                     seen.add(e.target)
                     queue.append(e.target)
             kept[method] = tuple(out)
-        nodes = [CodeNode(m, self.ops.get(m, ()), kept[m]) for m in self.depth if m in seen]
+        nodes = [
+            CodeNode(m, self.ops.get(m, ()), kept[m], self.consts.get(m, ()))
+            for m in self.depth
+            if m in seen
+        ]
         return nodes, len(megamorphic)
 
     def limits(self, megamorphic: int, max_dispatch: int, prefix: str = "call graph") -> list[str]:
@@ -1133,6 +1371,19 @@ class _Builder:
                 "targets not followed"
             )
         return out
+
+
+def code_base(desc: str) -> str:
+    """The code base of a class or method: its first two package segments ("Lcn/jiguang/"),
+    or its package when it has fewer.  A guessed hand-over stays in the caller's code base: JCore
+    sending a message to a Handler it got from elsewhere runs one of JIGUANG's Handlers, not
+    Baidu location's."""
+    cls = desc[: desc.find("->")] if "->" in desc else desc
+    first = cls.find("/")
+    second = cls.find("/", first + 1) if first >= 0 else -1
+    if second >= 0 and cls.find("/", second + 1) >= 0:
+        return cls[: second + 1]
+    return cls[: cls.rfind("/") + 1] if first >= 0 else "L"
 
 
 # A callback handed over from elsewhere (a parameter): which one runs is a guess among every

@@ -11,8 +11,9 @@ so that rules stay declarative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,22 @@ from pi_scan.facts.parties import (
     split_api_uses,
 )
 from pi_scan.facts.platform import Parties, PlatformCatalogue, load_platform_catalogue
-from pi_scan.facts.policy import TERMS_FILE, PolicyTerms, load_policy_terms, policy_facts
+from pi_scan.facts.policy import (
+    MIN_STRING_POLICY,
+    TERMS_FILE,
+    PolicyTerms,
+    load_policy_terms,
+    policy_facts,
+)
+from pi_scan.facts.runtime import (
+    merge_api_uses,
+    merge_pre_consent,
+    merge_runtime_sdks,
+    runtime_calls,
+    runtime_timeline,
+)
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
+from pi_scan.facts.texts import sharing
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, PolicyDocument, RefTable
 
@@ -124,6 +139,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         facts, knowledge.apis, knowledge.sdks, sdks, api_uses, components, knowledge.platform, texts
     )
     code["reflection"] = judge.add(code["reflection"])
+    events = facts.get("runtime_events") or ()
+    calls = judge.add(runtime_calls(events, knowledge.apis, parties)) if events else []
+    code["pre_consent"] = merge_pre_consent(code["pre_consent"], calls)
+    if calls:  # SDKs the logs saw at work: their status, and those packed code hides
+        merge_runtime_sdks(sdks, calls, knowledge.sdks)
     code["pre_consent"] = [
         judge.add([item], "target")[0] if item.get("kind") == "api" else item
         for item in code["pre_consent"]
@@ -132,6 +152,11 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
     app_lists = installed_app_lists(facts, parties)
     # the SDK statuses are known now: code of an SDK nothing starts does not run
     api_uses, dormant_uses = drop_dormant(api_uses, sdks, parties)
+    _drop_dormant_lists(app_lists, sdks)
+    # what the runtime logs saw: static uses confirmed, and uses seen only at run time
+    api_uses, runtime_only = merge_api_uses(api_uses, calls, knowledge.catalogues.apis, parties)
+    if runtime_only:
+        api_uses = sorted(api_uses + judge.add(runtime_only), key=lambda u: str(u["id"]))
     describe_uses(api_uses, parties, knowledge.catalogues.pi_types)
     called = [u for u in api_uses if u["callers"] or u["kind"] in ("string", "uri")]
     collectable = [u for u in api_uses if u["collectable"]]
@@ -141,7 +166,7 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
             for d in facts.get("policy_documents") or ()
         ],
         [*((str(r.get("where") or "resource string"), r["value"]) for r in own_resources),
-         *(("dex string", text) for text in own_strings.refs)],
+         *(("dex string", text) for text in _long(own_strings.refs, MIN_STRING_POLICY))],
         knowledge.policy_terms,
         sdks,
         {s.id: s.raw for s in knowledge.sdks.sdks},
@@ -161,6 +186,8 @@ def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None)
         "sdk_categories": sorted({s["category"] for s in sdks}),
         "api_uses": api_uses,
         "platform_api_uses": platform_uses,
+        "runtime_calls": calls,
+        "runtime_timeline": runtime_timeline(events, knowledge.apis, parties) if events else [],
         "dormant_api_uses": dormant_uses,
         "installed_app_lists": app_lists,
         "app_strings": own_strings,
@@ -262,41 +289,55 @@ def _components_with_sdks(
 CONSENT_KEYS = ("pre_consent", "post_consent", "privacy_api")
 
 
+def _drop_dormant_lists(lists: list[dict[str, Any]], sdks: Iterable[Mapping[str, Any]]) -> None:
+    """An installed-app listing in the code of an SDK nothing starts (status "present") does
+    not run: it is kept, not counted (PI-PERM-006 counts the others)."""
+    asleep = {f"sdk:{s['id']}" for s in sdks if s.get("status") == "present"}
+    for item in lists:
+        if item["counted"] and item["party"] in asleep:
+            item["counted"] = False
+            item["summary"] += "; in an SDK nothing starts"
+
+
 def _add_consent_calls(
     sdks: list[dict[str, Any]], facts: Mapping[str, Any], catalogue: SdkCatalogue
 ) -> None:
-    """For SDKs whose vendor documents a consent-gated start, record whether the app's code
-    calls the pre-consent init, the post-consent init and the privacy switch (null when the
-    vendor documents none of that kind)."""
-    documented = {s["id"]: catalogue.by_id[s["id"]].raw.get("consent_init") for s in sdks}
-    called: set[str] | None = None
+    """For SDKs whose vendor documents a consent-gated start, record whether code other than
+    the SDK's own calls the pre-consent init, the post-consent init and the privacy switch (null
+    when the vendor documents none of that kind): Getui's own helper calling
+    PushManager.initialize is no start by the app."""
+    table: RefTable | None = None
     for sdk in sdks:
-        consent = documented.get(sdk["id"]) or {}
-        if any(consent.get(key) for key in CONSENT_KEYS) and called is None:
-            called = _called_methods(facts.get("method_refs") or ())
+        consent = catalogue.by_id[sdk["id"]].raw.get("consent_init") or {}
         for key in CONSENT_KEYS:
             prefixes = consent.get(key) or []
+            if prefixes and table is None:
+                table = RefTable.of(facts.get("method_refs") or ())
             sdk[f"{key}_called"] = (
-                any(p in (called or set()) for p in prefixes) if prefixes else None
+                any(
+                    catalogue.sdk_of_class(caller) != sdk["id"]
+                    for prefix in prefixes
+                    for i in table.prefixed(prefix)
+                    for caller in table.callers(i)
+                )
+                if prefixes and table is not None
+                else None
             )
 
 
-def _called_methods(refs: Iterable[Mapping[str, Any]] | RefTable) -> set[str]:
-    """ "Lcls;->name(" of every method that some code invokes."""
-    table = RefTable.of(refs)
-    out = set()
-    for text in map(table.refs.__getitem__, table.used()):
-        cut = text.find("(")
-        out.add(text[: cut + 1] if cut >= 0 else text)
-    return out
-
-
 def rule_facts(facts: ApkFacts, knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
-    """Exactly what the rules see for one app: extracted plus derived facts."""
-    return derive(fact_dict(facts), knowledge, app_type)
+    """Exactly what the rules see for one app: extracted plus derived facts (the DEX strings
+    joined once for all that searches them; `judge` widens the sharing to the rules)."""
+    with sharing():
+        return derive(fact_dict(facts), knowledge, app_type)
 
 
 def _exposes_pi(permission: Permission) -> bool:
     if permission.protection == "dangerous":
         return permission.pi_exposure is not None and permission.pi_exposure.exposes
     return permission.protection == "special" and bool(permission.pi_types)
+
+
+def _long(texts: Sequence[str], least: int) -> Iterable[str]:
+    """The texts at least `least` characters long, picked in C (half a million DEX strings)."""
+    return compress(texts, map(least.__le__, map(len, texts)))

@@ -12,7 +12,9 @@ shows of a privacy policy and a consent dialog.
 * `reflection`: reflective lookups of catalogue APIs with constant class and member names,
   anywhere in the code;
 * `sdks[].status`: "present", "initialised" (app code calls into it, or its own components
-  start it) or "collects" (initialised, and its code makes a read that is collectable);
+  start it) or "collects" (initialised, and its code makes a read that is collectable), and
+  `sdks[].initialised_when`: "before-consent" (a reported pre-consent initialisation starts
+  it), "after-consent", or null for an SDK only present;
 * `policy_files`, `policy_urls`, `consent_flag_keys`, `consent_texts`,
   `account_deletion_texts`: what the app holds of a policy, a consent dialog and account
   deletion.
@@ -175,6 +177,7 @@ def consent_facts(
     pre_consent = analysis.findings(facts.get("entry_points") or ())
     reach = reachable_classes(facts)
     _set_status(sdks, facts.get("method_refs") or (), api_uses, components, owner, catalogue, reach)
+    _set_when(sdks, pre_consent)
     return {
         "pre_consent": pre_consent,
         "reflection": reflection_uses(facts.get("reflection_code") or (), apis, owner),
@@ -347,6 +350,12 @@ class _Analysis:
         self.switches = [
             (prefix, sid) for sid, init in self.consent.items() for prefix in init["privacy_api"]
         ]
+        # privacy switch -> the value of its last boolean argument that says the user agreed
+        self.consent_values: dict[str, bool] = {}
+        for sid in sorted(detected):
+            sdk = catalogue.by_id.get(sid)
+            init = (sdk.raw.get("consent_init") if sdk is not None else None) or {}
+            self.consent_values.update(init.get("consent_values") or {})
         # documented as safe before consent (pre-initialisations and privacy switches, which
         # may live in another SDK's classes: JPush's switch is in JIGUANG's core)
         self.safe = tuple(
@@ -391,11 +400,33 @@ class _Analysis:
                     yield _Target(pos, "api", entry.id, op, caller_sdk, entry.pi_type)
             if "(" in op:
                 init = self._sdk_init(op, caller_sdk)
+                if init is not None and self._accessor_of_safe_call(node.ops, pos):
+                    init = None
                 if init is not None:
                     yield _Target(pos, "sdk_init", init[0], op, init[0], documented=init[1])
         for pos, entry, text in reflective_calls(node.ops, self.apis):
             if self._counts(entry):
                 yield _Target(pos, "api", entry.id, text, caller_sdk, entry.pi_type, "reflection")
+
+    def _switch(self, node: CodeNode, pos: int) -> tuple[str, bool | None] | None:
+        """The privacy switch called at `pos` with a documented consent value, and whether its
+        constant argument says the user consented (None: not a constant)."""
+        op = node.ops[pos]
+        for prefix, agreed in self.consent_values.items():
+            if op.startswith(prefix):
+                args = [(param, value) for at, param, value in node.consts if at == pos]
+                if not args:
+                    return prefix, None
+                return prefix, bool(max(args)[1]) == agreed
+        return None
+
+    def _accessor_of_safe_call(self, ops: Sequence[str], pos: int) -> bool:
+        """Whether the call at `pos` only fetches the object a documented consent-safe call
+        of the same class is made on next (Getui's PushManager.getInstance().preInit(ctx))."""
+        if not self.safe or pos + 1 >= len(ops):
+            return False
+        op, following = ops[pos], ops[pos + 1]
+        return following.startswith(self.safe) and following.startswith(op[: op.find("->") + 2])
 
     def _counts(self, entry: ApiEntry) -> bool:
         if entry.weak or entry.kind not in ("method", "field"):
@@ -418,9 +449,18 @@ class _Analysis:
         prefixes = tuple(prefix for prefix, sid in self.switches if sid == sdk)
         if node is None or not prefixes:
             return None
-        for op in node.ops[:pos]:
-            if op.startswith(prefixes):
+        for at, op in enumerate(node.ops[:pos]):
+            if not op.startswith(prefixes):
+                continue
+            switch = self._switch(node, at)
+            if switch is None:  # no documented argument: calling it is the gate
                 return f"calls {sdk}'s privacy switch {short(op)} first, in {short(method)}"
+            if switch[1] is False:  # told that consent is not given: it does not collect
+                return (
+                    f"calls {sdk}'s privacy switch {short(op)} first with consent not given, "
+                    f"in {short(method)}"
+                )
+            # consent granted (then the SDK collects) or an argument not known: no gate
         return None
 
     # ---- the search
@@ -489,7 +529,12 @@ class _Analysis:
                     continue
                 if self.safe and nxt.startswith(self.safe):
                     continue  # documented as safe before consent: the vendor's to keep
-                gate = path_gate or self.graph.gate_before(method, pos)
+                gate = (
+                    path_gate
+                    or self.graph.gate_before(method, pos)
+                    # told that consent is not given, the SDK's own code collects nothing
+                    or self.switch_before(method, pos, self.owner.of_member(nxt))
+                )
                 if gate is not None and not allow_gated:
                     continue
                 visited.add(nxt)
@@ -709,6 +754,24 @@ def reachable_classes(facts: Mapping[str, Any]) -> frozenset[str] | None:
     return frozenset(_class_of(m) for m in methods)
 
 
+def _set_when(sdks: list[dict[str, Any]], pre_consent: Sequence[Mapping[str, Any]]) -> None:
+    """`initialised_when` of each started SDK: "before-consent" when an ungated pre-consent
+    initialisation of high or medium confidence (what PI-CONS-002 reports) starts it, else
+    "after-consent"; null for an SDK that is only present."""
+    before = {
+        str(item["target"])
+        for item in pre_consent
+        if item["kind"] == "sdk_init"
+        and not item["gated"]
+        and item["confidence"] in ("high", "medium")
+    }
+    for sdk in sdks:
+        if sdk.get("status") in ("initialised", "collects"):
+            sdk["initialised_when"] = "before-consent" if sdk["id"] in before else "after-consent"
+        else:
+            sdk["initialised_when"] = None
+
+
 def _set_status(
     sdks: list[dict[str, Any]],
     method_refs: Iterable[Any],
@@ -723,11 +786,12 @@ def _set_status(
     SDK whose PI-reading code nothing reaches does not collect, and a call from first-party
     code nothing reaches does not initialise."""
     detected = {s["id"] for s in sdks}
-    switches = tuple(
+    switches = tuple(  # privacy switches and documented pre-initialisations
         prefix
         for sid in sorted(detected)
         if sid in catalogue.by_id
-        for prefix in (catalogue.by_id[sid].raw.get("consent_init") or {}).get("privacy_api") or ()
+        for key in ("privacy_api", "pre_consent")
+        for prefix in (catalogue.by_id[sid].raw.get("consent_init") or {}).get(key) or ()
     )
     evidence: dict[str, list[str]] = {sid: [] for sid in detected}
     collects: dict[str, list[str]] = {sid: [] for sid in detected}
@@ -766,7 +830,7 @@ def _set_status(
         callers = table.callers(i)
         if not callers:
             continue
-        if switches and text.startswith(switches):  # telling it the user's choice is not a start
+        if switches and text.startswith(switches):  # the user's choice, a safe pre-init: no start
             continue
         cls = text[: text.find("->")]
         try:
@@ -775,7 +839,9 @@ def _set_status(
             sid = by_owner[cls] = owner.of_class(cls)
         if sid is None or sid not in evidence:
             continue
-        for c in callers:  # another detected SDK's code calling into this one
+        for c in callers:  # another detected SDK's code the app can run calling into this one
+            if reach is not None and c not in reach:
+                continue
             other = owner.of_class(c)
             if other is not None and other != sid and other in evidence:
                 started_by.setdefault(sid, {}).setdefault(other, c)

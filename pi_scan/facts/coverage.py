@@ -226,9 +226,16 @@ def coverage_of(seen: Mapping[str, Any], rules: Iterable[Rule]) -> Coverage:
     """The coverage of one app's scan from its derived facts."""
     limits = tuple(seen.get("coverage_limits") or ())
     packers = tuple(str(p["name"]) for p in seen.get("packers") or ())
+    runtime = tuple(str(c["id"]) for c in seen.get("runtime_calls") or () if c.get("id"))
     if not limits:
-        return Coverage(complete=True, packers=packers)
-    return Coverage(complete=False, packers=packers, limits=limits, rules=code_rules(rules))
+        return Coverage(complete=True, packers=packers, runtime_apis=runtime)
+    return Coverage(
+        complete=False,
+        packers=packers,
+        limits=limits,
+        rules=code_rules(rules),
+        runtime_apis=runtime,
+    )
 
 
 def apply_coverage(

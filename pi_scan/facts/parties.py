@@ -40,8 +40,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress
 from typing import Any
 
-import numpy as np
-
 from pi_scan.facts.catalog import ApiEntry, PiType
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties, PlatformCatalogue
 from pi_scan.model import RefTable, is_read_locale
@@ -284,6 +282,8 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
     """The DEX strings the app's own code may show (see the module docstring), as a RefTable
     (strings with their loading classes).  Without `string_users` (facts from elsewhere than
     the extractor), every string stays, with no loaders."""
+    import numpy as np  # a warm rescan never derives facts: it need not load numpy
+
     strings: Sequence[str] = facts.get("strings") or ()
     users = facts.get("string_users")
     table = RefTable.of(users) if users else None

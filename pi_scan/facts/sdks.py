@@ -64,6 +64,10 @@ class Sdk:
     # packages whose own classes (not subpackages) are the SDK's: obfuscated cores in a short
     # package other apps use as a prefix of theirs (AMap's com.loc.a, not com.loc.newsapp.*)
     packages: tuple[str, ...]
+    # patterns of packages (the whole "a.b.c." name) whose own classes are the SDK's: the
+    # obfuscated packages a vendor's build tool makes right under its namespace (JCore's
+    # cn.jiguang.a ... cn.jiguang.ca), which change from version to version
+    package_patterns: tuple[re.Pattern[str], ...]
     components: tuple[str, ...]
     actions: tuple[str, ...]
     native_libs: tuple[str, ...]
@@ -85,6 +89,7 @@ class Sdk:
             category=entry["category"],
             prefixes=tuple(entry["prefixes"]),
             packages=tuple(entry.get("packages", ())),
+            package_patterns=tuple(re.compile(p) for p in entry.get("package_patterns", ())),
             components=tuple(entry["components"]),
             actions=tuple(entry["actions"]),
             native_libs=tuple(entry["native_libs"]),
@@ -116,6 +121,9 @@ class SdkCatalogue:
         self.by_id: dict[str, Sdk] = {s.id: s for s in self.sdks}
         self._prefixes = _index(self.sdks, "prefixes")
         self._exact = _index(self.sdks, "packages")
+        self._package_patterns = tuple(
+            (_literal_head(p.pattern), p, s.id) for s in self.sdks for p in s.package_patterns
+        )
         self._components = _index(self.sdks, "components")
         self._actions = _index(self.sdks, "actions")
         self._libs = _index(self.sdks, "native_libs")
@@ -127,8 +135,13 @@ class SdkCatalogue:
 
     def sdk_of_package(self, package: str) -> str | None:
         """The SDK owning `package` ("a.b.c." form): an exact package of an SDK first, else the
-        longest catalogue prefix."""
-        return self._exact.get(package) or owner_of_package(self._prefixes, package)
+        longest catalogue prefix, else the SDK one of whose package patterns matches it."""
+        found = self._exact.get(package) or owner_of_package(self._prefixes, package)
+        if found is None and self._package_patterns:
+            for head, pattern, sid in self._package_patterns:
+                if package.startswith(head) and pattern.fullmatch(package):
+                    return sid
+        return found
 
     def sdk_of_class(self, class_name: str) -> str | None:
         """The SDK a class belongs to (dotted, slashed or smali "La/b/C;" names), or None."""
@@ -201,6 +214,8 @@ def load_sdk_catalogue(path: Path | str) -> SdkCatalogue:
     _check_prefixes(entries, file)
     _check_unique_signals(entries, file)
     _check_patterns(entries, file)
+    _check_package_patterns(entries, file)
+    _check_consent_values(entries, file)
     _check_pi_types(entries, file, _known_pi_types(path.parent / "pi-types.json"))
     return SdkCatalogue(Sdk.from_json(e) for e in entries)
 
@@ -249,6 +264,43 @@ def _check_unique_signals(entries: Sequence[Mapping[str, Any]], file: str) -> No
                         f"{value!r} is already claimed by SDK {owner[value]!r}",
                     )
                 owner[value] = entry["id"]
+
+
+# a package pattern starts with two literal package segments (the vendor's namespace)
+_PATTERN_HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\\\.[A-Za-z_][A-Za-z0-9_]*\\\.")
+
+
+def _check_consent_values(entries: Sequence[Mapping[str, Any]], file: str) -> None:
+    for i, entry in enumerate(entries):
+        init = entry.get("consent_init") or {}
+        for call in init.get("consent_values") or {}:
+            if call not in init["privacy_api"]:
+                raise RuleLoadError(
+                    file,
+                    f"$.sdks[{i}].consent_init.consent_values",
+                    f"{call!r} is not one of the SDK's privacy_api calls",
+                )
+
+
+def _literal_head(pattern: str) -> str:
+    """The literal package segments a package pattern starts with ("cn.jiguang."), so that
+    only packages under them meet the expression."""
+    match = _PATTERN_HEAD.match(pattern)
+    return match.group(0).replace("\\", "") if match else ""
+
+
+def _check_package_patterns(entries: Sequence[Mapping[str, Any]], file: str) -> None:
+    for i, entry in enumerate(entries):
+        for j, text in enumerate(entry.get("package_patterns", ())):
+            where = f"$.sdks[{i}].package_patterns[{j}]"
+            try:
+                re.compile(text)
+            except re.error as exc:
+                raise RuleLoadError(file, where, f"not a regular expression: {exc}") from exc
+            if not _PATTERN_HEAD.match(text):
+                raise RuleLoadError(
+                    file, where, f"{text!r} must start with two literal package segments"
+                )
 
 
 def _check_patterns(entries: Sequence[Mapping[str, Any]], file: str) -> None:

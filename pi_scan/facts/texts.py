@@ -10,6 +10,7 @@ emoji among half a million ASCII strings would make one joined text four bytes a
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from array import array
@@ -47,10 +48,11 @@ class JoinedTexts:
         plain = list(map(str.isascii, texts))
         if all(plain):
             groups: list[Sequence[int]] = [range(len(texts))]
-        else:
-            wide = [k for k, ascii in enumerate(plain) if not ascii]
-            narrow = list(compress(range(len(texts)), plain))
+        else:  # index arrays: a list of half a million ints would cost 18 MB
+            wide = array("q", compress(range(len(texts)), map(operator.not_, plain)))
+            narrow = array("q", compress(range(len(texts)), plain))
             groups = [narrow, wide] if narrow else [wide]
+        del plain
         for indices in groups:
             chunks = []
             for first in range(0, len(indices), CHUNK):

@@ -15,8 +15,6 @@ from dataclasses import dataclass, fields
 from itertools import accumulate, chain, repeat
 from typing import Any
 
-import numpy as np
-
 from pi_scan.model import ApkFacts, CodeNode, MemberRef, RefTable
 
 FactValue = Any  # None | bool | int | str | list[str] | list[dict[str, Any]]
@@ -176,6 +174,20 @@ FACTS: Mapping[str, FactSpec] = {
         "string resources of the default and Chinese locales (name, locale, value)",
         "value",
     ),
+    # runtime logs (pi_scan.extract.runtime)
+    "runtime_logs": FactSpec(
+        "objects",
+        "--runtime-log",
+        "runtime logs merged into the scan (name, sha256, format, events, consent, tool)",
+        "name",
+    ),
+    "runtime_events": FactSpec(
+        "objects",
+        "--runtime-log",
+        "calls of hooked APIs the runtime logs saw (log, row, api, at: device seconds, time as "
+        "written, phase before/after/unknown, frames innermost first, label, args)",
+        "api",
+    ),
 }
 
 CATALOG = "rules/catalog"
@@ -192,7 +204,8 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "objects",
         f"{CATALOG}/sdks.json",
         "third-party SDKs detected (id, name, vendor, category, country, confidence, evidence, "
-        "status: present, initialised or collects)",
+        "status: present, initialised or collects; initialised_when: before-consent, "
+        "after-consent or null)",
         "id",
     ),
     "sdk_categories": FactSpec("strings", f"{CATALOG}/sdks.json", "categories of detected SDKs"),
@@ -319,6 +332,21 @@ DERIVED_FACTS: Mapping[str, FactSpec] = {
         "lib/, assets/, classes*.dex, <application>",
         "packers and protectors that hide the app's code (id, name, signals, summary)",
         "summary",
+    ),
+    "runtime_calls": FactSpec(
+        "objects",
+        "--runtime-log",
+        "one item per API the runtime logs saw called (id or null, api, known, pi_type, weak, "
+        "count, phases, times: device seconds, first_time, parties: who called it and how often "
+        "before consent, stack, logs, collectable, summary)",
+        "summary",
+    ),
+    "runtime_timeline": FactSpec(
+        "objects",
+        "--runtime-log",
+        "PI reads the runtime logs saw, in time order around the consent moment (at, time, api, "
+        "pi_type, phase, party, log)",
+        "api",
     ),
     "coverage_limits": FactSpec(
         "strings",
@@ -464,6 +492,8 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "intent_query_code": list(facts.intent_query_code),
         "resource_texts": [_plain(t) for t in facts.resource_texts],
         "policy_documents": [_plain(d) for d in facts.policy_documents],
+        "runtime_logs": [_plain(log) for log in facts.runtime_logs],
+        "runtime_events": [_plain(e) for e in facts.runtime_events],
     }
     for key in APPLICATION_KEYS:
         out[f"application.{key}"] = app.get(key)
@@ -497,7 +527,10 @@ def to_json(value: Any) -> Any:
         return {"ref": value.ref, "callers": list(value.callers)}
     if isinstance(value, CodeNode):
         edges = [[e.at, e.target, e.how] for e in value.edges]
-        return {"method": value.method, "ops": list(value.ops), "edges": edges}
+        node = {"method": value.method, "ops": list(value.ops), "edges": edges}
+        if value.consts:
+            node["consts"] = [list(c) for c in value.consts]
+        return node
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
@@ -557,6 +590,8 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     columns without making the MemberRefs, a chunk of refs at a time: per chunk, the callers
     of all its refs are joined once, each ref's part is a slice of that, and the objects
     are joined from their pieces at once."""
+    import numpy as np  # only for the code-level tables
+
     names = list(map(_encode, table.names))
     sizes = np.fromiter(map(len, names), np.int64, len(names)) + 2  # with the ", " after
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)

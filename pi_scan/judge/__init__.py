@@ -15,7 +15,7 @@ from pi_scan.facts.policy import review_of
 from pi_scan.facts.texts import sharing
 from pi_scan.judge.engine import evaluate
 from pi_scan.judge.verdict import aggregate
-from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, SdkUse
+from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, RuntimeRead, SdkUse
 
 
 def judge(
@@ -38,6 +38,7 @@ def judge(
         inventory=inventory(seen),
         coverage=coverage,
         policy=review_of(seen),
+        timeline=tuple(RuntimeRead(**read) for read in seen.get("runtime_timeline") or ()),
     )
 
 

@@ -173,6 +173,13 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
         signals = ", ".join(f"{e['kind']} {e['value']}" for e in item.get("evidence", [])[:3])
         key = f"{item.get('name')} [{item.get('confidence')}]"
         where = signals or where
+    source = str(item.get("source") or "")
+    if source == "runtime":  # seen only in a runtime log: that is where to look
+        logs = item.get("logs") or (item.get("runtime") or {}).get("logs") or ()
+        log = (item.get("runtime") or {}).get("log")
+        where = "runtime log " + ", ".join(map(str, logs or ([log] if log else [])))
+    elif source == "both":
+        where += " + runtime log"
     # api_uses name each caller's party: "cls (platform:androidx-appcompat, called from ...)"
     callers = tuple(item.get("party_callers") or item.get("callers") or ())
     if fact == "api_uses" and item.get("signature"):
@@ -182,8 +189,10 @@ def _item_evidence(fact: str, item: Any) -> Evidence:
             for g in item.get("caller_groups") or ()
         )
         pi = (str(label["en"]), str(label["zh"])) if label else ()
-        return Evidence(fact, str(key), where, callers, str(item["signature"]), pi, groups, note)
-    return Evidence(fact, str(key), where, callers)
+        return Evidence(
+            fact, str(key), where, callers, str(item["signature"]), pi, groups, note, source
+        )
+    return Evidence(fact, str(key), where, callers, source=source)
 
 
 def _absence(cond: Condition) -> list[Evidence]:

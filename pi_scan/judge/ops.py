@@ -224,6 +224,23 @@ def op_count_ge(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
     return list(fact) if len(fact) >= value else []
 
 
+def op_burst(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
+    """Items whose `times` (seconds, e.g. runtime_calls) hold more than value["calls"] within
+    any value["seconds"] long window."""
+    calls, seconds = int(value["calls"]), float(value["seconds"])
+    return [item for item in fact if peak(item.get("times") or (), seconds) > calls]
+
+
+def peak(times: Sequence[float], seconds: float) -> int:
+    """The most of the sorted `times` that fall within one window of `seconds`."""
+    best = start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] > seconds:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 OPS: dict[str, Op] = {
     "eq": op_eq,
     "ne": op_ne,
@@ -239,6 +256,7 @@ OPS: dict[str, Op] = {
     "matches_any": op_matches_any,
     "any": op_any,
     "count_ge": op_count_ge,
+    "burst": op_burst,
 }
 
 SCALAR_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "exists"})

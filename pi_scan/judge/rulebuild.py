@@ -150,6 +150,10 @@ def _check_operand(op: str, value: Any, path: str, ctx: _Ctx) -> None:
         raise ctx.fail(path, f"operator {op!r} needs a non-empty list")
     if op in _NEEDS_NUMBER and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise ctx.fail(path, f"operator {op!r} needs a number")
+    if op == "burst" and not _burst_operand(value):
+        raise ctx.fail(
+            path, 'operator \'burst\' needs {"calls": whole number >= 1, "seconds": number > 0}'
+        )
     if op == "exists" and not isinstance(value, bool):
         raise ctx.fail(path, "operator 'exists' needs true or false")
     if op == "matches_any":
@@ -158,3 +162,17 @@ def _check_operand(op: str, value: Any, path: str, ctx: _Ctx) -> None:
                 re.compile(pattern)
             except (re.error, TypeError) as exc:
                 raise ctx.fail(f"{path}[{i}]", f"bad regular expression: {exc}") from None
+
+
+def _burst_operand(value: Any) -> bool:
+    if not isinstance(value, Mapping) or set(value) != {"calls", "seconds"}:
+        return False
+    calls, seconds = value["calls"], value["seconds"]
+    return (
+        isinstance(calls, int)
+        and not isinstance(calls, bool)
+        and calls >= 1
+        and isinstance(seconds, int | float)
+        and not isinstance(seconds, bool)
+        and seconds > 0
+    )

@@ -456,3 +456,29 @@ def policy_lines(review: PolicyReview | None, lang: str) -> list[str]:
         f"{w['missing']} {items(review.unexplained_permissions)}"
     )
     return lines
+
+
+# --- runtime evidence ---------------------------------------------------------------------
+
+SOURCE_WORDS = {
+    "static": ("static", "静态"),
+    "runtime": ("runtime", "运行时"),
+    "both": ("static + runtime", "静态 + 运行时"),
+}
+
+
+def has_runtime(result: ApkResult) -> bool:
+    """Whether a runtime log was merged into the app's scan."""
+    return bool(result.facts is not None and result.facts.runtime_logs)
+
+
+def source_text(outcome: Outcome, lang: str) -> str:
+    """What showed a finding, in words: static, runtime or static + runtime."""
+    en, zh = SOURCE_WORDS[outcome.source]
+    return zh if report_lang(lang) == "zh" else en
+
+
+def source_tag(result: ApkResult, outcome: Outcome, lang: str) -> str:
+    """ " [runtime]" after a finding's title when the app was scanned with a runtime log (then
+    every finding says what showed it); "" without one, when everything is static."""
+    return f" [{source_text(outcome, lang)}]" if has_runtime(result) else ""

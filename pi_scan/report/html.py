@@ -11,11 +11,20 @@ from __future__ import annotations
 import functools
 import html
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import ClassVar
 
-from pi_scan.model import ApkFacts, ApkResult, Level, Outcome, Rule, ScanResult, Status
+from pi_scan.model import (
+    ApkFacts,
+    ApkResult,
+    Level,
+    Outcome,
+    Rule,
+    RuntimeRead,
+    ScanResult,
+    Status,
+)
 from pi_scan.report.base import (
     LANGS,
     PI_TYPES,
@@ -25,6 +34,7 @@ from pi_scan.report.base import (
     coverage_text,
     explanation,
     findings,
+    has_runtime,
     is_suppressed,
     level_counts,
     not_applicable_reason,
@@ -37,6 +47,7 @@ from pi_scan.report.base import (
     rules_by_id,
     sdk_names,
     sdk_status_word,
+    source_text,
     summary_counts,
     top,
     verdict_label,
@@ -89,6 +100,10 @@ _TEXT: Mapping[str, tuple[str, str]] = {
         "Code-level checks not evaluated (they found nothing in the code that was readable)",
         "未评估的代码层面检测（在可读取的代码中未发现问题）",
     ),
+    "coverage_runtime": (
+        "Seen called in the runtime logs all the same",
+        "运行时日志中仍观察到调用的接口",
+    ),
     "sdk_inventory": ("SDK inventory", "SDK 清单"),
     "status": ("Status", "状态"),
     "reads": ("Reads", "读取"),
@@ -104,6 +119,21 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     "rules": ("Rules", "规则"),
     "tool": ("Tool", "工具"),
     "nothing": ("No apps scanned.", "未检测任何应用。"),
+    "runtime": (
+        "Runtime: personal information read around consent",
+        "运行时：同意前后读取的个人信息",
+    ),
+    "runtime_log": ("Log", "日志"),
+    "time": ("Device time", "设备时间"),
+    "from_consent": ("From consent", "距同意"),
+    "api": ("API", "接口"),
+    "pi": ("Personal information", "个人信息"),
+    "who": ("Called by", "调用方"),
+    "consent_moment": ("The user agrees to the privacy policy", "用户同意隐私政策"),
+    "no_consent": ("no consent moment in this log", "此日志中没有同意时刻"),
+    "calls": ("calls", "次调用"),
+    "no_reads": ("no read of personal information", "未读取个人信息"),
+    "source": ("Shown by", "证据来源"),
     "footer": (
         "Self-contained report: it loads nothing from the network and runs no script.",
         "本报告为独立文件：不从网络加载任何内容，也不运行任何脚本。",
@@ -296,10 +326,13 @@ def _app_body(app: ApkResult, facts: ApkFacts, scan: ScanResult, lang: str) -> l
     parts.append(f"<h3>{h(w['findings'])} ({len(listed)})</h3>")
     if not listed:
         parts.append(f"<p>{h(w['no_findings'])}</p>")
-    parts += [_finding(o, rules.get(o.rule_id), scan, lang) for o in listed]
+    runtime = has_runtime(app)
+    parts += [_finding(o, rules.get(o.rule_id), scan, lang, runtime) for o in listed]
     if app.advice:
         parts.append(f"<h3>{h(w['advice'])} ({len(app.advice)})</h3>")
-        parts += [_finding(o, rules.get(o.rule_id), scan, lang) for o in app.advice]
+        parts += [_finding(o, rules.get(o.rule_id), scan, lang, runtime) for o in app.advice]
+    if runtime:
+        parts.append(_timeline(app, facts, lang))
     for status, heading in (
         (Status.NOT_APPLICABLE, w["not_applicable"]),
         (Status.NOT_EVALUATED, w["not_evaluated"]),
@@ -332,6 +365,82 @@ def _policy(app: ApkResult, lang: str) -> str:
     return f'<section class="policy"><h3>{h(lines[0])}</h3><ul class="plain">{items}</ul></section>'
 
 
+def _timeline(app: ApkResult, facts: ApkFacts, lang: str) -> str:
+    """Per runtime log: the PI reads it saw in time order, the consent moment among them (a
+    strip of dots around a line, then a table)."""
+    w = _WORDS[lang]
+    parts = [f'<section class="timeline"><h3>{h(w["runtime"])}</h3>']
+    for log in facts.runtime_logs:
+        reads = [r for r in app.timeline if r.log == log.name]
+        what = f"{log.format}, {log.events} {w['calls']}"
+        parts.append(f"<h4>{h(w['runtime_log'])}: <code>{h(log.name)}</code> ({h(what)})</h4>")
+        if log.consent_at is None:
+            parts.append(f'<p class="muted">{h(w["no_consent"])}</p>')
+        if not reads:
+            parts.append(f'<p class="muted">{h(w["no_reads"])}</p>')
+            continue
+        parts.append(_strip(reads, log.consent_at))
+        head = (w["time"], w["from_consent"], w["api"], w["pi"], w["who"])
+        rows = ["<tr>" + "".join(f"<th>{h(x)}</th>" for x in head) + "</tr>"]
+        marked = log.consent_at is None
+        for read in reads:
+            if not marked and read.at is not None and read.at >= (log.consent_at or 0.0):
+                rows.append(_consent_row(log.consent or "", w))
+                marked = True
+            rows.append(
+                f'<tr class="r-{read.phase}"><td><code>{h(read.time)}</code></td>'
+                f'<td class="num">{h(_offset(read.at, log.consent_at))}</td>'
+                f"<td><code>{h(read.api)}</code></td><td>{h(read.pi_type)}</td>"
+                f"<td>{h(read.party)}</td></tr>"
+            )
+        if not marked:
+            rows.append(_consent_row(log.consent or "", w))
+        parts.append(f'<table class="timeline">{"".join(rows)}</table>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _consent_row(time: str, w: Mapping[str, str]) -> str:
+    return (
+        f'<tr class="consent"><td><code>{h(time)}</code></td><td class="num">0 s</td>'
+        f'<td colspan="3">{h(w["consent_moment"])}</td></tr>'
+    )
+
+
+def _offset(at: float | None, consent: float | None) -> str:
+    if at is None or consent is None:
+        return "-"
+    delta = at - consent
+    return f"{delta:+.1f} s"
+
+
+def _strip(reads: Sequence[RuntimeRead], consent: float | None) -> str:
+    """The reads as dots on a time line (before consent red, after green), consent a bar."""
+    times = [r.at for r in reads if r.at is not None] + ([consent] if consent is not None else [])
+    if not times:
+        return ""
+    low, high = min(times), max(times)
+    span = (high - low) or 1.0
+
+    def x(at: float) -> float:
+        return 10 + 980 * (at - low) / span
+
+    marks = [
+        f'<circle class="d-{r.phase}" cx="{x(r.at):.1f}" cy="20" r="5"><title>'
+        f"{h(r.time)} {h(r.api)} {h(r.party)}</title></circle>"
+        for r in reads
+        if r.at is not None
+    ]
+    if consent is not None:
+        marks.append(
+            f'<rect class="d-consent" x="{x(consent) - 1.5:.1f}" y="2" width="3" height="36"/>'
+        )
+    return (
+        '<svg class="strip" viewBox="0 0 1000 40" role="img">'
+        '<line x1="10" y1="20" x2="990" y2="20"/>' + "".join(marks) + "</svg>"
+    )
+
+
 def _coverage(app: ApkResult, lang: str) -> str:
     """How much the scan saw; a partial coverage stands out (never a silent pass)."""
     w = _WORDS[lang]
@@ -349,6 +458,9 @@ def _coverage(app: ApkResult, lang: str) -> str:
     if coverage.rules:
         rules = ", ".join(f"<code>{h(r)}</code>" for r in coverage.rules)
         parts.append(f"<p>{h(w['coverage_rules'])}: {rules}</p>")
+    if coverage.runtime_apis:
+        apis = ", ".join(f"<code>{h(a)}</code>" for a in coverage.runtime_apis)
+        parts.append(f"<p>{h(w['coverage_runtime'])}: {apis}</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -403,7 +515,9 @@ def _title(rule: Rule | None, lang: str) -> str:
     return rule.text("title", lang) if rule else ""
 
 
-def _finding(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str) -> str:
+def _finding(
+    outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str, runtime: bool = False
+) -> str:
     w = _WORDS[lang]
     suppressed = is_suppressed(outcome)
     badge = _badge(outcome.level.label, lang)
@@ -414,6 +528,10 @@ def _finding(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str) -
         f'<section class="{cls}">',
         f"<header><code>{h(outcome.rule_id)}</code> {badge} <h4>{h(_title(rule, lang))}</h4>",
     ]
+    if runtime:  # the app was scanned with a runtime log: say what showed each finding
+        parts.append(
+            f'<span class="badge b-src-{outcome.source}">{h(source_text(outcome, lang))}</span>'
+        )
     if rule and rule.category:
         category = category_label(scan.ruleset, rule.category, lang)
         parts.append(f'<span class="muted">{h(w["category"])}: {h(category)}</span>')

@@ -101,7 +101,7 @@ def _result(
         "inventory": _inventory(result.inventory),
         "coverage": _coverage(result.coverage),
         "policy": _policy(result.policy),
-    }
+    } | _runtime(result)
 
 
 def _policy(review: PolicyReview | None) -> dict[str, Any] | None:
@@ -113,13 +113,49 @@ def _policy(review: PolicyReview | None) -> dict[str, Any] | None:
     }
 
 
-def _coverage(coverage: Coverage) -> dict[str, Any]:
+def _runtime(result: ApkResult) -> dict[str, Any]:
+    """The runtime logs merged and the PI reads they saw; nothing without a log."""
+    logs = result.facts.runtime_logs if result.facts else ()
+    if not logs:
+        return {}
     return {
+        "runtime": {
+            "logs": [
+                {
+                    "name": log.name,
+                    "sha256": log.sha256,
+                    "format": log.format,
+                    "events": log.events,
+                    "consent": log.consent,
+                    "tool": log.tool,
+                }
+                for log in logs
+            ],
+            "timeline": [
+                {
+                    "time": r.time,
+                    "api": r.api,
+                    "pi_type": r.pi_type,
+                    "phase": r.phase,
+                    "party": r.party,
+                    "log": r.log,
+                }
+                for r in result.timeline
+            ],
+        }
+    }
+
+
+def _coverage(coverage: Coverage) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "complete": coverage.complete,
         "packers": list(coverage.packers),
         "limits": list(coverage.limits),
         "rules": list(coverage.rules),
     }
+    if coverage.runtime_apis:
+        out["runtime_apis"] = list(coverage.runtime_apis)
+    return out
 
 
 def _inventory(inv: Inventory) -> dict[str, Any]:
@@ -160,6 +196,7 @@ def _finding(outcome: Outcome, rule: Rule | None, package: str, lang: str) -> di
         "evidence": [_evidence(e, lang) for e in outcome.evidence],
         "fingerprint": fingerprint(package, outcome),
         "not_rectified": outcome.not_rectified,
+        "source": outcome.source,
     }
     if outcome.status is Status.SUPPRESSED:
         out["justification"] = outcome.justification
@@ -184,6 +221,8 @@ def _evidence(e: Evidence, lang: str) -> dict[str, Any]:
         ]
     if e.note:
         out["note"] = e.note
+    if e.source:
+        out["source"] = e.source
     return out
 
 

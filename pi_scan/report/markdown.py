@@ -30,6 +30,7 @@ from pi_scan.report.base import (
     report_lang,
     rules_by_id,
     sdk_text,
+    source_tag,
     summary_counts,
     verdict_label,
     verdict_word,
@@ -148,7 +149,7 @@ def _app_section(app: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang:
     if listed:
         head = [w["rule"], w["level"], w["finding"], w["evidence"], w["citations"]]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += [_finding_row(o, rules.get(o.rule_id), scan, lang) for o in listed]
+        lines += [_finding_row(o, rules.get(o.rule_id), scan, lang, app) for o in listed]
     skipped = _not_evaluated(app)
     if skipped:
         items = "; ".join(f"{o.rule_id} ({md(o.reason or '-')})" for o in skipped)
@@ -169,9 +170,11 @@ def _app_section(app: ApkResult, scan: ScanResult, rules: dict[str, Rule], lang:
     return lines
 
 
-def _finding_row(outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str) -> str:
+def _finding_row(
+    outcome: Outcome, rule: Rule | None, scan: ScanResult, lang: str, app: ApkResult
+) -> str:
     w = _WORDS[lang]
-    title = md(rule.text("title", lang)) if rule else ""
+    title = md(rule.text("title", lang) + source_tag(app, outcome, lang)) if rule else ""
     if rule and rule.category:
         title += f" <br><sub>{md(category_label(scan.ruleset, rule.category, lang))}</sub>"
     level = verdict_word(outcome.level.label, lang)

@@ -164,6 +164,7 @@ def _result(
             "level": outcome.level.label,
             "verdict": verdict_label(app),
             "coverage": "complete" if app.coverage.complete else "partial",
+            "source": outcome.source,
             "evidence": [_evidence_props(e) for e in outcome.evidence],
         },
     }
@@ -228,7 +229,15 @@ def _inventory_props(app: ApkResult) -> dict[str, Any]:
 
 
 def _evidence_props(ev: Evidence) -> dict[str, Any]:
-    return {"fact": ev.fact, "value": ev.value, "where": ev.where, "callers": list(ev.callers)}
+    out: dict[str, Any] = {
+        "fact": ev.fact,
+        "value": ev.value,
+        "where": ev.where,
+        "callers": list(ev.callers),
+    }
+    if ev.source:
+        out["source"] = ev.source
+    return out
 
 
 def _logical_locations(evidence: tuple[Evidence, ...]) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ from pi_scan.report.base import (
     localized,
     policy_lines,
     sdk_text,
+    source_tag,
     verdict_label,
     verdict_word,
     version_text,
@@ -100,7 +101,7 @@ def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
                 label if rule.category != previous else "",
                 outcome.rule_id,
                 _word(outcome.level.label, lang) + (" *" if outcome.not_rectified else ""),
-                rule.text("title", lang),
+                rule.text("title", lang) + source_tag(result, outcome, lang),
                 "\n".join(evidence),
             )
         )

@@ -45,5 +45,10 @@ public class App extends BaseApp {
             Sink.gated();
         }
         Reflect.imei(this);
+        vx.sdk.Vendor.start();                             // another vendor's Handler
+        Poster.kick(new AppHandler());                      // a Handler handed over
+        Privacy.setAuth(this, false);                       // constant arguments
+        Privacy.setAuth(this, mode > 0);
+        Privacy.setAuth(this, true);
     }
 }
