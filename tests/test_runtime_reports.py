@@ -3,7 +3,10 @@ and the HTML report shows the PI reads around the consent moment."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
@@ -20,13 +23,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     out = tmp_path_factory.mktemp("reports")
     args = ["scan", str(sample("consent-gated.apk")), "--runtime-log", str(sample(LOG))]
     args += ["--no-store", "-q"]
-    for fmt in ("json", "sarif", "markdown", "html"):
+    formats = ("json", "sarif", "markdown", "html", "csv", "junit")
+    for fmt in formats:
         args += ["-o", f"{fmt}:{out / fmt}"]
     table = invoke(args, 1).stdout
-    texts = {
-        fmt: (out / fmt).read_text(encoding="utf-8")
-        for fmt in ("json", "sarif", "markdown", "html")
-    }
+    texts = {fmt: (out / fmt).read_text(encoding="utf-8") for fmt in formats}
     return texts | {"table": table}
 
 
@@ -58,6 +59,28 @@ def test_sarif_markdown_and_table_say_it_too(reports: dict[str, str]) -> None:
     }
     assert "before consent can be given \\[runtime\\]" in reports["markdown"]
     assert "[static + runtime]" in reports["table"]
+
+
+def test_csv_and_junit_say_it_too(reports: dict[str, str]) -> None:
+    rows = list(csv.DictReader(io.StringIO(reports["csv"].lstrip("\ufeff"))))
+    assert {r["rule_id"]: r["source"] for r in rows} == {
+        "PI-API-006": "both",
+        "PI-CONS-001": "runtime",
+    }
+    cases = ET.fromstring(reports["junit"]).iter("testcase")
+    props = {
+        c.get("name", "").split(" ", 1)[0]: [p.get("value") for p in c.iter("property")]
+        for c in cases
+        if c.find("failure") is not None
+    }
+    assert props["PI-CONS-001"] == ["runtime"] and props["PI-API-006"] == ["both"]
+
+
+def test_static_findings_carry_no_junit_property(tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    invoke(["scan", str(sample("consent-gated.apk")), "--no-store", "-q", "-o", f"junit:{out}"], 1)
+    cases = ET.parse(out).iter("testcase")
+    assert not [p for c in cases for p in c.iter("property")]
 
 
 def test_html_shows_the_timeline_around_consent(reports: dict[str, str]) -> None:

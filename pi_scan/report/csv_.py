@@ -4,7 +4,8 @@ Apps without findings get one row with empty rule columns (so every scanned app 
 and apps that could not be analysed one row with the error.  Column names are stable English
 keys whatever the language; titles and labels follow `lang`.  Every row also carries the app's
 scan coverage ("complete" or what was not seen) and its SDK inventory (each SDK present,
-initialised or collecting, and the PI it reads).  A value the app does not have (no
+initialised or collecting, and the PI it reads); each finding its `source` (static, runtime or
+both: what showed it when a runtime log was merged).  A value the app does not have (no
 versionName, no versionCode) is "-", as in the other text reports.  Cells cannot be formulas: any
 cell starting with "=", "+", "-", "@", a tab or a carriage return gets a leading "'" (OWASP
 CSV injection), and control characters are replaced.
@@ -49,6 +50,7 @@ COLUMNS = (
     "category_label",
     "title",
     "evidence",
+    "source",
     "citations",
     "fingerprint",
     "justification",
@@ -85,7 +87,7 @@ def safe_cell(value: object) -> str:
 def _rows(app: ApkResult, scan: ScanResult, lang: str) -> list[list[object]]:
     facts = app.facts
     if app.error is not None or facts is None:
-        return [[app.path, *[""] * 4, "error", *[""] * 10, app.error, "", "", ""]]
+        return [[app.path, *[""] * 4, "error", *[""] * 11, app.error, "", "", ""]]
     version = [shown(facts.version_name), shown(facts.version_code)]
     identity = [app.path, facts.package, *version, facts.sha256]
     verdict = verdict_label(app)
@@ -96,7 +98,7 @@ def _rows(app: ApkResult, scan: ScanResult, lang: str) -> list[list[object]]:
         "\n".join(line.strip() for line in policy_lines(app.policy, lang)),
     ]
     if not listed:
-        return [[*identity, verdict, *[""] * 11, *app_cells]]
+        return [[*identity, verdict, *[""] * 12, *app_cells]]
     return [
         [*identity, verdict, *_finding(o, facts.package, scan, lang), *app_cells] for o in listed
     ]
@@ -113,6 +115,7 @@ def _finding(outcome: Outcome, package: str, scan: ScanResult, lang: str) -> lis
         category_label(scan.ruleset, category, lang),
         rule.text("title", lang) if rule else "",
         "\n".join(evidence_text(e, max_callers=10, lang=lang) for e in outcome.evidence),
+        outcome.source,  # static, runtime or both (a runtime log's reads)
         "; ".join(citation_short(c, lang) for c in rule.citations) if rule else "",
         fingerprint(package, outcome),
         outcome.justification or "",

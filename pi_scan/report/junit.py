@@ -104,6 +104,9 @@ def _fill_case(
         return None
     if outcome.status is Status.FAILED:
         title = rule.text("title", lang) if rule else outcome.rule_id
+        if outcome.source != "static":  # what showed it, when a runtime log took part
+            props = ET.SubElement(case, "properties")  # first, as pytest writes it
+            ET.SubElement(props, "property", {"name": "source", "value": outcome.source})
         failure = ET.SubElement(
             case, "failure", {"message": clean_xml(title), "type": outcome.level.label}
         )
