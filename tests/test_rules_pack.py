@@ -266,3 +266,10 @@ def test_every_value_set_is_exercised() -> None:
         "privacy_policy_files",
     }  # fmt: skip
     assert set(SETS) == covered
+
+
+def test_rules_show_prints_a_lab_threshold_and_its_source() -> None:
+    out = invoke(["rules", "show", "PI-RUN-001", "--lang", "zh"], 0).stdout
+    assert "threshold: 同一接口 60 秒内调用超过 10 次" in out
+    assert "threshold source: pi-scan lab threshold" in out
+    assert "threshold" not in invoke(["rules", "show", "PI-API-001"], 0).stdout.split("match:")[0]

@@ -68,11 +68,20 @@ def _describe(rule: Rule, lang: str, docs: Mapping[str, Mapping[str, str]]) -> s
             f"remediation: {rule.text('remediation', lang)}",
             "citations:",
             *cites,
+            *_threshold(source.get("threshold"), lang),
             "match:",
             json.dumps(source.get("match"), indent=2, ensure_ascii=False),
             f"source: {rule.source}",
         ]
     )
+
+
+def _threshold(threshold: object, lang: str) -> list[str]:
+    """A rule's lab threshold (PI-RUN-001's calls per window): its text and its source."""
+    if not isinstance(threshold, Mapping):
+        return []
+    text = threshold.get(lang) or threshold.get("en") or ""
+    return [f"threshold: {text}", f"threshold source: {threshold.get('source', '-')}"]
 
 
 @rules.command("validate")
