@@ -165,19 +165,30 @@ class ApiMatcher:
                     first_party = True
                 else:
                     sdks.add(sdk)
-        return {
-            "id": entry.id,
-            "pi_type": entry.pi_type,
-            "sensitive": entry.sensitive,
-            "kind": entry.kind,
-            "category": entry.category,
-            "weak": entry.weak,
-            "match": entry.match,
-            "refs": sorted(hit.refs),
-            "callers": callers,
-            "sdks": sorted(sdks),
-            "first_party": first_party,
-        }
+        return use_record(entry, sorted(hit.refs), callers, sorted(sdks), first_party)
+
+
+def use_record(
+    entry: ApiEntry,
+    refs: list[str],
+    callers: list[str],
+    sdks: list[str],
+    first_party: bool | None,
+) -> dict[str, Any]:
+    """One API use as the facts hold it (found in the code, or seen only in a runtime log)."""
+    return {
+        "id": entry.id,
+        "pi_type": entry.pi_type,
+        "sensitive": entry.sensitive,
+        "kind": entry.kind,
+        "category": entry.category,
+        "weak": entry.weak,
+        "match": entry.match,
+        "refs": refs,
+        "callers": callers,
+        "sdks": sdks,
+        "first_party": first_party,
+    }
 
 
 def _starting(strings: Sequence[str], prefix: str | tuple[str, ...]) -> Iterable[str]:

@@ -31,10 +31,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pi_scan.facts.apis import ApiMatcher
+from pi_scan.facts.apis import ApiMatcher, use_record
 from pi_scan.facts.catalog import ApiEntry
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties
-from pi_scan.facts.sdks import SdkCatalogue
+from pi_scan.facts.sdks import SdkCatalogue, sdk_record
 from pi_scan.model import class_of, framework_frame, tool_frame
 
 FIRST_PARTY = "first-party"
@@ -257,19 +257,10 @@ def merge_api_uses(
             continue
         callers = sorted({class_of(f) for p in call["parties"] for f in p["frames"]})
         sdks = sorted({p["party"] for p in call["parties"] if _is_sdk(p["party"])})
+        first_party = any(p["party"] == FIRST_PARTY for p in call["parties"])
         added.append(
             {
-                "id": entry.id,
-                "pi_type": entry.pi_type,
-                "sensitive": entry.sensitive,
-                "kind": entry.kind,
-                "category": entry.category,
-                "weak": entry.weak,
-                "match": entry.match,
-                "refs": [_ref_text(entry)],
-                "callers": callers,
-                "sdks": sdks,
-                "first_party": any(p["party"] == FIRST_PARTY for p in call["parties"]),
+                **use_record(entry, [_ref_text(entry)], callers, sdks, first_party),
                 "party_callers": [f"{c} ({parties.label(c)})" for c in callers],
                 "platform_callers": [],
                 "source": "runtime",
@@ -300,18 +291,7 @@ def merge_runtime_sdks(
             entry = by_id.get(sid)
             if entry is None:
                 entry = by_id[sid] = {
-                    "id": sdk.id,
-                    "name": sdk.name,
-                    "name_zh": sdk.name_zh,
-                    "vendor": sdk.vendor,
-                    "category": sdk.category,
-                    "country": sdk.country,
-                    "confidence": "high",  # its code ran
-                    "evidence": [],
-                    "classes": 0,
-                    "pi": list(sdk.pi),
-                    "pi_optional": list(sdk.pi_optional),
-                    "pi_source": sdk.pi_source,
+                    **sdk_record(sdk, "high", [], 0),  # high: its code ran
                     "status": "present",
                     "status_evidence": [],
                     **dict.fromkeys(CONSENT_CALLED),

@@ -438,6 +438,13 @@ def _report(sdk: Sdk, hits: Mapping[str, list[str]]) -> dict[str, Any]:
             continue
         limit = MAX_CLASS_EXAMPLES if kind == "class" else MAX_OTHER_EXAMPLES
         evidence.extend({"kind": kind, "value": v} for v in heapq.nsmallest(limit, values))
+    return sdk_record(sdk, confidence(hits), evidence, len(hits.get("class", ())))
+
+
+def sdk_record(
+    sdk: Sdk, level: str, evidence: list[dict[str, str]], classes: int
+) -> dict[str, Any]:
+    """One detected SDK as the facts hold it (from the APK, or seen only in a runtime log)."""
     return {
         "id": sdk.id,
         "name": sdk.name,
@@ -445,9 +452,9 @@ def _report(sdk: Sdk, hits: Mapping[str, list[str]]) -> dict[str, Any]:
         "vendor": sdk.vendor,
         "category": sdk.category,
         "country": sdk.country,
-        "confidence": confidence(hits),
+        "confidence": level,
         "evidence": evidence,
-        "classes": len(hits.get("class", ())),
+        "classes": classes,
         "pi": list(sdk.pi),
         "pi_optional": list(sdk.pi_optional),
         "pi_source": sdk.pi_source,
