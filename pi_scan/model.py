@@ -727,6 +727,9 @@ class SdkDisclosure:
     policy_url: str | None = None
     disclosure_source: str | None = None
     aliases: tuple[str, ...] = ()
+    # base components shipped inside it and never listed on their own (sdks.json `part_of`:
+    # JIGUANG JCore inside JPush), folded into this row: their names
+    includes: tuple[Named, ...] = ()
 
 
 @dataclass(frozen=True)

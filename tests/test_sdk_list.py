@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from pi_scan.facts import load_knowledge
-from pi_scan.facts.disclosure import CATEGORY_PURPOSE, disclosure
-from pi_scan.model import Coverage, Named, SdkDisclosure, SdkList
+from pi_scan.facts.disclosure import CATEGORY_PURPOSE, disclosure, sdk_list
+from pi_scan.model import ApkFacts, Coverage, Named, SdkDisclosure, SdkList
 from pi_scan.report.sdklist import FORMATS, render
 from tests.conftest import ROOT, invoke, sample
 
@@ -40,20 +40,17 @@ def test_markdown_zh_lists_every_detected_sdk_with_its_catalogue_fields() -> Non
     assert out.startswith("# 第三方SDK共享清单（草稿）\n")
     assert "应用：每日新闻（org.piscan.sample.sdkcollector），版本 4.0.0 (40)" in out
     rows = [line for line in out.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert len(rows) == 5  # GDT, Getui, JCore, JPush, Umeng
+    assert len(rows) == 4  # GDT, Getui, JPush (with JCore, its base component), Umeng
     [jpush] = [r for r in rows if "极光推送（JPush）" in r]
+    assert "极光推送（JPush），含极光 JCore 基础组件 |" in jpush
     assert JPUSH_ENTITY in jpush
     assert "| 消息推送 |" in jpush  # the catalogue's purpose, not the category's
     assert "Android ID、广告标识符" in jpush and "可选：" in jpush
     assert "`ACCESS_FINE_LOCATION`, `ACCESS_WIFI_STATE`" in jpush
     assert "<https://www.jiguang.cn/license/privacy>" in jpush
     assert jpush.endswith("| 有收集 |")
-    # the SDK that collects comes before the one only present
-    assert rows.index(jpush) < next(i for i, r in enumerate(rows) if "JCore" in r)
-    # JCore: its vendor documents no PI list in the catalogue: marked, not guessed
-    assert rows[-1].endswith(
-        "| 待补充 | 未发现 | 未发现 | <https://www.jiguang.cn/license/privacy> | 仅存在 |"
-    )
+    # GDT and Umeng: their vendors document no PI list in the catalogue: marked, not guessed
+    assert all("| 待补充 |" in r for r in rows if "优量汇" in r or "友盟" in r)
 
 
 def test_markdown_en_marks_what_the_catalogue_does_not_know() -> None:
@@ -76,7 +73,7 @@ def test_json_has_the_catalogue_fields_and_what_is_missing() -> None:
     assert data["schema_version"] == 1
     assert data["app"]["package"] == "org.piscan.sample.sdkcollector"
     by_id = {s["id"]: s for s in data["sdks"]}
-    assert set(by_id) == {"gdt", "getui-push", "jiguang-jcore", "jpush", "umeng-analytics"}
+    assert set(by_id) == {"gdt", "getui-push", "jpush", "umeng-analytics"}
     jpush = by_id["jpush"]
     assert jpush["legal_entity"] == JPUSH_ENTITY
     assert jpush["purpose"] == {"en": "push notifications", "zh": "消息推送", "by": "catalogue"}
@@ -90,8 +87,10 @@ def test_json_has_the_catalogue_fields_and_what_is_missing() -> None:
     ]
     assert "android.permission.ACCESS_FINE_LOCATION" in jpush["permissions"]
     assert "location_precise" in [p["id"] for p in jpush["reads"]]
-    jcore = by_id["jiguang-jcore"]
-    assert jcore["status"] == "present" and jcore["reads"] == [] and jcore["permissions"] == []
+    assert jpush["includes"] == [
+        {"id": "jiguang-jcore", "en": "JIGUANG JCore", "zh": "极光 JCore 基础组件"}
+    ]
+    assert by_id["gdt"]["includes"] == []
     for sdk in data["sdks"]:
         assert sdk["row"].keys() == data["columns"].keys()
         for field in sdk["missing"]:
@@ -102,9 +101,9 @@ def test_csv_one_row_per_sdk_for_excel() -> None:
     out = _cli(str(sample("sdk-collector.apk")), "--format", "csv", "--lang", "zh")
     assert out.startswith("\ufeffid,SDK名称,第三方主体,")
     rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
-    assert len(rows) == 6
+    assert len(rows) == 5
     jpush = next(r for r in rows if r[0] == "jpush")
-    assert jpush[1] == "极光推送（JPush）" and jpush[2] == JPUSH_ENTITY
+    assert jpush[1] == "极光推送（JPush），含极光 JCore 基础组件" and jpush[2] == JPUSH_ENTITY
     assert jpush[6] == "ACCESS_FINE_LOCATION, ACCESS_WIFI_STATE"
 
 
@@ -114,7 +113,7 @@ def test_html_is_one_self_contained_page(tmp_path: Path) -> None:
     assert out == ""  # written to the file only
     page = target.read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "<script" not in page
-    assert page.count("<tr>") == 6
+    assert page.count("<tr>") == 5
     assert '<a href="https://www.jiguang.cn/license/privacy" rel="noreferrer">' in page
 
 
@@ -266,3 +265,31 @@ def test_readme_example_is_the_commands_output() -> None:
     assert out.replace(
         str(sample("sdk-collector.apk")), "samples/sdk-collector.apk"
     ) == shown.replace("pi-scan 0.1.0", f"pi-scan {__version__}")
+
+
+def _sdk_list_of(found: list[dict[str, str]]) -> SdkList:
+    knowledge = load_knowledge()
+    extracted = ApkFacts(path="a.apk", sha256="0" * 64, size=1, package="a")
+    return sdk_list(extracted, {"sdks": found, "permissions": [], "api_uses": []}, knowledge)
+
+
+def test_a_base_component_folds_into_its_product() -> None:
+    """JCore ships inside JPush (sdks.json part_of) and is never listed on its own: its row
+    goes into JPush's, which names it and takes its status."""
+    listed = _sdk_list_of(
+        [
+            {"id": "jpush", "status": "initialised", "confidence": "high"},
+            {"id": "jiguang-jcore", "status": "collects", "confidence": "high"},
+        ]
+    )
+    [row] = listed.sdks
+    assert row.id == "jpush" and row.status == "collects"
+    assert [n.id for n in row.includes] == ["jiguang-jcore"]
+    en = render(listed, "markdown", "en")
+    assert "| 1 | JPush (极光推送), including JIGUANG JCore |" in en
+
+
+def test_a_base_component_alone_keeps_its_own_row() -> None:
+    listed = _sdk_list_of([{"id": "jiguang-jcore", "status": "present", "confidence": "medium"}])
+    [row] = listed.sdks
+    assert row.id == "jiguang-jcore" and row.includes == () and row.status == "present"

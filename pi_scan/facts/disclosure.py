@@ -14,6 +14,7 @@ Pure functions of the facts and the catalogues: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pi_scan.facts.catalog import Catalogues
@@ -63,11 +64,14 @@ def sdk_list(extracted: ApkFacts, seen: Mapping[str, Any], knowledge: Knowledge)
     (`rule_facts`) with the catalogues of `knowledge` they were derived with."""
     from pi_scan import __version__
 
+    found = {
+        str(s.get("id")): disclosure(
+            s, knowledge.sdks.by_id.get(str(s.get("id"))), seen, knowledge.catalogues
+        )
+        for s in seen.get("sdks") or ()
+    }
     rows = sorted(
-        (
-            disclosure(s, knowledge.sdks.by_id.get(str(s.get("id"))), seen, knowledge.catalogues)
-            for s in seen.get("sdks") or ()
-        ),
+        _fold_components(found, knowledge),
         key=lambda r: (STATUS_ORDER.get(r.status, 3), r.name.casefold(), r.id),
     )
     return SdkList(
@@ -81,6 +85,30 @@ def sdk_list(extracted: ApkFacts, seen: Mapping[str, Any], knowledge: Knowledge)
         sdks=tuple(rows),
         coverage=coverage_of(seen, ()),
     )
+
+
+def _fold_components(
+    found: Mapping[str, SdkDisclosure], knowledge: Knowledge
+) -> list[SdkDisclosure]:
+    """A base component (sdks.json `part_of`: JIGUANG JCore inside JPush) is no row of its
+    own when a product it ships in is detected: the first such product's row names it, and
+    takes its reads, permissions and status (the component's code runs for the product)."""
+    rows = dict(found)
+    for sdk_id, row in found.items():
+        entry = knowledge.sdks.by_id.get(sdk_id)
+        products = [p for p in (entry.raw.get("part_of") or ()) if p in rows] if entry else []
+        if not products:
+            continue
+        host = rows[products[0]]
+        rows[products[0]] = replace(
+            host,
+            includes=(*host.includes, Named(row.id, row.name, row.name_zh or row.name)),
+            reads=tuple(dict.fromkeys((*host.reads, *row.reads))),
+            permissions=tuple(sorted({*host.permissions, *row.permissions})),
+            status=min(host.status, row.status, key=lambda s: STATUS_ORDER.get(s, 3)),
+        )
+        del rows[sdk_id]
+    return list(rows.values())
 
 
 def disclosure(

@@ -115,8 +115,15 @@ def name_cell(sdk: SdkDisclosure, lang: str) -> str:
     if not first:
         first, second = second, None
     if not second or second == first:
-        return first or sdk.id
-    return f"{first}（{second}）" if lang == "zh" else f"{first} ({second})"
+        name = first or sdk.id
+    else:
+        name = f"{first}（{second}）" if lang == "zh" else f"{first} ({second})"
+    if not sdk.includes:
+        return name
+    parts = [_word(n, lang) for n in sdk.includes]
+    if lang == "zh":
+        return f"{name}，含{'、'.join(parts)}"
+    return f"{name}, including {', '.join(parts)}"
 
 
 def entity_cell(sdk: SdkDisclosure, lang: str) -> str:
@@ -314,6 +321,7 @@ def as_dict(sdk_list: SdkList, lang: str) -> dict[str, Any]:
                 "name": sdk.name,
                 "name_zh": sdk.name_zh,
                 "aliases": list(sdk.aliases),
+                "includes": _named(sdk.includes),
                 "vendor": sdk.vendor,
                 "vendor_zh": sdk.vendor_zh,
                 "legal_entity": sdk.legal_entity,
