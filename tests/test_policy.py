@@ -513,3 +513,16 @@ def test_a_generic_word_is_no_sdk_name() -> None:
     case = {"app": {"sdks": {"umeng-analytics": "collects"}, "pi": [], "permissions": []}}
     seen = compare(case, doc)
     assert [s["id"] for s in seen["policy_undisclosed_sdks"]] == ["umeng-analytics"]
+
+
+@pytest.mark.parametrize(("weak", "flagged"), [(False, ["ip_address"]), (True, [])])
+def test_a_weak_use_is_no_collected_pi_type(weak: bool, flagged: list[str]) -> None:
+    """A real app listed its network interfaces only to find the Wi-Fi MAC
+    (NetworkInterface.getNetworkInterfaces, a weak catalogue entry): that is no IP address the
+    policy must declare; a use that reads the address (getInetAddresses) is."""
+    text = "隐私政策\n" + "为向您提供服务，我们会收集您的设备型号、操作系统版本等设备信息。" * 5
+    document = read_document(text.encode("utf-8"), "p.txt", "supplied")
+    api = "API-NET-INTERFACES" if weak else "API-NET-INET-ADDRESSES"
+    use = {"id": api, "pi_type": "ip_address", "callers": ["a.Main"], "sdks": [], "weak": weak}
+    seen = policy_facts([document], [], KNOWLEDGE.policy_terms, [], {}, [use], [], {})
+    assert [u["pi_type"] for u in seen["policy_undeclared_pi"]] == flagged

@@ -28,7 +28,8 @@ client) is covered by the listing of a product it is part of, and is not counted
 SDK of its vendor; when that product must be listed itself, the product's finding stands for
 both.  The SDKs that must be listed
 are those that collect (`sdks[].status`) or are started and documented by their vendor to
-collect PI.  A PI type is collected when a collectable API use reads it or an SDK that must be
+collect PI.  A PI type is collected when a collectable API use reads it (weak catalogue entries,
+routinely used for other ends, left out) or an SDK that must be
 listed is documented to collect it.
 """
 
@@ -716,6 +717,8 @@ def policy_facts(
     # --- PI types
     by: dict[str, list[str]] = {}
     for use in collectable_uses:
+        if use.get("weak"):  # routine uses too (interface lists, SIM operator): no proof of PI
+            continue
         if use.get("callers") or use.get("kind") in ("string", "uri"):
             who = ", ".join(sorted(use.get("sdks") or ())) or "app"
             by.setdefault(str(use["pi_type"]), []).append(f"{use['id']} ({who})")
