@@ -178,7 +178,7 @@ TEXT_EXAMPLES = {
         ["同意", "agreement", "declined payments are refunded"],
     ),
     "signup_strings": (
-        ["注册账号", "Sign up", "Create an account"],
+        ["注册账号", "Signup", "Sign up", "Create an account"],
         [
             "登录",
             "Log in",

@@ -101,13 +101,13 @@ def op_matches_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Ite
     patterns = tuple(value)
     regexes = _regexes(patterns)
     if len(texts) >= _BULK:
-        for seen, searched, mask in _SEARCHED:  # several rules ask the same (sign-up texts)
+        for seen, searched, hits in _SEARCHED:  # several rules ask the same (sign-up texts)
             if seen is texts and searched == patterns:
-                return _pick(fact, mask)
-        if set(map(type, texts)) == {str}:
-            mask = _bulk_search(texts, regexes)
-            _SEARCHED.append((texts, patterns, mask))
-            return _pick(fact, mask)
+                return list(map(fact.__getitem__, hits))
+        if _all_strings(texts):
+            hits = _bulk_search(texts, regexes)
+            _SEARCHED.append((texts, patterns, hits))
+            return list(map(fact.__getitem__, hits))
     return _pick(
         fact, (isinstance(text, str) and any(r.search(text) for r in regexes) for text in texts)
     )
@@ -179,17 +179,29 @@ def _needle(pattern: str) -> tuple[str, bool] | None:
     return (best, folded) if len(best) >= 2 else None
 
 
-# what each big list's search found in this evaluation: (texts, patterns, mask)
-_SEARCHED: list[tuple[Sequence[str], tuple[str, ...], list[bool]]] = []
+# what each big list's search found in this evaluation: (texts, patterns, indices of the hits)
+_SEARCHED: list[tuple[Sequence[str], tuple[str, ...], list[int]]] = []
+_STRINGS: list[tuple[Sequence[Any], bool]] = []  # whether a big list holds only strings
+
+
+def _all_strings(texts: Sequence[Any]) -> bool:
+    for seen, answer in _STRINGS:
+        if seen is texts:
+            return answer
+    answer = set(map(type, texts)) == {str}
+    _STRINGS.append((texts, answer))
+    return answer
 
 
 def clear_caches() -> None:
     """Forget the searches (evaluate() calls this when it is done with an app)."""
     _SEARCHED.clear()
+    _STRINGS.clear()
 
 
-def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> list[bool]:
-    """Which texts some regex matches, searching joined texts so the loop runs in C.
+def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> list[int]:
+    """The indices of the texts some regex matches, ascending, searching joined texts so the
+    loop runs in C.
 
     A plain literal is found with str.find (which skips a chunk of ASCII texts at once when
     the literal is Chinese); other patterns search the joined chunks with ^ and $ matching
@@ -213,7 +225,7 @@ def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> li
         for index in found:
             if not hit[index] and regex.search(texts[index]):
                 hit[index] = True
-    return hit
+    return list(compress(range(len(hit)), hit))
 
 
 def op_any(fact: Sequence[Any], value: Any, texts: Sequence[Any]) -> Items:
