@@ -190,3 +190,24 @@ def test_patterns_without_a_safe_needle_have_none() -> None:
         "\\bx\\b",  # one character
     ):
         assert _needle(pattern) is None, pattern
+
+
+def test_a_subset_is_searched_through_its_parents_joined_texts() -> None:
+    """The app's own DEX strings are some of all of them: inside sharing() they are searched
+    through the joined DEX strings (hits outside the subset dropped, the rest renumbered)."""
+    from pi_scan.facts.texts import SubsetTexts, joined, sharing, subset_of
+
+    parent = ["privacy policy", "sdk only: privacy", "隐私政策", "Sign up", "library text"]
+    kept = [0, 2, 3]
+    child = tuple(parent[i] for i in kept)
+    with sharing():
+        subset_of(child, parent, kept)
+        searched = joined(child)
+        assert isinstance(searched, SubsetTexts) and searched.parent is joined(parent)
+        assert list(searched.find("privacy")) == [0]
+        assert list(searched.find("隐私")) == [1]
+        assert list(searched.find_folded("sign up")) == [2]
+        assert list(searched.search(re.compile("^Sign", re.MULTILINE))) == [2]
+        assert list(searched.find("library")) == []
+        assert joined(child) is searched
+    assert isinstance(joined(child), JoinedTexts)  # outside sharing(): nothing to share

@@ -42,6 +42,7 @@ from typing import Any
 
 from pi_scan.facts.catalog import ApiEntry, PiType
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties, PlatformCatalogue
+from pi_scan.facts.texts import subset_of
 from pi_scan.model import RefTable, is_read_locale
 
 LIST_METHODS = (
@@ -302,16 +303,20 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
         )
     keep = (counts == 0) | (own > 0)
     if keep.all():
+        subset_of(table.refs, strings, range(len(strings)))  # the same texts, joined once
         return table
     kept_starts = np.zeros(int(keep.sum()) + 1, np.int64)
     np.cumsum(counts[keep], out=kept_starts[1:])
     kept_callers = callers[np.repeat(keep, counts)]
-    return RefTable(
+    kept_table = RefTable(
         tuple(compress(table.refs, keep.tolist())),
         array("I", kept_starts.astype(np.uint32).tobytes()),
         array("I", kept_callers.astype(np.uint32).tobytes()),
         names,
     )
+    # searched through the joined DEX strings rather than joined again (pi_scan.facts.texts)
+    subset_of(kept_table.refs, strings, array("q", keep.nonzero()[0].tobytes()))
+    return kept_table
 
 
 # --------------------------------------------------------------------------------------------

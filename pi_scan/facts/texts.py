@@ -155,7 +155,41 @@ class JoinedTexts:
             pos = starts[k + 1]
 
 
-_shared = threading.local()  # .joined: [(texts, sep, JoinedTexts)] inside `sharing()`
+class SubsetTexts:
+    """Some of another list's texts, in its order (the app's own DEX strings among all of
+    them), searched through that list's joined chunks: a hit on a text outside the subset is
+    dropped, the others are renumbered.  Saves joining (and lower-casing) the same half
+    million strings twice."""
+
+    def __init__(self, texts: Sequence[str], parent: JoinedTexts, kept: Sequence[int]) -> None:
+        self.texts = texts
+        self.parent = parent
+        position = array("q", bytes(8 * len(parent.texts)))  # parent index -> subset index + 1
+        for number, index in enumerate(kept, 1):
+            position[index] = number
+        self._position = position
+
+    def _mapped(self, hits: Iterator[int]) -> Iterator[int]:
+        position = self._position
+        for hit in hits:
+            number = position[hit]
+            if number:
+                yield number - 1
+
+    def find(self, needle: str) -> Iterator[int]:
+        return self._mapped(self.parent.find(needle))
+
+    def search(self, pattern: re.Pattern[str]) -> Iterator[int]:
+        return self._mapped(self.parent.search(pattern))
+
+    def find_folded(self, needle: str) -> Iterator[int]:
+        return self._mapped(self.parent.find_folded(needle))
+
+
+Searchable = JoinedTexts | SubsetTexts
+
+# inside `sharing()`: .joined [(texts, sep, joined)], .subsets [(subset, parent, kept indices)]
+_shared = threading.local()
 
 
 @contextmanager
@@ -165,25 +199,44 @@ def sharing() -> Iterator[None]:
     outer = getattr(_shared, "joined", None)
     if outer is None:
         _shared.joined = []
+        _shared.subsets = []
     try:
         yield
     finally:
         if outer is None:
             _shared.joined = None
+            _shared.subsets = None
 
 
-def joined(texts: Sequence[str], sep: str = "\n") -> JoinedTexts:
+def subset_of(texts: Sequence[str], parent: Sequence[str], kept: Sequence[int]) -> None:
+    """Within `sharing()`: `texts` are `parent`'s texts at the indices `kept` (ascending), so
+    `joined(texts)` searches `parent`'s joined chunks.  Outside it: nothing to share."""
+    subsets = getattr(_shared, "subsets", None)
+    if subsets is not None:
+        subsets.append((texts, parent, kept))  # keeps both alive, so their ids stay unique
+
+
+def joined(texts: Sequence[str], sep: str = "\n") -> Searchable:
     """`texts` joined by `sep` (newlines by default: a multi-line regex's ^ and $ then match
-    at each text), the same object for the same list within `sharing()`."""
-    made: list[tuple[Sequence[str], str, JoinedTexts]] | None = getattr(_shared, "joined", None)
+    at each text), the same object for the same list within `sharing()` (and a subset of a
+    list, `subset_of`, searched through that list's)."""
+    made: list[tuple[Sequence[str], str, Searchable]] | None = getattr(_shared, "joined", None)
     if made is None:
         return JoinedTexts(texts, sep=sep)
-    for seen, seen_sep, found in made:
+    for seen, seen_sep, known in made:
         if seen is texts and seen_sep == sep:
-            return found
-    found = JoinedTexts(texts, sep=sep)
+            return known
+    found: Searchable = _subset(texts, sep) or JoinedTexts(texts, sep=sep)
     made.append((texts, sep, found))  # keeps `texts` alive, so its id stays unique
     return found
+
+
+def _subset(texts: Sequence[str], sep: str) -> SubsetTexts | None:
+    for subset, parent, kept in getattr(_shared, "subsets", None) or ():
+        if subset is texts:
+            whole = joined(parent, sep)
+            return SubsetTexts(texts, whole, kept) if isinstance(whole, JoinedTexts) else None
+    return None
 
 
 def _lengthening(joined: str, starts: Sequence[int]) -> list[int]:
