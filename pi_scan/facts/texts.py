@@ -45,6 +45,7 @@ class JoinedTexts:
         # (indices of the chunk's texts, joined chunk, start offsets) in index order per group
         self._groups: list[list[tuple[Sequence[int], str, array[int]]]] = []
         self._folded: dict[tuple[int, int], tuple[str, list[int]]] = {}  # see find_folded
+        self._memo: dict[tuple[str, str], list[int]] = {}  # ("" or "folded", needle) -> hits
         plain = list(map(str.isascii, texts))
         if all(plain):
             groups: list[Sequence[int]] = [range(len(texts))]
@@ -75,10 +76,15 @@ class JoinedTexts:
 
     def find(self, needle: str) -> Iterator[int]:
         """The index of each text that contains `needle`, ascending, each once."""
-        return self._merged(
-            (self._find(indices, joined, starts, needle) for indices, joined, starts in chunks)
-            for chunks in self._groups
-        )
+        found = self._memo.get(("", needle))
+        if found is None:  # the consent texts and the rules ask some needles twice
+            found = self._memo[("", needle)] = list(
+                self._merged(
+                    (self._find(ix, joined, starts, needle) for ix, joined, starts in chunks)
+                    for chunks in self._groups
+                )
+            )
+        return iter(found)
 
     def search(self, pattern: re.Pattern[str]) -> Iterator[int]:
         """The index of each text in which a match of `pattern` over the joined chunk
@@ -97,10 +103,15 @@ class JoinedTexts:
         ASCII letter only with its upper case, the Kelvin sign, which lower() makes "k", and
         those two).  Texts that lower() makes longer ("İ") are always included."""
 
-        return self._merged(
-            [self._find_folded(g, c, needle) for c in range(len(chunks))]
-            for g, chunks in enumerate(self._groups)
-        )
+        found = self._memo.get(("folded", needle))
+        if found is None:
+            found = self._memo[("folded", needle)] = list(
+                self._merged(
+                    [self._find_folded(g, c, needle) for c in range(len(chunks))]
+                    for g, chunks in enumerate(self._groups)
+                )
+            )
+        return iter(found)
 
     def _find_folded(self, group: int, chunk: int, needle: str) -> Iterator[int]:
         indices, _, starts = self._groups[group][chunk]
