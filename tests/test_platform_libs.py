@@ -523,3 +523,25 @@ def test_a_main_query_narrowed_to_the_apps_own_is_no_list(ops: tuple[str, ...], 
     }
     [item] = installed_app_lists(facts, PARTIES)
     assert item["how"] == how and item["counted"] is (how == "launcher-query")
+
+
+def test_kinds_of_many_class_names_agree_with_one_by_one() -> None:
+    from pi_scan.facts import load_knowledge
+    from pi_scan.facts.platform import Parties
+
+    knowledge = load_knowledge()
+    names = sorted(
+        [
+            "androidx.appcompat.app.AppCompatActivity",
+            "androidx.appcompat.app.TwilightManager",
+            "cn.jpush.android.api.JPushInterface",
+            "cn.jpush.android.api.Other",
+            "com.example.app.Main",
+            "Lcom/umeng/commonsdk/UMConfigure;",
+            "NoPackage",
+        ]
+    )
+    many = Parties(knowledge.sdks, knowledge.platform).kinds(names)
+    one = Parties(knowledge.sdks, knowledge.platform)
+    assert many == [one.of_class(n)[0] for n in names]
+    assert set(many) == {"app", "platform", "sdk"}

@@ -291,7 +291,7 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
     if table is None or table.refs != tuple(strings):
         return RefTable(tuple(strings), array("I", bytes(4 * (len(strings) + 1))), array("I"), ())
     names = table.names
-    foreign = np.fromiter((parties.of_class(n)[0] != APP for n in names), np.bool_, len(names))
+    foreign = np.array([kind != APP for kind in parties.kinds(names)], np.bool_)
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
     callers = np.frombuffer(table.callers_at, np.uint32)
     counts = np.diff(starts)

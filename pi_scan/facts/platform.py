@@ -152,6 +152,19 @@ class Parties:
         self._cache[name] = found
         return found
 
+    def kinds(self, names: Sequence[str]) -> list[str]:
+        """The party kind of each of many class names (the app's classes, sorted: the names
+        of a package come together), classified once per run of one package."""
+        out: list[str] = []
+        last_package, last_kind = None, APP
+        for name in names:
+            package = package_of(name)
+            if package != last_package:
+                last_package = package
+                last_kind = self.of_class(name)[0]
+            out.append(last_kind)
+        return out
+
     def label(self, name: str) -> str:
         """ "app", "platform:<library id>" or "sdk:<SDK id>"."""
         kind, ident = self.of_class(name)
