@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from pi_scan.errors import ConfigError, RuleLoadError
 
 if TYPE_CHECKING:  # imported when a file is validated: most runs validate none
+    from hashlib import _Hash
+
     from jsonschema import Draft202012Validator
 
 SCHEMAS = ("rule", "policy", "pack")
@@ -43,11 +45,22 @@ def validator(name: str) -> Draft202012Validator:
 def load_json(path: Path) -> Any:
     """Parse a rule-pack or catalogue file; a missing, unreadable or malformed one is a
     RuleLoadError naming the file (and the line, for bad JSON)."""
+    return _parse(path, _read(path))
+
+
+def _read(path: Path) -> bytes:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
         raise RuleLoadError(str(path), "$", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise RuleLoadError(str(path), "$", f"cannot read: {exc}") from None
+
+
+def _parse(path: Path, raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise RuleLoadError(str(path), "$", f"cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise RuleLoadError(
@@ -76,8 +89,9 @@ def load_validated(path: Path, schema: str) -> Any:
 
 @lru_cache(maxsize=64)
 def _validated(path: Path, schema: str, version: tuple[Path, int, int]) -> Any:
-    data = load_json(path)
-    if not _known_valid(path, schema):
+    raw = _read(path)  # read once: parsed, and its digest checked
+    data = _parse(path, raw)
+    if not _known_valid(path, schema, raw):
         validate(data, schema, str(path))
     return data
 
@@ -89,11 +103,11 @@ def _validated(path: Path, schema: str, version: tuple[Path, int, int]) -> Any:
 VALIDATED = "schemas/validated.json"
 
 
-def _known_valid(path: Path, schema: str) -> bool:
+def _known_valid(path: Path, schema: str, raw: bytes) -> bool:
     try:
         relative = path.resolve().relative_to(builtin_rules_dir().resolve())
         digest = _validated_digests().get(relative.as_posix())
-        return digest is not None and digest == file_digest(path, schema)
+        return digest is not None and digest == _digest(raw, schema)
     except (ValueError, OSError):
         return False
 
@@ -110,10 +124,19 @@ def _validated_digests() -> dict[str, str]:
 
 def file_digest(path: Path, schema: str) -> str:
     """sha256 of the schema's name and text and the file's bytes."""
-    text = resources.files("pi_scan").joinpath(f"schemas/{schema}.schema.json").read_bytes()
-    digest = hashlib.sha256(schema.encode() + b"\0" + text + b"\0")
-    digest.update(path.read_bytes())
+    return _digest(path.read_bytes(), schema)
+
+
+def _digest(raw: bytes, schema: str) -> str:
+    digest = _schema_digest(schema).copy()
+    digest.update(raw)
     return digest.hexdigest()
+
+
+@cache
+def _schema_digest(schema: str) -> _Hash:  # the schema's part of the digest, made once
+    text = resources.files("pi_scan").joinpath(f"schemas/{schema}.schema.json").read_bytes()
+    return hashlib.sha256(schema.encode() + b"\0" + text + b"\0")
 
 
 def validate(data: Any, schema: str, file: str) -> None:
