@@ -55,7 +55,7 @@ from typing import Any
 from pi_scan.facts.apis import ApiMatcher
 from pi_scan.facts.catalog import ApiEntry
 from pi_scan.facts.platform import PlatformCatalogue
-from pi_scan.facts.sdks import SdkCatalogue
+from pi_scan.facts.sdks import SdkCatalogue, class_of_member
 from pi_scan.facts.texts import joined as shared_join
 from pi_scan.model import CodeNode, RefTable
 
@@ -216,21 +216,13 @@ class _Owners:
         return self.of_class(smali[: smali.find("->")])
 
 
-def _class_of(smali: str) -> str:
-    """'Lcom/a/B;->m()V' -> 'com.a.B'."""
-    desc = smali[: smali.find("->")] if "->" in smali else smali
-    if desc.startswith("L") and desc.endswith(";"):
-        desc = desc[1:-1]
-    return desc.replace("/", ".")
-
-
 def short(smali: str) -> str:
     """'Lcom/a/B;->m(I)V' -> 'com.a.B.m' (for compact chains)."""
     if "->" not in smali:
         return smali
     name = smali[smali.find("->") + 2 :]
     cut = min((i for i in (name.find("("), name.find(":")) if i >= 0), default=len(name))
-    return f"{_class_of(smali)}.{name[:cut]}"
+    return f"{class_of_member(smali)}.{name[:cut]}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,7 +596,7 @@ class _Analysis:
             "chain": full,
             "via": target.via,
             "attributed_to": attributed,
-            "callers": [_class_of(method)],
+            "callers": [class_of_member(method)],
             "gated": gate is not None,
             "gate": gate,
             "confidence": confidence,
@@ -647,7 +639,7 @@ class _Analysis:
                     "chain": [method],
                     "via": "auto-init",
                     "attributed_to": sid,
-                    "callers": [_class_of(method)],
+                    "callers": [class_of_member(method)],
                     "gated": False,
                     "gate": None,
                     "confidence": "high",
@@ -700,7 +692,7 @@ def reflective_calls(ops: Sequence[str], apis: ApiMatcher) -> Iterable[tuple[int
         if cls is None:
             continue
         ref = f"{cls}->{member}" + ("(" if methods else ":")
-        dotted = _class_of(cls + "->")
+        dotted = class_of_member(cls + "->")
         text = f"reflection: {dotted}.{member} ({'getMethod' if methods else 'getField'})"
         for entry in apis.entries_for(ref):
             yield pos, entry, text
@@ -718,7 +710,7 @@ def reflection_uses(
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for node in nodes:
         for _pos, entry, text in reflective_calls(node.ops, apis):
-            caller = _class_of(node.method)
+            caller = class_of_member(node.method)
             sdk = owner.of_class(caller) if owner is not None else None
             target = text.split(": ", 1)[1].split(" (", 1)[0]
             out.setdefault(
@@ -751,7 +743,7 @@ def reachable_classes(facts: Mapping[str, Any]) -> frozenset[str] | None:
     limits: Sequence[str] = facts.get("code_graph_limits") or ()
     if not methods or any(line.startswith(INCOMPLETE) for line in limits):
         return None
-    return frozenset(_class_of(m) for m in methods)
+    return frozenset(class_of_member(m) for m in methods)
 
 
 def _set_when(sdks: list[dict[str, Any]], pre_consent: Sequence[Mapping[str, Any]]) -> None:

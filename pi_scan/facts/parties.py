@@ -42,6 +42,7 @@ from typing import Any
 
 from pi_scan.facts.catalog import ApiEntry, PiType
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties, PlatformCatalogue
+from pi_scan.facts.sdks import class_of_member
 from pi_scan.facts.texts import subset_of
 from pi_scan.model import RefTable, is_read_locale
 
@@ -164,7 +165,7 @@ def installed_app_lists(facts: Mapping[str, Any], parties: Parties) -> list[dict
     for node in facts.get("intent_query_code") or ():
         method = node.method if hasattr(node, "method") else str(node.get("method"))
         ops = node.ops if hasattr(node, "ops") else node.get("ops") or ()
-        code.setdefault(_class_of(method), []).append((method, tuple(ops)))
+        code.setdefault(class_of_member(method), []).append((method, tuple(ops)))
     out = []
     for prefixes, fixed in (
         (LIST_METHODS, "list"),
@@ -238,13 +239,6 @@ def _list_item(
         "counted": counted,
         "summary": summary,
     }
-
-
-def _class_of(smali: str) -> str:
-    desc = smali[: smali.find("->")] if "->" in smali else smali
-    if desc.startswith("L") and desc.endswith(";"):
-        desc = desc[1:-1]
-    return desc.replace("/", ".")
 
 
 # --------------------------------------------------------------------------------------------

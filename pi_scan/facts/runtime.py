@@ -33,11 +33,11 @@ from typing import Any
 
 from pi_scan.facts.apis import ApiMatcher, use_record
 from pi_scan.facts.catalog import ApiEntry
+from pi_scan.facts.consent import FIRST_PARTY
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties
 from pi_scan.facts.sdks import SdkCatalogue, sdk_record
 from pi_scan.model import class_of, framework_frame, tool_frame
 
-FIRST_PARTY = "first-party"
 MAX_TIMES = 5000  # times kept per API for the frequency rule (the earliest ones)
 _DOTTED = re.compile(r"^[\w$]+(\.[\w$]+)+$")
 

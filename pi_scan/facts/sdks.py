@@ -186,6 +186,11 @@ def package_of(class_name: str) -> str:
     return name[: dot + 1] if dot > 0 else ""
 
 
+def class_of_member(smali: str) -> str:
+    """The dotted class of a member or class reference: 'Lcom/a/B;->m()V' -> 'com.a.B'."""
+    return _dotted(smali[: smali.find("->")] if "->" in smali else smali)
+
+
 def _dotted(class_name: str) -> str:
     if class_name.startswith("L") and class_name.endswith(";"):
         class_name = class_name[1:-1]
