@@ -211,3 +211,79 @@ def test_a_subset_is_searched_through_its_parents_joined_texts() -> None:
         assert list(searched.find("library")) == []
         assert joined(child) is searched
     assert isinstance(joined(child), JoinedTexts)  # outside sharing(): nothing to share
+
+
+EXPECTED_PLAIN = ["policy", "POLICY", "Sign", "😀", "隐私", "Σign", "ıs", "cy", "xyz-none"]
+EXPECTED_FOLDED = ["policy", "sign", "log in", "key", "i̇stanbul", "隐私", "σ"]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 16_384])
+def test_expected_needles_found_in_one_pass_agree_with_one_search_each(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Needles announced with expect() are all looked for in one Aho-Corasick pass over the
+    lower-cased chunks (plain ones checked on each candidate text): the hits are exactly
+    those of a str.find per needle, for ASCII, Chinese, emoji and cased non-ASCII needles
+    (these fall back to their own search), among texts lower() lengthens or folds."""
+    from pi_scan.facts.texts import expect, sharing
+
+    monkeypatch.setattr(texts_module, "CHUNK", chunk)
+    rng = random.Random(11)
+    alphabet = "aAiIsSkKnNgGlLoOyYpPcC İıſ\u212aΣσς😀隐私\n_-0"
+    texts = TEXTS + TRICKY + ["隐私政策", "POLICY and policy", "log in"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(2000)]
+    one_by_one = JoinedTexts(texts, sep="\n")
+    plain = {n: list(one_by_one.find(n)) for n in EXPECTED_PLAIN}
+    folded = {n: list(one_by_one.find_folded(n)) for n in EXPECTED_FOLDED}
+    assert plain["POLICY"] == naive(texts, "POLICY", False) and folded["隐私"]
+    with sharing():
+        expect(plain=EXPECTED_PLAIN, folded=EXPECTED_FOLDED)
+        at_once = JoinedTexts(texts, sep="\n")
+        calls: list[str] = []
+        real = texts_module._find_all
+
+        def counted(joined: str, starts: object, needles: list[str]) -> object:
+            calls.append(joined)
+            return real(joined, starts, needles)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(texts_module, "_find_all", counted)
+        assert {n: list(at_once.find(n)) for n in EXPECTED_PLAIN} == plain
+        assert {n: list(at_once.find_folded(n)) for n in EXPECTED_FOLDED} == folded
+        assert len(calls) == sum(map(len, at_once._groups))  # each chunk read once
+
+
+def test_unexpected_needles_and_few_needles_are_looked_for_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pi_scan.facts.texts import expect, sharing
+
+    calls: list[str] = []
+    monkeypatch.setattr(texts_module, "_find_all", lambda *a: calls.append("pass") or iter(()))
+    joined = JoinedTexts(TEXTS)
+    assert list(joined.find("policy")) == naive(TEXTS, "policy", False)  # outside sharing()
+    with sharing():
+        expect(plain=["cy"])
+        again = JoinedTexts(TEXTS)
+        assert list(again.find("policy")) == naive(TEXTS, "policy", False)
+        assert list(again.find("cy")) == naive(TEXTS, "cy", False)  # found with "policy"
+    assert calls == []  # two needles: a str.find each is quicker than an automaton
+
+
+def test_the_rules_announce_the_literals_their_patterns_need() -> None:
+    from pi_scan.judge.engine import search_needles
+    from pi_scan.model import AllOf, Applicability, Citation, Leaf, Level, Not, Rule
+
+    text = {"en": "t", "zh": "t"}
+    cond = AllOf(
+        (
+            Leaf("app_strings", "matches_any", ("隐私政策", "(?i)sign ?up", "(a|b)c", "\\Aexact")),
+            Not(Leaf("method_refs", "any", None, Leaf("ref", "matches_any", ("getImei",)))),
+        )
+    )
+    applies = Applicability(Leaf("strings", "matches_any", ("(?i)privacy",)), "advice", text)
+    citations = (Citation("PIPL", "6"),)
+    rule = Rule("PI-T-001", Level.NOTICE, text, text, text, citations, cond, applies=applies)
+    plain, folded = search_needles([rule])
+    assert plain == {"隐私政策", "getImei"}
+    assert folded == {"sign", "privacy"}
+    assert search_needles([]) == (set(), set())

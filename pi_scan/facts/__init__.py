@@ -27,6 +27,7 @@ from pi_scan.facts.catalog import (
     load_catalogues,
 )
 from pi_scan.facts.collectable import Judge
+from pi_scan.facts.consent import NEEDLES as CONSENT_NEEDLES
 from pi_scan.facts.consent import consent_facts
 from pi_scan.facts.coverage import coverage_facts
 from pi_scan.facts.parties import (
@@ -53,7 +54,7 @@ from pi_scan.facts.runtime import (
     runtime_timeline,
 )
 from pi_scan.facts.sdks import SdkCatalogue, detect_sdks, load_sdk_catalogue
-from pi_scan.facts.texts import sharing
+from pi_scan.facts.texts import expect, sharing
 from pi_scan.facts.view import fact_dict
 from pi_scan.model import ApkFacts, PolicyDocument, RefTable
 
@@ -113,6 +114,7 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
 
 def derive(facts: Mapping[str, Any], knowledge: Knowledge, app_type: str | None) -> dict[str, Any]:
     """The facts plus everything the catalogues say about them (see DERIVED_FACTS)."""
+    expect(plain=knowledge.apis.needles, folded=CONSENT_NEEDLES)  # one pass finds them all
     sdks = detect_sdks(facts, knowledge.sdks)
     judge = Judge(knowledge.catalogues.apis, facts)
     parties = Parties(knowledge.sdks, knowledge.platform)

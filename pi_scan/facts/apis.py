@@ -71,6 +71,11 @@ class ApiMatcher:
                     raise ValueError(f"{entry.id}: match must not contain NUL or a newline")
                 self._contains.append(entry)
 
+    @property
+    def needles(self) -> tuple[str, ...]:
+        """The literals looked for inside the DEX strings ("contains" entries)."""
+        return tuple(entry.match for entry in self._contains)
+
     def entries_for(self, ref: str) -> list[ApiEntry]:
         """The "method" or "field" entries that one smali reference matches."""
         paren = ref.find("(")

@@ -121,6 +121,8 @@ POLICY_WORD = re.compile(r"(?i)(隐私|政策|协议|privacy|policy|terms of)")
 AGREE_NEEDLES = ("同意", "agree", "accept", "接受")
 FLAG_NEEDLES = ("agree", "consent", "accept", "同意", "授权")
 DELETION_NEEDLES = ("注销", "删除", "account", "zhuxiao")
+URL_NEEDLES = ("http",)
+NEEDLES = (*AGREE_NEEDLES, *FLAG_NEEDLES, *DELETION_NEEDLES, *URL_NEEDLES)  # all of them
 REFUSAL = re.compile(r"(?i)(不同意|拒绝|暂不使用|\bdisagree\b|\bdecline\b|\bdo not agree\b)")
 DELETION = re.compile(
     r"(?i)(注销(账号|帐号|账户|帐户)|(账号|帐号|账户|帐户)注销|删除(账号|帐号)"
@@ -918,7 +920,7 @@ class _Present:
 
 def policy_urls(texts: _Texts) -> list[str]:
     found: set[str] = set()
-    for text in texts.having(URL, ("http",)):
+    for text in texts.having(URL, URL_NEEDLES):
         for url in URL.findall(text):
             if POLICY_URL.search(url) or POLICY_URL.search(text):
                 found.add(url.rstrip(".,;"))

@@ -285,31 +285,32 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
     if table is None or table.refs != tuple(strings):
         return RefTable(tuple(strings), array("I", bytes(4 * (len(strings) + 1))), array("I"), ())
     names = table.names
-    foreign = np.array([kind != APP for kind in parties.kinds(names)], np.bool_)
-    starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
+    # uint32 and bool columns throughout: this runs when a big app's memory use peaks
+    mine = np.fromiter((kind == APP for kind in parties.kinds(names)), np.bool_, len(names))
+    starts = np.frombuffer(table.starts, np.uint32)
     callers = np.frombuffer(table.callers_at, np.uint32)
-    counts = np.diff(starts)
-    own = np.zeros(len(counts), np.int64)
-    if len(callers):
-        segment = np.repeat(np.arange(len(counts)), counts)
-        own = np.bincount(segment, weights=~foreign[callers], minlength=len(counts)).astype(
-            np.int64
-        )
-    keep = (counts == 0) | (own > 0)
+    own = np.zeros(len(callers) + 1, np.uint32)  # own[i]: callers before i that are the app's
+    np.cumsum(mine[callers], out=own[1:])
+    keep = own[starts[1:]] > own[starts[:-1]]  # some caller is the app's ...
+    keep |= starts[1:] == starts[:-1]  # ... or none (a string no code loads)
+    del own
     if keep.all():
         subset_of(table.refs, strings, range(len(strings)))  # the same texts, joined once
         return table
-    kept_starts = np.zeros(int(keep.sum()) + 1, np.int64)
+    counts = np.diff(starts)
+    kept_starts = np.zeros(int(np.count_nonzero(keep)) + 1, np.uint32)
     np.cumsum(counts[keep], out=kept_starts[1:])
     kept_callers = callers[np.repeat(keep, counts)]
+    del counts
     kept_table = RefTable(
-        tuple(compress(table.refs, keep.tolist())),
-        array("I", kept_starts.astype(np.uint32).tobytes()),
-        array("I", kept_callers.astype(np.uint32).tobytes()),
+        tuple(compress(table.refs, keep.tobytes())),
+        array("I", kept_starts.tobytes()),
+        array("I", kept_callers.tobytes()),
         names,
     )
     # searched through the joined DEX strings rather than joined again (pi_scan.facts.texts)
-    subset_of(kept_table.refs, strings, array("q", keep.nonzero()[0].tobytes()))
+    kept = array("I", np.flatnonzero(keep).astype(np.uint32).tobytes())
+    subset_of(kept_table.refs, strings, kept)
     return kept_table
 
 

@@ -17,9 +17,11 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from heapq import merge
 from itertools import accumulate, chain, compress, repeat
 from operator import add
+from typing import Any
 
 SEP = "\x00"  # joins the texts by default; no needle holds it
 CHUNK = 16_384  # texts per joined chunk
@@ -50,8 +52,8 @@ class JoinedTexts:
         if all(plain):
             groups: list[Sequence[int]] = [range(len(texts))]
         else:  # index arrays: a list of half a million ints would cost 18 MB
-            wide = array("q", compress(range(len(texts)), map(operator.not_, plain)))
-            narrow = array("q", compress(range(len(texts)), plain))
+            wide = array("I", compress(range(len(texts)), map(operator.not_, plain)))
+            narrow = array("I", compress(range(len(texts)), plain))
             groups = [narrow, wide] if narrow else [wide]
         del plain
         for indices in groups:
@@ -70,20 +72,20 @@ class JoinedTexts:
                         part = list(map(str.lower, part))
                         low = sep.join(part)
                     joined = low
-                starts = array("q", accumulate(map(add, map(len, part), repeat(1)), initial=0))
+                ends = accumulate(map(add, map(len, part), repeat(1)), initial=0)
+                starts = array("q" if len(joined) >= 1 << 32 else "I", ends)
                 chunks.append((part_indices, joined, starts))
             self._groups.append(chunks)
 
     def find(self, needle: str) -> Iterator[int]:
-        """The index of each text that contains `needle`, ascending, each once."""
+        """The index of each text that contains `needle`, ascending, each once.
+
+        Within `sharing()`, the first search also looks for the needles `expect`ed there
+        (one pass over the texts for all of them); each answer is kept."""
         found = self._memo.get(("", needle))
         if found is None:  # the consent texts and the rules ask some needles twice
-            found = self._memo[("", needle)] = list(
-                self._merged(
-                    (self._find(ix, joined, starts, needle) for ix, joined, starts in chunks)
-                    for chunks in self._groups
-                )
-            )
+            self._find_many("", needle)
+            found = self._memo[("", needle)]
         return iter(found)
 
     def search(self, pattern: re.Pattern[str]) -> Iterator[int]:
@@ -105,13 +107,54 @@ class JoinedTexts:
 
         found = self._memo.get(("folded", needle))
         if found is None:
-            found = self._memo[("folded", needle)] = list(
-                self._merged(
-                    [self._find_folded(g, c, needle) for c in range(len(chunks))]
-                    for g, chunks in enumerate(self._groups)
-                )
-            )
+            self._find_many("folded", needle)
+            found = self._memo[("folded", needle)]
         return iter(found)
+
+    def _find_many(self, kind: str, needle: str) -> None:
+        """Find `needle` of `kind` ("" or "folded"), and the needles expected of both kinds
+        not looked for yet, keeping each one's hits in the memo.
+
+        Several needles are found in one pass over the lower-cased chunks by an Aho-Corasick
+        automaton (pyahocorasick): str.find reads the whole text once per needle, several
+        times slower for the dozens the rules, the API catalogue and the consent facts look
+        for.  A plain needle is looked for lower-cased too, and each text it is found in is
+        checked for the needle itself; one with letters lower() may not map one to one onto
+        the texts (non-ASCII cased ones) is looked for on its own with str.find."""
+        asked = {(kind, needle)}
+        for other in ("", "folded"):
+            asked.update((other, n) for n in _expected(other) if (other, n) not in self._memo)
+        keys = {(k, n): n if k else n.lower() for k, n in asked if k or _folds_plainly(n)}
+        if len(keys) < _MANY:
+            keys = {}
+        for k, n in asked - keys.keys():
+            self._memo[(k, n)] = list(self._find_one(k, n))
+        if not keys:
+            return
+        wanted = sorted(set(keys.values()))
+        hits: dict[str, set[int]] = {one: set() for one in wanted}
+        for group, chunks in enumerate(self._groups):
+            for chunk, (indices, _, starts) in enumerate(chunks):
+                folded, always = self._fold(group, chunk, keep=False)
+                for one, found in _find_all(folded, starts, wanted):
+                    hits[one].update(map(indices.__getitem__, found))
+                for one in wanted if always else ():
+                    hits[one].update(map(indices.__getitem__, always))
+        texts = self.texts
+        for (k, n), key in keys.items():
+            found = sorted(hits[key])
+            self._memo[(k, n)] = found if k else [i for i in found if n in texts[i]]
+
+    def _find_one(self, kind: str, needle: str) -> Iterator[int]:
+        if kind:
+            return self._merged(
+                [self._find_folded(g, c, needle) for c in range(len(chunks))]
+                for g, chunks in enumerate(self._groups)
+            )
+        return self._merged(
+            (self._find(ix, joined, starts, needle) for ix, joined, starts in chunks)
+            for chunks in self._groups
+        )
 
     def _find_folded(self, group: int, chunk: int, needle: str) -> Iterator[int]:
         indices, _, starts = self._groups[group][chunk]
@@ -125,7 +168,9 @@ class JoinedTexts:
         streams = [chain.from_iterable(chunks) for chunks in groups]
         return streams[0] if len(streams) == 1 else merge(*streams)
 
-    def _fold(self, group: int, chunk: int) -> tuple[str, list[int]]:
+    def _fold(self, group: int, chunk: int, keep: bool = True) -> tuple[str, list[int]]:
+        """The chunk lower-cased, for `find_folded` (kept, unless `keep` is false: a search
+        of all the needles at once reads each chunk once)."""
         made = self._folded.get((group, chunk))
         if made is None:
             indices, joined, starts = self._groups[group][chunk]
@@ -139,7 +184,9 @@ class JoinedTexts:
                 low = self.sep.join(part).lower()
             for char, letter in _FOLD:
                 low = low.replace(char, letter)
-            made = self._folded[(group, chunk)] = (low, always)
+            made = (low, always)
+            if keep:
+                self._folded[(group, chunk)] = made
         return made
 
     @staticmethod
@@ -166,6 +213,47 @@ class JoinedTexts:
             pos = starts[k + 1]
 
 
+def _folds_plainly(needle: str) -> bool:
+    """Whether each text holding `needle` holds needle.lower() at the same place once folded
+    (`JoinedTexts._fold`): ASCII needles, and needles without cased characters (Chinese)."""
+    return needle.isascii() or needle.lower() == needle == needle.upper()
+
+
+_MANY = 3  # from this many needles on, one automaton pass beats a str.find per needle
+
+
+def _find_all(
+    joined: str, starts: array[int], needles: Sequence[str]
+) -> Iterator[tuple[str, list[int]]]:
+    """(needle, positions in the chunk of the texts that contain it) for each needle found in
+    the joined chunk, by one Aho-Corasick pass.  A needle wider than the chunk's widest
+    character cannot be in it and is left out."""
+    widest = "\x7f" if joined.isascii() else max(joined, default="\x00")
+    fitting = tuple(n for n in needles if n and max(n) <= widest)
+    if not fitting:
+        return
+    auto = _automaton(fitting)
+    found: list[list[int]] = [[] for _ in fitting]
+    sizes = [len(n) - 1 for n in fitting]
+    for end, number in auto.iter(joined):
+        found[number].append(bisect_right(starts, end - sizes[number]) - 1)
+    for needle, positions in zip(fitting, found, strict=True):
+        if positions:
+            yield needle, positions
+
+
+@lru_cache(maxsize=16)
+def _automaton(needles: tuple[str, ...]) -> Any:
+    """An Aho-Corasick automaton of the needles, each one's value its position."""
+    import ahocorasick  # type: ignore[import-not-found]  # lazily: only big text lists need it
+
+    auto = ahocorasick.Automaton()
+    for number, needle in enumerate(needles):
+        auto.add_word(needle, number)
+    auto.make_automaton()
+    return auto
+
+
 class SubsetTexts:
     """Some of another list's texts, in its order (the app's own DEX strings among all of
     them), searched through that list's joined chunks: a hit on a text outside the subset is
@@ -175,7 +263,7 @@ class SubsetTexts:
     def __init__(self, texts: Sequence[str], parent: JoinedTexts, kept: Sequence[int]) -> None:
         self.texts = texts
         self.parent = parent
-        position = array("q", bytes(8 * len(parent.texts)))  # parent index -> subset index + 1
+        position = array("I", bytes(4 * len(parent.texts)))  # parent index -> subset index + 1
         for number, index in enumerate(kept, 1):
             position[index] = number
         self._position = position
@@ -211,12 +299,29 @@ def sharing() -> Iterator[None]:
     if outer is None:
         _shared.joined = []
         _shared.subsets = []
+        _shared.expected = {"": set(), "folded": set()}
     try:
         yield
     finally:
         if outer is None:
             _shared.joined = None
             _shared.subsets = None
+            _shared.expected = None
+
+
+def expect(plain: Iterable[str] = (), folded: Iterable[str] = ()) -> None:
+    """Within `sharing()`: needles that will be looked for in the joined texts, plainly
+    (`find`) and case-insensitively (`find_folded`); the first search of each kind in a text
+    list then looks for all of them in one pass.  Outside it: nothing to prepare."""
+    expected: dict[str, set[str]] | None = getattr(_shared, "expected", None)
+    if expected is not None:
+        expected[""].update(plain)
+        expected["folded"].update(folded)
+
+
+def _expected(kind: str) -> set[str]:
+    expected: dict[str, set[str]] | None = getattr(_shared, "expected", None)
+    return expected[kind] if expected is not None else set()
 
 
 def subset_of(texts: Sequence[str], parent: Sequence[str], kept: Sequence[int]) -> None:

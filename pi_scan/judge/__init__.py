@@ -12,8 +12,8 @@ from typing import Any
 from pi_scan.facts import Knowledge, rule_facts
 from pi_scan.facts.coverage import apply_coverage, coverage_of
 from pi_scan.facts.policy import review_of
-from pi_scan.facts.texts import sharing
-from pi_scan.judge.engine import evaluate
+from pi_scan.facts.texts import expect, sharing
+from pi_scan.judge.engine import evaluate, search_needles
 from pi_scan.judge.verdict import aggregate
 from pi_scan.model import ApkFacts, ApkResult, Inventory, RuleSet, RuntimeRead, SdkUse
 
@@ -23,6 +23,7 @@ def judge(
 ) -> ApkResult:
     """Evaluate the rules on one app's facts and decide its verdict."""
     with sharing():  # the big texts are joined once for the derived facts and the rules
+        expect(*search_needles(ruleset.rules))  # ... and searched once for all literals
         seen = rule_facts(facts, knowledge, app_type)
         outcomes, coverage = apply_coverage(  # partial coverage: never a silent pass
             evaluate(seen, ruleset.rules), coverage_of(seen, ruleset.rules)

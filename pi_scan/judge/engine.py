@@ -10,7 +10,7 @@ from typing import Any
 
 from pi_scan.facts.texts import sharing
 from pi_scan.facts.view import ALL_FACTS, FactValue
-from pi_scan.judge.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches
+from pi_scan.judge.ops import OPS, PER_ITEM_OPS, SCALAR_OPS, clear_caches, needles_of
 from pi_scan.model import (
     AllOf,
     AnyOf,
@@ -42,6 +42,29 @@ def evaluate(facts: Mapping[str, FactValue], rules: Iterable[Rule]) -> tuple[Out
     finally:
         _local.texts = None
         clear_caches()
+
+
+def search_needles(rules: Iterable[Rule]) -> tuple[set[str], set[str]]:
+    """The literals (plain, case-insensitive) that the rules' `matches_any` tests look for in
+    big text lists, for `pi_scan.facts.texts.expect`: all found in one pass."""
+    patterns: list[str] = []
+    stack: list[Condition] = []
+    for rule in rules:
+        stack.append(rule.condition)
+        if rule.applies is not None:
+            stack.append(rule.applies.condition)
+    while stack:
+        cond = stack.pop()
+        if isinstance(cond, AllOf | AnyOf):
+            stack += cond.items
+        elif isinstance(cond, Not):
+            stack.append(cond.item)
+        else:
+            if cond.op == "matches_any" and isinstance(cond.value, list | tuple):
+                patterns += (p for p in cond.value if isinstance(p, str))
+            if cond.where is not None:
+                stack.append(cond.where)
+    return needles_of(patterns)
 
 
 def evaluate_rule(facts: Mapping[str, FactValue], rule: Rule) -> Outcome:

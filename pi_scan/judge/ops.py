@@ -179,6 +179,21 @@ def _needle(pattern: str) -> tuple[str, bool] | None:
     return (best, folded) if len(best) >= 2 else None
 
 
+def needles_of(patterns: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The literals `_bulk_search` looks for to search big text lists by these patterns:
+    (plain ones, case-insensitive ones), for `pi_scan.facts.texts.expect`."""
+    plain: set[str] = set()
+    folded: set[str] = set()
+    for pattern in patterns:
+        if "\\A" in pattern or "\\Z" in pattern:
+            continue
+        literal = _literal(pattern)
+        needle = (literal, False) if literal else _needle(pattern)
+        if needle is not None:
+            (folded if needle[1] else plain).add(needle[0])
+    return plain, folded
+
+
 # what each big list's search found in this evaluation: (texts, patterns, indices of the hits)
 _SEARCHED: list[tuple[Sequence[str], tuple[str, ...], list[int]]] = []
 _STRINGS: list[tuple[Sequence[Any], bool]] = []  # whether a big list holds only strings
