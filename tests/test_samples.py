@@ -281,3 +281,19 @@ def test_facts_into_a_closed_pipe_stops_quietly() -> None:
     )  # fmt: skip
     assert run.stdout.startswith("{")
     assert "Traceback" not in run.stderr and "error" not in run.stderr
+
+
+def test_facts_written_to_a_pipe_are_the_json_the_cli_runner_sees() -> None:
+    """`pi-scan facts` writes UTF-8 straight to the binary stdout (no click.echo per piece):
+    a real pipe gets the same JSON, Chinese texts included."""
+    import json
+    import subprocess
+    import sys
+
+    apk = str(sample("sdk-collector.apk"))
+    run = subprocess.run(
+        [sys.executable, "-m", "pi_scan", "facts", apk], capture_output=True, check=True
+    )
+    piped = json.loads(run.stdout.decode("utf-8"))
+    assert piped == json.loads(invoke(["facts", apk], 0).stdout)
+    assert any(not text.isascii() for text in piped["resource_strings"])

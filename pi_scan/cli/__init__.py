@@ -20,6 +20,7 @@ from pi_scan.cli.common import (
     policy_option,
     rules_option,
     verbose_requested,
+    write_text,
 )
 from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.explain import explain
@@ -298,8 +299,7 @@ def facts(
         data = fact_dict(extracted)
     else:
         data = rule_facts(extracted, knowledge, types.of(extracted.package))
-    for chunk in facts_json(data):
-        click.echo(chunk, nl=False)
+    write_text(facts_json(data))
 
 
 @main.command("app-types")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,6 +41,21 @@ def handle_errors(func: F) -> F:
             sys.exit(int(ExitCode.USAGE))
 
     return wrapper  # type: ignore[return-value]
+
+
+def write_text(chunks: Iterable[str]) -> None:
+    """Write a long text (hundreds of megabytes of facts JSON) to stdout piece by piece, as
+    UTF-8 straight to the binary stream: click.echo would run its ANSI-stripping regex over
+    every piece when stdout is not a terminal (JSON escapes control characters anyway)."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    for chunk in chunks:
+        if binary is None:
+            click.echo(chunk, nl=False)
+        else:
+            binary.write(chunk.encode("utf-8", "replace"))
+    if binary is not None:
+        binary.flush()
 
 
 def verbose_requested() -> bool:

@@ -12,7 +12,7 @@ import json
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from itertools import accumulate, chain, repeat
+from itertools import accumulate
 from typing import Any
 
 from pi_scan.model import ApkFacts, CodeNode, MemberRef, RefTable
@@ -583,17 +583,22 @@ def _list_json(items: Sequence[Any]) -> Iterator[str]:
 
 
 _encode = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
+_HEAD = '{"callers": ['
+_NEXT = '], "ref": %s}, {"callers": ['  # a ref's text after its callers, up to the next's
 
 
 def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     """The JSON that json.dumps gives for the table's MemberRefs (see to_json), made from its
-    columns without making the MemberRefs, a chunk of refs at a time: per chunk, the callers
-    of all its refs are joined once, each ref's part is a slice of that, and the objects
-    are joined from their pieces at once."""
+    columns without making the MemberRefs, a chunk of refs at a time.
+
+    A chunk's text is one join of pieces: each caller's JSON string (with ", " after it but
+    for a ref's last caller) and, after each ref's callers, the ref and the head of the next
+    object.  Which piece comes where is computed with numpy for the whole chunk."""
     import numpy as np  # only for the code-level tables
 
+    count = len(table.names)
     names = list(map(_encode, table.names))
-    sizes = np.fromiter(map(len, names), np.int64, len(names)) + 2  # with the ", " after
+    pieces = names + [name + ", " for name in names]  # plain, then with the comma
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
     callers_at = np.frombuffer(table.callers_at, np.uint32)
     yield "["
@@ -602,18 +607,20 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
         # at most `chunk` refs, and about `chunk` callers (some refs have 40,000)
         last = min(first + chunk, len(table.refs))
         last = max(first + 1, min(last, int(np.searchsorted(starts, starts[first] + chunk))))
-        low, high = starts[first], starts[last]
-        used = callers_at[low:high]
-        joined = ", ".join(map(names.__getitem__, used.tolist()))
-        at = np.zeros(len(used) + 1, np.int64)
-        np.cumsum(sizes[used], out=at[1:])  # where each caller starts in `joined`
-        begin = at[starts[first:last] - low]
-        end = np.maximum(at[starts[first + 1 : last + 1] - low] - 2, begin)
-        callers = map(joined.__getitem__, map(slice, begin.tolist(), end.tolist()))
-        refs = map(_encode, table.refs[first:last])
-        pieces = zip(repeat('{"callers": ['), callers, repeat('], "ref": '), refs, repeat("}, "))
-        text = "".join(chain.from_iterable(pieces))
-        yield (", " if first else "") + text[:-2]
+        low, high = int(starts[first]), int(starts[last])
+        bounds = starts[first : last + 1] - low
+        after = bounds[1:] + np.arange(last - first)  # where each ref's piece goes
+        order = np.empty(high - low + last - first, np.int64)
+        is_caller = np.ones(len(order), np.bool_)
+        is_caller[after] = False
+        used = callers_at[low:high].astype(np.int64) + count  # with the comma ...
+        used[(bounds[1:] - 1)[bounds[1:] > bounds[:-1]]] -= count  # ... but for the last
+        order[is_caller] = used
+        order[after] = np.arange(2 * count, 2 * count + last - first)
+        pieces[2 * count :] = [_NEXT % _encode(ref) for ref in table.refs[first:last]]
+        pieces[-1] = pieces[-1][: -len(_HEAD) - 2]  # the chunk's last object ends there
+        yield (", " if first else "") + _HEAD
+        yield "".join(map(pieces.__getitem__, order.tolist()))
         first = last
     yield "]"
 
