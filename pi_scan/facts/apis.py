@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
 from typing import Any
 
 from pi_scan.errors import UsageError
 from pi_scan.facts.catalog import ApiEntry, PermissionCatalogue
-from pi_scan.facts.texts import SEP
+from pi_scan.facts.texts import SEP, Searchable
 from pi_scan.facts.texts import joined as shared_join
 from pi_scan.model import RefTable
 
@@ -73,8 +72,13 @@ class ApiMatcher:
 
     @property
     def needles(self) -> tuple[str, ...]:
-        """The literals looked for inside the DEX strings ("contains" entries)."""
-        return tuple(entry.match for entry in self._contains)
+        """The literals looked up in the joined DEX strings (`pi_scan.facts.texts.expect`):
+        of the string entries ("equals", "prefix", "contains", the URI scheme) and of the
+        exact strings some entries also require (`with_string`)."""
+        found = [*self._equals, *(e.match for e in (*self._prefixes, *self._contains))]
+        found += [URI_SCHEME] if self._uris else []
+        found += [e.with_string for e in self.entries if e.with_string is not None]
+        return tuple(found)
 
     def entries_for(self, ref: str) -> list[ApiEntry]:
         """The "method" or "field" entries that one smali reference matches."""
@@ -95,7 +99,8 @@ class ApiMatcher:
         self._match_strings(strings, hits)
         needed = {h.entry.with_string for h in hits.values() if h.entry.with_string is not None}
         if needed:
-            present = needed.intersection(strings)
+            joined = shared_join(strings)
+            present = {text for text in needed if _holds(joined, strings, text)}
             hits = {
                 k: h
                 for k, h in hits.items()
@@ -132,24 +137,22 @@ class ApiMatcher:
     # ---- strings
 
     def _match_strings(self, strings: Sequence[str], hits: dict[str, _Hit]) -> None:
-        uris, equals, prefixes = self._uris, self._equals, self._prefixes
-        # each test picks its few strings out of half a million in C; Python sees the hits
-        for s in compress(strings, map(equals.__contains__, strings)) if equals else ():
-            _add_string_hits(equals[s], s, hits)
-        for s in _starting(strings, URI_SCHEME) if uris else ():
+        if not strings:
+            return
+        # each test looks its literal up in the joined strings (one pass finds all of them,
+        # see `needles`) and checks the few strings that hold it; Python sees only the hits
+        joined = shared_join(strings)
+        for text, entries in self._equals.items():
+            if _holds(joined, strings, text):
+                _add_string_hits(entries, text, hits)
+        for s in _holding(joined, strings, URI_SCHEME, str.startswith) if self._uris else ():
             for key in _uri_keys(s):
-                found = uris.get(key)
+                found = self._uris.get(key)
                 if found is not None:
                     _add_string_hits(found, s, hits)
-        for s in _starting(strings, tuple(e.match for e in prefixes)) if prefixes else ():
-            for entry in prefixes:
-                if s.startswith(entry.match):
-                    _add_string_hits((entry,), s, hits)
-        if self._contains and strings:
-            self._match_contains(strings, hits)
-
-    def _match_contains(self, strings: Sequence[str], hits: dict[str, _Hit]) -> None:
-        joined = shared_join(strings)  # the rules search the same strings joined
+        for entry in self._prefixes:
+            for s in _holding(joined, strings, entry.match, str.startswith):
+                _add_string_hits((entry,), s, hits)
         for entry in self._contains:
             for k in joined.find(entry.match):
                 _add_string_hits((entry,), strings[k], hits)
@@ -196,8 +199,16 @@ def use_record(
     }
 
 
-def _starting(strings: Sequence[str], prefix: str | tuple[str, ...]) -> Iterable[str]:
-    return compress(strings, map(str.startswith, strings, repeat(prefix)))
+def _holding(
+    joined: Searchable, strings: Sequence[str], text: str, test: Callable[[str, str], bool]
+) -> list[str]:
+    """The strings s holding `text` (found in them joined) for which test(s, text)."""
+    return [s for s in map(strings.__getitem__, joined.find(text)) if test(s, text)]
+
+
+def _holds(joined: Searchable, strings: Sequence[str], text: str) -> bool:
+    """Whether `text` is one of the strings."""
+    return bool(_holding(joined, strings, text, str.__eq__))
 
 
 def _add_string_hits(entries: Iterable[ApiEntry], s: str, hits: dict[str, _Hit]) -> None:

@@ -10,7 +10,6 @@ emoji among half a million ASCII strings would make one joined text four bytes a
 
 from __future__ import annotations
 
-import operator
 import re
 import threading
 from array import array
@@ -19,8 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from heapq import merge
-from itertools import accumulate, chain, compress, repeat
-from operator import add
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 SEP = "\x00"  # joins the texts by default; no needle holds it
@@ -48,32 +47,41 @@ class JoinedTexts:
         self._groups: list[list[tuple[Sequence[int], str, array[int]]]] = []
         self._folded: dict[tuple[int, int], tuple[str, list[int]]] = {}  # see find_folded
         self._memo: dict[tuple[str, str], list[int]] = {}  # ("" or "folded", needle) -> hits
-        plain = list(map(str.isascii, texts))
-        if all(plain):
-            groups: list[Sequence[int]] = [range(len(texts))]
-        else:  # index arrays: a list of half a million ints would cost 18 MB
-            wide = array("I", compress(range(len(texts)), map(operator.not_, plain)))
-            narrow = array("I", compress(range(len(texts)), plain))
+        import numpy as np  # lazily: a warm rescan never joins texts
+
+        count = len(texts)
+        plain = np.fromiter(map(str.isascii, texts), np.bool_, count)
+        sizes = np.fromiter(map(len, texts), np.int64, count) + len(sep)
+        groups: list[Sequence[int]]
+        if plain.all():
+            groups = [range(count)]
+        else:  # 4-byte index arrays: a list of half a million ints would cost 18 MB
+            narrow, wide = (_u32(np.flatnonzero(side)) for side in (plain, ~plain))
             groups = [narrow, wide] if narrow else [wide]
         del plain
         for indices in groups:
             chunks = []
             for first in range(0, len(indices), CHUNK):
                 part_indices = indices[first : first + CHUNK]
-                part = (
-                    texts[part_indices.start : part_indices.stop]
-                    if isinstance(part_indices, range)
-                    else list(map(texts.__getitem__, part_indices))
-                )
+                if isinstance(part_indices, range):
+                    part = texts[part_indices.start : part_indices.stop]
+                    part_sizes = sizes[part_indices.start : part_indices.stop]
+                else:
+                    part = _picked(texts, part_indices)
+                    part_sizes = sizes[np.asarray(part_indices, np.int64)]
                 joined = sep.join(part)
+                ends = np.zeros(len(part_sizes) + 1, np.int64)
+                np.cumsum(part_sizes, out=ends[1:])
                 if lower:
                     low = joined.lower()
                     if len(low) != len(joined):  # lower() made a text longer ("İ"): one by one
                         part = list(map(str.lower, part))
                         low = sep.join(part)
+                        ends[1:] = np.cumsum(np.fromiter(map(len, part), np.int64, len(part)) + 1)
                     joined = low
-                ends = accumulate(map(add, map(len, part), repeat(1)), initial=0)
-                starts = array("q" if len(joined) >= 1 << 32 else "I", ends)
+                wide_starts = len(joined) >= 1 << 32
+                starts = array("q" if wide_starts else "I")
+                starts.frombytes(ends.astype(np.int64 if wide_starts else np.uint32).tobytes())
                 chunks.append((part_indices, joined, starts))
             self._groups.append(chunks)
 
@@ -226,10 +234,10 @@ def _find_all(
     joined: str, starts: array[int], needles: Sequence[str]
 ) -> Iterator[tuple[str, list[int]]]:
     """(needle, positions in the chunk of the texts that contain it) for each needle found in
-    the joined chunk, by one Aho-Corasick pass.  A needle wider than the chunk's widest
-    character cannot be in it and is left out."""
-    widest = "\x7f" if joined.isascii() else max(joined, default="\x00")
-    fitting = tuple(n for n in needles if n and max(n) <= widest)
+    the joined chunk, by one Aho-Corasick pass.  A chunk of ASCII texts is searched for the
+    ASCII needles only."""
+    ascii_only = joined.isascii()
+    fitting = tuple(n for n in needles if n and (n.isascii() or not ascii_only))
     if not fitting:
         return
     auto = _automaton(fitting)
@@ -254,6 +262,18 @@ def _automaton(needles: tuple[str, ...]) -> Any:
     return auto
 
 
+def _picked(texts: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
+    """texts[i] for each index, picked in C."""
+    return (texts[indices[0]],) if len(indices) == 1 else itemgetter(*indices)(texts)
+
+
+def _u32(indices: Any) -> array[int]:
+    """A numpy index array as a compact array of unsigned 32-bit ints."""
+    out = array("I")
+    out.frombytes(indices.astype("uint32").tobytes())
+    return out
+
+
 class SubsetTexts:
     """Some of another list's texts, in its order (the app's own DEX strings among all of
     them), searched through that list's joined chunks: a hit on a text outside the subset is
@@ -263,10 +283,11 @@ class SubsetTexts:
     def __init__(self, texts: Sequence[str], parent: JoinedTexts, kept: Sequence[int]) -> None:
         self.texts = texts
         self.parent = parent
-        position = array("I", bytes(4 * len(parent.texts)))  # parent index -> subset index + 1
-        for number, index in enumerate(kept, 1):
-            position[index] = number
-        self._position = position
+        import numpy as np
+
+        position = np.zeros(len(parent.texts), np.uint32)  # parent index -> subset index + 1
+        position[np.asarray(kept, np.int64)] = np.arange(1, len(kept) + 1, dtype=np.uint32)
+        self._position = _u32(position)
 
     def _mapped(self, hits: Iterator[int]) -> Iterator[int]:
         position = self._position
