@@ -657,3 +657,30 @@ def test_catalogue_objects_are_read_only(cats: Catalogues) -> None:
         perm.sensitive = False  # type: ignore[misc]
     with pytest.raises(TypeError):
         cats.permissions[A + "READ_SMS"] = perm  # type: ignore[index]
+
+
+def test_string_entries_agree_when_their_literals_are_found_in_one_pass() -> None:
+    """Inside sharing(), with the catalogue's literals announced (as `derive` does), every
+    string entry fires on the strings of all firing cases at once, and the near misses of
+    all string entries together give what they give without it: the same answers as one
+    search per literal."""
+    from pi_scan.facts.texts import expect, sharing
+
+    strings_entries = [e for e in ENTRIES if e.kind not in ("method", "field")]
+    firing = sorted({s for e in strings_entries for s in firing_facts(e)["strings"]})
+    quiet = sorted(
+        {s for e in strings_entries for _, f in near_misses(e) for s in f.get("strings", [])}
+        - set(firing)
+    )
+    from pi_scan.facts.apis import URI_SCHEME
+
+    literals = {e.match for e in strings_entries if e.kind != "uri"} | {URI_SCHEME}
+    assert literals <= set(MATCHER.needles)
+    for strings, expected in ((firing, {e.id for e in strings_entries}), (quiet, None)):
+        facts = {"method_refs": [], "field_refs": [], "strings": strings}
+        alone = {u["id"] for u in find_api_uses(facts, MATCHER, no_sdk)}
+        with sharing():
+            expect(plain=MATCHER.needles)
+            together = {u["id"] for u in find_api_uses(facts, MATCHER, no_sdk)}
+        assert together == alone
+        assert expected is None or expected <= together
