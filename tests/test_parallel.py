@@ -339,3 +339,31 @@ def test_the_fork_server_can_be_started_early(rules: tuple[RuleSet, Knowledge]) 
     apps = [sample("clean.apk"), sample("legacy.apk"), sample("overperm.apk")]  # > jobs: a pool
     result = scan(rules, apps, Batch(jobs=2))
     assert [r.verdict.label for r in result.results][:2] == ["pass", "removal"]
+
+
+def test_the_collector_is_paused_while_an_app_is_scanned_and_its_objects_frozen_after() -> None:
+    """scan_job pauses the cyclic collector (nested pauses leave it off) and, when it resumes,
+    hands the app's objects to the permanent generation instead of rescanning them at once;
+    the next scan's pause gives them back, so a worker still collects any cycle."""
+    import gc
+
+    from pi_scan.extract.gcpause import no_cyclic_gc
+
+    assert gc.isenabled()
+    try:
+        with no_cyclic_gc(freeze=True):
+            assert not gc.isenabled()
+            with no_cyclic_gc():
+                assert not gc.isenabled()
+            assert not gc.isenabled()  # the inner pause does not switch it back on
+            made = [[i] for i in range(1000)]
+        assert gc.isenabled() and gc.get_freeze_count() >= len(made)
+        with no_cyclic_gc(freeze=True):
+            assert gc.get_freeze_count() == 0  # given back to the collector
+        gc.disable()
+        with no_cyclic_gc():
+            pass
+        assert not gc.isenabled()  # resumes only if it was on
+    finally:
+        gc.unfreeze()
+        gc.enable()

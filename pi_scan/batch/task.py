@@ -166,9 +166,12 @@ def _hash(handle: BinaryIO) -> str:
 
 def scan_job(setup: ScanSetup, job: Job, memory_mb: int | None = None) -> Done:
     """Scan one file; every failure becomes an error result naming the reason."""
+    from pi_scan.extract.gcpause import no_cyclic_gc  # not before there is an app to scan
+
     start = time.perf_counter()
     try:
-        result, cacheable = _scan(setup, job)
+        with no_cyclic_gc(freeze=True):  # extraction, derived facts and rules
+            result, cacheable = _scan(setup, job)
     except MemoryError:
         result, cacheable = error_result(job.path, memory_message(memory_mb)), False
     if setup.slim:

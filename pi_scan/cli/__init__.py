@@ -282,6 +282,7 @@ def facts(
     """Print the facts of APK as JSON: exactly what rules see (extracted and derived)."""
     from pi_scan.batch import read_policies
     from pi_scan.extract import extract_facts
+    from pi_scan.extract.gcpause import no_cyclic_gc
     from pi_scan.facts import rule_facts
     from pi_scan.facts.view import fact_dict
 
@@ -289,17 +290,18 @@ def facts(
     types = app_types(knowledge, category, category_map) if knowledge is not None else None
     policies = read_policies(policy, None)
     _set_verbose()
-    try:
-        extracted = policies.apply(extract_facts(apk))
-    except ApkAnalysisError as exc:
-        click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
-        sys.exit(int(ExitCode.INCOMPLETE))
-    extracted = with_runtime(extracted, runtime_logs)
-    if knowledge is None or types is None:
-        data = fact_dict(extracted)
-    else:
-        data = rule_facts(extracted, knowledge, types.of(extracted.package))
-    write_text(facts_json(data))
+    with no_cyclic_gc(freeze=True):  # millions of objects, no cycles: nothing to collect
+        try:
+            extracted = policies.apply(extract_facts(apk))
+        except ApkAnalysisError as exc:
+            click.echo(f"error: {clean(apk)}: {clean(exc)}", err=True)
+            sys.exit(int(ExitCode.INCOMPLETE))
+        extracted = with_runtime(extracted, runtime_logs)
+        if knowledge is None or types is None:
+            data = fact_dict(extracted)
+        else:
+            data = rule_facts(extracted, knowledge, types.of(extracted.package))
+        write_text(facts_json(data))
 
 
 @main.command("app-types")

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from pi_scan.batch.store import HistoryRow, ResultStore, StoreError, default_path
 from pi_scan.cli.batch import store_option
 from pi_scan.cli.common import handle_errors
 from pi_scan.errors import ConfigError
-from pi_scan.report.base import clean
+from pi_scan.report.base import clean, tabulated
 
 _HEADERS = ("version", "sha256", "verdict", "removal", "notice", "rules", "scanned at")
 
@@ -44,7 +43,7 @@ def history(package: str, store: Path | None, fmt: str) -> None:
         doc = {"package": package, "store": str(path), "scans": [_json(r) for r in rows]}
         click.echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
     elif rows:
-        click.echo(tabulate([_cells(r) for r in rows], headers=_HEADERS))
+        click.echo(tabulated([_cells(r) for r in rows], headers=_HEADERS))
     else:
         click.echo(f"no stored scans of {package} in {path}", err=True)
 

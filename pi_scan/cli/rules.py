@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from pi_scan.cli.common import handle_errors, lang_option, rules_option
 from pi_scan.errors import ExitCode
 from pi_scan.judge.ruleset import load_rules
 from pi_scan.judge.ruletest import run_all
 from pi_scan.model import Rule
+from pi_scan.report.base import tabulated
 
 
 @click.group()
@@ -38,7 +38,7 @@ def list_rules(rules_dirs: tuple[Path, ...], tag: str | None, level: str | None,
         for r in ruleset.rules
         if (tag is None or tag in r.tags) and (level is None or r.level.label == level)
     ]
-    click.echo(tabulate(rows, headers=("id", "level", "category", "title", "tags")))
+    click.echo(tabulated(rows, headers=("id", "level", "category", "title", "tags")))
 
 
 @rules.command("show")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from typing import ClassVar, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 from pi_scan.model import (
     ApkFacts,
@@ -90,6 +90,14 @@ class Reporter(Protocol):
 
 
 # --- text safety ----------------------------------------------------------------------------
+
+
+def tabulated(rows: Iterable[Iterable[object]], headers: Sequence[str], **options: Any) -> str:
+    """tabulate's text table (imported when a table is made: a JSON report never needs it,
+    and it costs a scan ~20 ms of start-up)."""
+    from tabulate import tabulate
+
+    return str(tabulate(rows, headers=headers, **options))
 
 
 def clean(text: object) -> str:

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tabulate import tabulate
-
 from pi_scan.model import ApkResult
+from pi_scan.report.base import tabulated
 
 ASPECTS = ("permissions", "sdks", "call_sites", "findings")
 
@@ -104,4 +103,4 @@ def render(old: Snapshot, new: Snapshot, changes: tuple[Change, ...], fmt: str) 
     if not rows:
         return head + "\nno changes\n"
     rows.sort(key=lambda r: (ASPECTS.index(r[0]), r[1] != "+", r[2]))
-    return head + "\n" + tabulate(rows, headers=("aspect", "", "item")) + "\n"
+    return head + "\n" + tabulated(rows, headers=("aspect", "", "item")) + "\n"

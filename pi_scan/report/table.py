@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from tabulate import tabulate
-
 from pi_scan.model import ApkResult, Level, ScanResult
 from pi_scan.report.base import (
     clean,
@@ -17,6 +15,7 @@ from pi_scan.report.base import (
     policy_lines,
     sdk_text,
     source_tag,
+    tabulated,
     verdict_label,
     verdict_word,
     version_text,
@@ -44,7 +43,7 @@ class TableReporter:
     def render(self, scan: ScanResult, lang: str) -> str:
         lang = lang if lang in _HEAD else "en"
         rows = [_app_row(r, lang) for r in scan.results]
-        parts = [tabulate(rows, headers=_HEAD[lang], tablefmt="simple")]
+        parts = [tabulated(rows, headers=_HEAD[lang], tablefmt="simple")]
         parts += [_findings(r, scan, lang) for r in scan.results if r.error is None]
         if scan.warnings:
             parts.append("\n".join(f"warning: {clean(w)}" for w in scan.warnings))
@@ -110,7 +109,7 @@ def _findings(result: ApkResult, scan: ScanResult, lang: str) -> str:
     lines = [clean(f"{title}: {explanation(result, scan, lang)}")]
     if rows:
         lines.append(
-            tabulate(
+            tabulated(
                 rows,
                 headers=_FINDING_HEAD[lang],
                 tablefmt="simple",
