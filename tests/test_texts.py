@@ -155,7 +155,13 @@ NEEDLES = {
     "[^]a]bc": ("bc", False),
     "(?=d)de": ("de", False),
     "登录": ("登录", False),
+    "(?i)close (my |your )?account": ("account", True),  # alternation inside a group
+    "(?i)personali[sz]ed (ads|advertising|recommendations?)": ("personali", True),
 }
+
+
+ENDINGS = ["", "sign up", "privacy-policy", "ad personalization", "aabc", "x.y", "close account"]
+ENDINGS += ["Close your Account", "personalised ADS", "personalized ads"]
 
 
 @pytest.mark.parametrize(("pattern", "needle"), NEEDLES.items())
@@ -168,7 +174,7 @@ def test_a_pattern_s_needle_is_in_every_match(pattern: str, needle: tuple[str, b
     matched = 0
     for _ in range(4000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
-        text += rng.choice(["", "sign up", "privacy-policy", "ad personalization", "aabc", "x.y"])
+        text += rng.choice(ENDINGS)
         match = re.search(pattern, text)
         if match:
             matched += 1
@@ -177,12 +183,27 @@ def test_a_pattern_s_needle_is_in_every_match(pattern: str, needle: tuple[str, b
     assert matched
 
 
+def test_the_deletion_rules_patterns_need_their_top_level_literal() -> None:
+    """Alternatives inside a group leave the literal after it required: the rules' patterns on
+    extra proof for account deletion are looked up by "注销" (no regex over all texts)."""
+    from pi_scan.judge.ops import _needle
+
+    for pattern in (
+        "(手持身份证|人脸识别|刷脸|人脸验证|视频认证|公证).{0,30}注销",
+        "注销.{0,30}(手持身份证|人脸识别|刷脸|人脸验证|视频认证|公证)",
+    ):
+        assert _needle(pattern) == ("注销", False)
+        for text in ("注销账号需上传手持身份证照片", "需人脸识别后注销", "账号注销", "手持身份证"):
+            assert not re.search(pattern, text) or "注销" in text
+
+
 def test_patterns_without_a_safe_needle_have_none() -> None:
     from pi_scan.judge.ops import _needle
 
     for pattern in (
         "(?i)Privacy",  # upper case in a case-insensitive body
-        "(?i)close (my |your )?account",  # alternation
+        "(?i)close|account",  # alternation at the top
+        "a(?(1)b|c)d",  # a conditional
         "(?i)(a)\\1bc",  # back-reference
         "(?i)隐私政策",  # not ASCII
         "(?s)abc",  # other flags

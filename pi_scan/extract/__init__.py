@@ -176,7 +176,7 @@ class _Part:
 
     manifest: ManifestInfo
     dex_files: tuple[str, ...]
-    dex: tuple[DexPart, ...]  # each DEX file as read, united by `_facts`
+    dex: list[DexPart]  # each DEX file as read, united (and then let go) by `_facts`
     loaders: tuple[Callable[[], bytes], ...]  # each one's bytes again, for the call graph
     reflective: tuple[CodeNode, ...]  # methods doing reflective lookups
     code_limits: tuple[str, ...]  # what could not be read of them
@@ -209,7 +209,7 @@ def _read_part(
     return _Part(
         manifest=manifest,
         dex_files=tuple(prefix + name for name in dex.loaded),
-        dex=dex.parts,
+        dex=list(dex.parts),
         loaders=dex.loaders,
         reflective=dex.reflective,
         code_limits=dex.limits,
@@ -430,6 +430,8 @@ def _facts(
     manifests = [p.manifest for p in parts]
     warnings = [w for p in parts for w in p.warnings] + list(extra_warnings)
     dex, tables = combine([d for p in parts for d in p.dex], [f for p in parts for f in p.loaders])
+    for p in parts:  # their tables are in `dex` now: free them before the facts are derived
+        p.dex.clear()
     listing = merge_listings(p.listing for p in parts)
     code = _code_evidence(m, parts, tables, dex.method_refs)
     return ApkFacts(

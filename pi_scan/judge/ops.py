@@ -132,14 +132,15 @@ def _needle(pattern: str) -> tuple[str, bool] | None:
     """A literal every match of the pattern contains (at least 2 characters), and whether it
     is to be found case-insensitively: (needle, folded), or None.
 
-    Only simple patterns qualify: no alternation, no back-reference, and for "(?i)" ones an
-    ASCII body without upper-case letters (the needle then is in lower case and looked up
-    with JoinedTexts.find_folded).  The needle is the longest run of plain characters at the
-    top level, each not made optional or repeated by what follows.
+    Only simple patterns qualify: no alternation at the top level (inside a group it only
+    concerns the group), no back-reference or conditional, and for "(?i)" ones an ASCII body
+    without upper-case letters (the needle then is in lower case and looked up with
+    JoinedTexts.find_folded).  The needle is the longest run of plain characters at the top
+    level, each not made optional or repeated by what follows.
     """
     folded = pattern.startswith("(?i)")
     body = pattern[4:] if folded else pattern
-    if "|" in body or re.search(r"\\[1-9]|\(\?P=|\(\?[a-zA-Z-]", body):
+    if re.search(r"\\[1-9]|\(\?P=|\(\?[a-zA-Z(-]", body):
         return None
     if folded and (not body.isascii() or any("A" <= c <= "Z" for c in body)):
         return None
@@ -166,6 +167,9 @@ def _needle(pattern: str) -> tuple[str, bool] | None:
                 return None
         elif char in "()":
             depth += 1 if char == "(" else -1
+        elif char == "|":  # an alternative: at the top, the literals are not all needed
+            if depth == 0:
+                return None
         elif char not in ".^$?*+}":
             literal = char
         following = body[i : i + 1]
