@@ -9,10 +9,14 @@
    cold / median warm.
 
 Wall times (median and fastest of --runs) and the peak RSS of the pi-scan process (its
-children's, for the folder).  Processes run as an installed pi-scan runs: with bytecode
-(PYTHONDONTWRITEBYTECODE is dropped and the package compiled first, as pip does at install).
+children's, for the folder), each one-app figure beside the floor (how many times the zip
+read it takes) and, with --androguard, beside androguard's AnalyzeAPK of the same APK (one
+fresh process on one core: about 90 s and 7 GB for the large APK).  Processes run as an
+installed pi-scan runs: with bytecode (PYTHONDONTWRITEBYTECODE is dropped and the package
+compiled first, as pip does at install).  --markdown also prints the README's table.
 
 Usage: python benchmarks/bench_speed.py [--runs 5] [--apk PATH] [--folder DIR] [--no-folder]
+       [--androguard] [--markdown]
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FLOOR = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist(): z.read(i)"
+ANDROGUARD = (
+    "import sys\nfrom loguru import logger\nlogger.remove()\n"
+    "from androguard.misc import AnalyzeAPK\nAnalyzeAPK(sys.argv[1])"
+)
 
 
 def env() -> dict[str, str]:
@@ -64,11 +72,22 @@ def timed(command: list[str], pin: bool) -> tuple[float, int]:
     return wall, usage.ru_maxrss // 1024
 
 
-def series(command: list[str], runs: int, pin: bool = True) -> str:
-    walls, peaks = zip(*(timed(command, pin) for _ in range(runs)), strict=True)
-    return (
-        f"median {statistics.median(walls):.2f} s, fastest {min(walls):.2f} s, peak {max(peaks)} MB"
-    )
+class Series:
+    """Wall times and peak RSS of one command run `runs` times in fresh processes."""
+
+    def __init__(self, command: list[str], runs: int, pin: bool = True) -> None:
+        walls, peaks = zip(*(timed(command, pin) for _ in range(runs)), strict=True)
+        self.median = statistics.median(walls)
+        self.fastest = min(walls)
+        self.peak = max(peaks)
+
+    def line(self, floor: Series | None = None, reference: Series | None = None) -> str:
+        text = f"median {self.median:.2f} s, fastest {self.fastest:.2f} s, peak {self.peak} MB"
+        if floor is not None:
+            text += f"; {self.median / floor.median:.1f}x the floor"
+        if reference is not None:
+            text += f", {reference.median / self.median:.0f}x faster than androguard"
+        return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apk", type=Path, default=HERE / ".cache" / "large.apk")
     parser.add_argument("--folder", type=Path, default=HERE / ".cache" / "precision")
     parser.add_argument("--no-folder", action="store_true")
+    parser.add_argument("--androguard", action="store_true", help="also time AnalyzeAPK (once)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README table")
     args = parser.parse_args(argv)
     if not args.apk.is_file():
         raise SystemExit(f"{args.apk}: missing (python benchmarks/make_large_apk.py)")
@@ -84,16 +105,41 @@ def main(argv: list[str] | None = None) -> int:
     py, apk = sys.executable, str(args.apk)
     size = args.apk.stat().st_size / 1e6
     print(f"{args.apk.name}: {size:.1f} MB; {args.runs} fresh processes each, one core")
-    print(f"  floor (zip read)      {series([py, '-c', FLOOR, apk], args.runs)}")
-    scan = [py, "-m", "pi_scan", "scan", apk, "--no-store", "-q", "--fail-on", "never"]
-    print(f"  pi-scan scan          {series([*scan, '--format', 'json'], args.runs)}")
-    print(f"  pi-scan facts         {series([py, '-m', 'pi_scan', 'facts', apk], args.runs)}")
-    if args.no_folder:
-        return 0
+    floor = Series([py, "-c", FLOOR, apk], args.runs)
+    print(f"  floor (zip read)      {floor.line()}")
+    androguard = Series([py, "-c", ANDROGUARD, apk], 1) if args.androguard else None
+    if androguard is not None:
+        print(f"  androguard AnalyzeAPK {androguard.line(floor)}")
+    scan_cmd = [py, "-m", "pi_scan", "scan", apk, "--no-store", "-q", "--fail-on", "never"]
+    scan = Series([*scan_cmd, "--format", "json"], args.runs)
+    print(f"  pi-scan scan          {scan.line(floor, androguard)}")
+    facts = Series([py, "-m", "pi_scan", "facts", apk], args.runs)
+    print(f"  pi-scan facts         {facts.line(floor, androguard)}")
+    rows = [
+        ("floor: zip read of the benchmark APK", floor),
+        *([("androguard `AnalyzeAPK` (once)", androguard)] if androguard else []),
+        ("`pi-scan scan APK` (defaults, cold, one core)", scan),
+        ("`pi-scan facts APK` (one core)", facts),
+    ]
+    table = [
+        f"| {name} | {s.median:.2f} s | {s.fastest:.2f} s | {s.peak} MB | "
+        f"{s.median / floor.median:.1f}x |"
+        for name, s in rows
+    ]
+    if not args.no_folder:
+        table += folder_rows(args, py)
+    if args.markdown:
+        print("\n| | median | fastest | peak RSS | x floor |\n|---|---:|---:|---:|---:|")
+        print("\n".join(table))
+    return 0
+
+
+def folder_rows(args: argparse.Namespace, py: str) -> list[str]:
+    """Cold and warm scans of the precision folder with --jobs 2 (printed, and as rows)."""
     apps = sorted(p for p in args.folder.glob("*.apk"))
     if not apps:
         print(f"{args.folder}: no APKs (python benchmarks/precision.py fetch)")
-        return 0
+        return []
     scratch = Path(tempfile.mkdtemp(prefix="pi-scan-speed-"))
     try:
         store = scratch / "store.sqlite"
@@ -101,15 +147,19 @@ def main(argv: list[str] | None = None) -> int:
         folder += ["--store", str(store), "--format", "json", "--fail-on", "never"]
         cold, _ = timed(folder, pin=False)
         warm = [timed(folder, pin=False)[0] for _ in range(args.runs)]
-        mb = sum(p.stat().st_size for p in apps) / 1e6
-        print(f"{args.folder.name}/: {len(apps)} APKs, {mb:.0f} MB, --jobs 2")
-        print(f"  cold (empty store)    {cold:.2f} s")
-        median = statistics.median(warm)
-        print(f"  warm rescan           median {median:.2f} s, fastest {min(warm):.2f} s")
-        print(f"  warm factor           {cold / median:.1f}x")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    mb = sum(p.stat().st_size for p in apps) / 1e6
+    median = statistics.median(warm)
+    print(f"{args.folder.name}/: {len(apps)} APKs, {mb:.0f} MB, --jobs 2")
+    print(f"  cold (empty store)    {cold:.2f} s")
+    print(f"  warm rescan           median {median:.2f} s, fastest {min(warm):.2f} s")
+    print(f"  warm factor           {cold / median:.1f}x")
+    return [
+        f"| precision folder ({len(apps)} APKs), cold, `--jobs 2` | {cold:.2f} s | | | |",
+        f"| precision folder, warm rescan, `--jobs 2` | {median:.2f} s | {min(warm):.2f} s | | "
+        f"{cold / median:.0f}x faster than cold |",
+    ]
 
 
 if __name__ == "__main__":
