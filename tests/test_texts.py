@@ -57,7 +57,7 @@ def test_one_wide_character_widens_only_its_chunk(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(texts_module, "CHUNK", 1000)
     many = ["ascii text"] * 10_000 + ["😀"]
     joined = JoinedTexts(many)
-    narrow, wide = joined._groups
+    narrow, wide = (list(chunks) for chunks in joined._chunks())
     sizes = [sys.getsizeof(text) for _, text, _ in narrow]
     assert max(sizes) < 1.1 * sys.getsizeof("\x00".join(many[:1000]))  # 1 byte a char
     assert [list(indices) for indices, _, _ in wide] == [[10_000]]  # the emoji's own chunk
@@ -74,9 +74,7 @@ def test_wide_texts_are_joined_apart_and_hits_stay_in_order(
     monkeypatch.setattr(texts_module, "CHUNK", 3)
     many = [f"text {i}" if i % 4 else f"隐私政策 {i} Policy" for i in range(40)]
     joined = JoinedTexts(many)
-    kinds = [
-        {t.isascii() for t in (many[i] for i in ix)} for ch in joined._groups for ix, _, _ in ch
-    ]
+    kinds = [{t.isascii() for t in (many[i] for i in ix)} for ch in joined._groups for ix, _ in ch]
     assert kinds and all(len(k) == 1 for k in kinds)
     assert list(joined.find("隐私政策")) == list(range(0, 40, 4))
     assert list(joined.find("1")) == [i for i, t in enumerate(many) if "1" in t]
@@ -271,6 +269,22 @@ def test_expected_needles_found_in_one_pass_agree_with_one_search_each(
         assert {n: list(at_once.find(n)) for n in EXPECTED_PLAIN} == plain
         assert {n: list(at_once.find_folded(n)) for n in EXPECTED_FOLDED} == folded
         assert len(calls) == sum(map(len, at_once._groups))  # each chunk read once
+
+
+def test_the_one_pass_keeps_no_joined_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass makes each chunk's joined text in turn and lets it go; a search that needs
+    the joined texts later (a regular expression) makes them again."""
+    from pi_scan.facts.texts import expect, sharing
+
+    monkeypatch.setattr(texts_module, "CHUNK", 2)
+    with sharing():
+        expect(plain=["policy", "隐私", "POLICY"], folded=["see"])
+        joined = JoinedTexts([*TEXTS, "隐私政策"], sep="\n")
+        assert list(joined.find("POLICY")) == [2]
+        assert list(joined.find_folded("see")) == [2, 4]  # 4: "İ" lengthens, always a candidate
+        assert not joined._joined and not joined._folded
+        assert list(joined.search(re.compile("^xpoli", re.MULTILINE))) == [5]
+        assert joined._joined
 
 
 def test_unexpected_needles_and_few_needles_are_looked_for_one_by_one(

@@ -43,8 +43,11 @@ class JoinedTexts:
     def __init__(self, texts: Sequence[str], lower: bool = False, sep: str = SEP) -> None:
         self.texts = texts
         self.sep = sep
-        # (indices of the chunk's texts, joined chunk, start offsets) in index order per group
-        self._groups: list[list[tuple[Sequence[int], str, array[int]]]] = []
+        # (indices of the chunk's texts, start offsets) in index order per group; a chunk's
+        # joined text is made when a search needs it (the one pass over all the needles
+        # makes each in turn and lets it go: 13 MB less at the peak of a big app's scan)
+        self._groups: list[list[tuple[Sequence[int], array[int]]]] = []
+        self._joined: dict[tuple[int, int], str] = {}  # chunks kept for further searches
         self._folded: dict[tuple[int, int], tuple[str, list[int]]] = {}  # see find_folded
         self._memo: dict[tuple[str, str], list[int]] = {}  # ("" or "folded", needle) -> hits
         import numpy as np  # lazily: a warm rescan never joins texts
@@ -59,31 +62,46 @@ class JoinedTexts:
             narrow, wide = (_u32(np.flatnonzero(side)) for side in (plain, ~plain))
             groups = [narrow, wide] if narrow else [wide]
         del plain
-        for indices in groups:
-            chunks = []
+        for group, indices in enumerate(groups):
+            chunks: list[tuple[Sequence[int], array[int]]] = []
             for first in range(0, len(indices), CHUNK):
                 part_indices = indices[first : first + CHUNK]
                 if isinstance(part_indices, range):
-                    part = texts[part_indices.start : part_indices.stop]
                     part_sizes = sizes[part_indices.start : part_indices.stop]
                 else:
-                    part = _picked(texts, part_indices)
                     part_sizes = sizes[np.asarray(part_indices, np.int64)]
-                joined = sep.join(part)
                 ends = np.zeros(len(part_sizes) + 1, np.int64)
                 np.cumsum(part_sizes, out=ends[1:])
-                if lower:
-                    low = joined.lower()
-                    if len(low) != len(joined):  # lower() made a text longer ("İ"): one by one
-                        part = list(map(str.lower, part))
-                        low = sep.join(part)
-                        ends[1:] = np.cumsum(np.fromiter(map(len, part), np.int64, len(part)) + 1)
-                    joined = low
-                wide_starts = len(joined) >= 1 << 32
+                if lower:  # lower-cased now (lower() may make a text longer: "İ")
+                    part = list(map(str.lower, self._part(part_indices)))
+                    ends[1:] = np.cumsum(np.fromiter(map(len, part), np.int64, len(part)) + 1)
+                    self._joined[(group, len(chunks))] = sep.join(part)
+                wide_starts = int(ends[-1]) >= 1 << 32
                 starts = array("q" if wide_starts else "I")
                 starts.frombytes(ends.astype(np.int64 if wide_starts else np.uint32).tobytes())
-                chunks.append((part_indices, joined, starts))
+                chunks.append((part_indices, starts))
             self._groups.append(chunks)
+
+    def _part(self, indices: Sequence[int]) -> Sequence[str]:
+        if isinstance(indices, range):
+            return self.texts[indices.start : indices.stop]
+        return _picked(self.texts, indices)
+
+    def _text(self, group: int, chunk: int, keep: bool = True) -> str:
+        """A chunk's texts joined (kept for further searches unless `keep` is false)."""
+        text = self._joined.get((group, chunk))
+        if text is None:
+            text = self.sep.join(self._part(self._groups[group][chunk][0]))
+            if keep:
+                self._joined[(group, chunk)] = text
+        return text
+
+    def _chunks(self) -> list[list[tuple[Sequence[int], str, array[int]]]]:
+        """Per group, (indices, joined text, starts) of each chunk (the texts made and kept)."""
+        return [
+            [(indices, self._text(g, c), starts) for c, (indices, starts) in enumerate(chunks)]
+            for g, chunks in enumerate(self._groups)
+        ]
 
     def find(self, needle: str) -> Iterator[int]:
         """The index of each text that contains `needle`, ascending, each once.
@@ -103,7 +121,7 @@ class JoinedTexts:
         candidate never hides a match there."""
         return self._merged(
             (self._search(indices, joined, starts, pattern) for indices, joined, starts in chunks)
-            for chunks in self._groups
+            for chunks in self._chunks()
         )
 
     def find_folded(self, needle: str) -> Iterator[int]:
@@ -142,7 +160,7 @@ class JoinedTexts:
         wanted = sorted(set(keys.values()))
         hits: dict[str, set[int]] = {one: set() for one in wanted}
         for group, chunks in enumerate(self._groups):
-            for chunk, (indices, _, starts) in enumerate(chunks):
+            for chunk, (indices, starts) in enumerate(chunks):
                 folded, always = self._fold(group, chunk, keep=False)
                 for one, found in _find_all(folded, starts, wanted):
                     hits[one].update(map(indices.__getitem__, found))
@@ -161,11 +179,11 @@ class JoinedTexts:
             )
         return self._merged(
             (self._find(ix, joined, starts, needle) for ix, joined, starts in chunks)
-            for chunks in self._groups
+            for chunks in self._chunks()
         )
 
     def _find_folded(self, group: int, chunk: int, needle: str) -> Iterator[int]:
-        indices, _, starts = self._groups[group][chunk]
+        indices, starts = self._groups[group][chunk]
         text, always = self._fold(group, chunk)
         found = {*always, *self._find(range(len(indices)), text, starts, needle)}
         return map(indices.__getitem__, sorted(found))
@@ -181,7 +199,8 @@ class JoinedTexts:
         of all the needles at once reads each chunk once)."""
         made = self._folded.get((group, chunk))
         if made is None:
-            indices, joined, starts = self._groups[group][chunk]
+            indices, starts = self._groups[group][chunk]
+            joined = self._text(group, chunk, keep)
             low = joined.lower()
             always: list[int] = []
             if len(low) != len(joined):  # keep the offsets: such texts become NULs
