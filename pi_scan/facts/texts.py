@@ -54,7 +54,8 @@ class JoinedTexts:
 
         count = len(texts)
         plain = np.fromiter(map(str.isascii, texts), np.bool_, count)
-        sizes = np.fromiter(map(len, texts), np.int64, count) + len(sep)
+        sizes = np.fromiter(map(len, texts), np.uint32, count)  # a text is under 4 GB
+        sizes += len(sep)
         groups: list[Sequence[int]]
         if plain.all():
             groups = [range(count)]
@@ -71,7 +72,7 @@ class JoinedTexts:
                 else:
                     part_sizes = sizes[np.asarray(part_indices, np.int64)]
                 ends = np.zeros(len(part_sizes) + 1, np.int64)
-                np.cumsum(part_sizes, out=ends[1:])
+                np.cumsum(part_sizes, dtype=np.int64, out=ends[1:])
                 if lower:  # lower-cased now (lower() may make a text longer: "İ")
                     part = list(map(str.lower, self._part(part_indices)))
                     ends[1:] = np.cumsum(np.fromiter(map(len, part), np.int64, len(part)) + 1)

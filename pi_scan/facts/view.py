@@ -471,11 +471,11 @@ def fact_dict(facts: ApkFacts) -> dict[str, FactValue]:
         "queries.providers": list(facts.queries_providers),
         "features": [_plain(f) for f in facts.features],
         "dex_files": list(facts.dex_files),
-        "classes": list(facts.classes),
+        "classes": facts.classes,  # the tuples as they are: half a million strings
         # a RefTable as it is: a sequence of MemberRef, which answers get()/[] like a dict
         "method_refs": _refs(facts.method_refs),
         "field_refs": _refs(facts.field_refs),
-        "strings": list(facts.strings),
+        "strings": facts.strings,
         "string_users": _refs(facts.string_users),
         "resource_strings": list(facts.resource_strings),
         "native_libs": [_plain(n) for n in facts.native_libs],
