@@ -145,29 +145,3 @@ def test_long_lists_are_written_in_chunks_as_json_dumps_writes_them() -> None:
     strings = [f"s{i}" for i in range(45_001)] + ["emoji 😀", 'quote " and \\ and \n']
     streamed = "".join(facts_json({"strings": strings}))
     assert streamed == '{\n  "strings": ' + json.dumps(strings, ensure_ascii=False) + "\n}\n"
-
-
-def test_a_list_written_after_a_table_of_the_same_strings_reuses_their_encoding(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """`strings` and the refs of `string_users` are one tuple: the list after the table joins
-    the encodings the table made; the text is the same as json.dumps gives."""
-    from pi_scan.facts import view
-
-    strings = tuple(sorted({f"s{i}" for i in range(30_000)} | {'quote " \\ 隐私'}))
-    table = RefTable(
-        strings, array("I", range(len(strings) + 1)), array("I", [0] * len(strings)), ("a.A",)
-    )
-    calls: list[int] = []
-    real = view._dumps
-
-    def counted(value: object) -> str:
-        calls.append(1)
-        return real(value)
-
-    monkeypatch.setattr(view, "_dumps", counted)
-    text = "".join(facts_json({"string_users": table, "strings": strings}))
-    parsed = json.loads(text)
-    assert parsed["strings"] == list(strings)
-    assert parsed["string_users"][-1] == {"callers": ["a.A"], "ref": strings[-1]}
-    assert not calls  # neither the table nor the list went through json.dumps

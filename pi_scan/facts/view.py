@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from itertools import accumulate
 from typing import Any
@@ -544,15 +544,14 @@ def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
     a character), a RefTable from its columns.
     """
     names = sorted(facts)
-    encoded = _Encoded(facts[name] for name in names)
     yield "{\n"
     for i, name in enumerate(names):
         yield f"  {json.dumps(name)}: "
         value = facts[name]
         if isinstance(value, RefTable):
-            yield from _ref_table_json(value, encoded=encoded)
+            yield from _ref_table_json(value)
         elif isinstance(value, list | tuple) and len(value) > _CHUNK:
-            yield from _list_json(value, encoded)
+            yield from _list_json(value)
         else:
             yield _dumps(value)
         yield ",\n" if i < len(names) - 1 else "\n"
@@ -567,11 +566,10 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=to_json)
 
 
-def _list_json(items: Sequence[Any], encoded: _Encoded | None = None) -> Iterator[str]:
+def _list_json(items: Sequence[Any]) -> Iterator[str]:
     """The JSON of a list, as _dumps gives it, a chunk of items at a time: at most _CHUNK
     items, and for strings at most about _CHUNK_CHARS characters (a DEX string table can
     hold strings of 60,000 characters)."""
-    texts = encoded.get(items) if encoded is not None else None
     yield "["
     first = 0
     while first < len(items):
@@ -579,41 +577,9 @@ def _list_json(items: Sequence[Any], encoded: _Encoded | None = None) -> Iterato
         if isinstance(items[first], str):
             ends = accumulate(map(len, items[first:last]), initial=0)
             last = first + max(1, bisect_right(list(ends), _CHUNK_CHARS) - 1)
-        if texts is not None:  # the strings of a table written before: encoded already
-            yield (", " if first else "") + ", ".join(texts[first:last])
-        else:
-            yield (", " if first else "") + _dumps(list(items[first:last]))[1:-1]
+        yield (", " if first else "") + _dumps(list(items[first:last]))[1:-1]
         first = last
     yield "]"
-
-
-class _Encoded:
-    """The JSON strings of a sequence of strings that two facts hold (the DEX strings are
-    `strings` and the refs of `string_users`): the table keeps its refs' encodings for the
-    list written after it, which then only joins them."""
-
-    def __init__(self, values: Iterable[Any]) -> None:
-        seen: set[int] = set()
-        self._shared: set[int] = set()
-        for value in values:
-            items = value.refs if isinstance(value, RefTable) else value
-            if isinstance(items, list | tuple) and len(items) > _CHUNK:
-                (self._shared if id(items) in seen else seen).add(id(items))
-        self._made: tuple[Sequence[str], list[str]] | None = None
-
-    def wanted(self, items: Sequence[str]) -> bool:
-        return id(items) in self._shared
-
-    def keep(self, items: Sequence[str], texts: list[str]) -> None:
-        self._made = (items, texts)
-
-    def get(self, items: Sequence[Any]) -> list[str] | None:
-        """The kept encodings of `items` (then let go), or None."""
-        if self._made is None or self._made[0] is not items:
-            return None
-        texts = self._made[1]
-        self._made = None
-        return texts
 
 
 _encode = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
@@ -621,9 +587,7 @@ _HEAD = '{"callers": ['
 _NEXT = '], "ref": %s}, {"callers": ['  # a ref's text after its callers, up to the next's
 
 
-def _ref_table_json(
-    table: RefTable, chunk: int = _CHUNK, encoded: _Encoded | None = None
-) -> Iterator[str]:
+def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
     """The JSON that json.dumps gives for the table's MemberRefs (see to_json), made from its
     columns without making the MemberRefs, a chunk of refs at a time.
 
@@ -634,7 +598,6 @@ def _ref_table_json(
 
     count = len(table.names)
     names = list(map(_encode, table.names))
-    kept: list[str] | None = [] if encoded is not None and encoded.wanted(table.refs) else None
     pieces = names + [name + ", " for name in names]  # plain, then with the comma
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
     callers_at = np.frombuffer(table.callers_at, np.uint32)
@@ -654,16 +617,11 @@ def _ref_table_json(
         used[(bounds[1:] - 1)[bounds[1:] > bounds[:-1]]] -= count  # ... but for the last
         order[is_caller] = used
         order[after] = np.arange(2 * count, 2 * count + last - first)
-        refs = list(map(_encode, table.refs[first:last]))
-        if kept is not None:
-            kept += refs
-        pieces[2 * count :] = [_NEXT % ref for ref in refs]
+        pieces[2 * count :] = [_NEXT % _encode(ref) for ref in table.refs[first:last]]
         pieces[-1] = pieces[-1][: -len(_HEAD) - 2]  # the chunk's last object ends there
         yield (", " if first else "") + _HEAD
         yield "".join(map(pieces.__getitem__, order.tolist()))
         first = last
-    if kept is not None and encoded is not None:
-        encoded.keep(table.refs, kept)
     yield "]"
 
 
