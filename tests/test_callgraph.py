@@ -214,6 +214,40 @@ def test_reflective_methods(index: CodeIndex) -> None:
     ]
 
 
+def test_only_methods_whose_bytes_hold_a_lookup_invoke_are_decoded(tables: DexTables) -> None:
+    """The byte pre-check (an invoke opcode, then the index of a lookup method two bytes on)
+    passes the method that calls getMethod and skips the others of its class (the private
+    constructor), and the answer is the same as decoding every method."""
+    from pi_scan.extract.callgraph import REFLECTIVE_LOOKUPS
+
+    index = CodeIndex([tables])
+    desc = "Lcg/Reflect;"
+    checked = {
+        sig: index.may_invoke(desc, code_off, REFLECTIVE_LOOKUPS)
+        for sig, (_, code_off, _) in index.methods(desc).items()
+    }
+    assert checked == {
+        "<init>()V": False,
+        "imei(Landroid/content/Context;)Ljava/lang/Object;": True,
+    }
+    assert not index.may_invoke("Lcg/App;", 0, REFLECTIVE_LOOKUPS)  # no code
+    assert not index.may_invoke(desc, 1, ("Lnot/There;->x(",))  # no such method in the DEX
+    decoded: list[str] = []
+    real = CodeIndex.code
+
+    def counted(self: CodeIndex, method: str) -> object:
+        decoded.append(method)
+        return real(self, method)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CodeIndex, "code", counted)
+        found = reflective_methods(CodeIndex([tables]), ["cg.Reflect", "cg.App"])
+    assert [n.method for n in found] == [
+        "Lcg/Reflect;->imei(Landroid/content/Context;)Ljava/lang/Object;"
+    ]
+    assert decoded == [n.method for n in found]
+
+
 def test_a_malformed_dex_is_a_dex_format_error(tables: DexTables) -> None:
     truncated = tables.data[:0x200]  # the class data and code are past the end
     broken = DexTables(

@@ -348,10 +348,13 @@ def _read_dex_files(zf: Archive, names: list[str], prefix: str, defined: set[str
 
 def _reflective(part: DexPart, data: bytes) -> list[CodeNode]:
     """The part's methods that look members up by reflection (`reflective_methods`)."""
-    users = part.users_of(REFLECTIVE_LOOKUPS)
+    wanted = part.method_indices(REFLECTIVE_LOOKUPS)
+    users = part.users_of(REFLECTIVE_LOOKUPS, wanted)
     if not users:
         return []
-    return list(reflective_methods(CodeIndex([part.tables(data)]), users))
+    index = CodeIndex([part.tables(data)])
+    index.known_invokes(0, REFLECTIVE_LOOKUPS, wanted)  # only methods invoking them decoded
+    return list(reflective_methods(index, users))
 
 
 # --------------------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 
 from pi_scan.extract.dex import (
     _FIELD_OPS,
@@ -386,6 +387,8 @@ class CodeIndex:
         self.classes = _Classes(self.tables)
         self._children: dict[str, list[str]] | None = None
         self._ancestors: dict[str, frozenset[str]] = {}
+        # (DEX, prefixes) -> the byte pattern of an invoke of such a method (`may_invoke`)
+        self._invoke_patterns: dict[tuple[int, tuple[str, ...]], re.Pattern[bytes] | None] = {}
 
     def __contains__(self, desc: object) -> bool:
         return desc in self.classes
@@ -556,6 +559,35 @@ class CodeIndex:
         """App subtypes of `desc` that are not library classes."""
         return [d for d in self.subclasses(desc, len(self.classes)) if not d.startswith(_LIBRARY)]
 
+    def known_invokes(self, dex: int, prefixes: tuple[str, ...], indices: list[int]) -> None:
+        """The indices of the methods of DEX `dex` starting with one of `prefixes`, when the
+        caller has them already (`may_invoke` finds them otherwise)."""
+        self._invoke_patterns[(dex, prefixes)] = _invoke_pattern(indices)
+
+    def may_invoke(self, desc: str, code_off: int, prefixes: tuple[str, ...]) -> bool:
+        """Whether the code at `code_off` (of class `desc`) may invoke a method whose smali
+        reference starts with one of `prefixes`: its bytes hold an invoke opcode followed,
+        two bytes on, by the index of such a method (every such invoke does; a few others
+        may, so the caller decodes what passes).  False for no code."""
+        if not code_off or desc not in self.classes:
+            return False
+        dex = self.classes[desc].dex
+        key = (dex, prefixes)
+        if key not in self._invoke_patterns:
+            methods = self.tables[dex].methods
+            count = min(len(methods), 1 << 16)
+            found = map(str.startswith, methods[:count], repeat(prefixes))
+            self.known_invokes(dex, prefixes, list(compress(range(count), found)))
+        pattern = self._invoke_patterns[key]
+        if pattern is None:
+            return False
+        data = self.tables[dex].data
+        if code_off + 16 > len(data):
+            return True  # let the decoder say what is wrong
+        (units,) = _U32.unpack_from(data, code_off + 12)
+        start = code_off + 16
+        return pattern.search(data, start, min(len(data), start + 2 * units)) is not None
+
     def code(self, method: str) -> _Code:
         """The decoded operations of an app method (empty for abstract/native/unknown)."""
         arrow = method.find("->")
@@ -564,6 +596,17 @@ class CodeIndex:
         if found is None or not found[1]:
             return _Code()
         return _decode(self.tables[self.classes[desc].dex], found[1])
+
+
+def _invoke_pattern(indices: list[int]) -> re.Pattern[bytes] | None:
+    """The bytes of an invoke (35c/3rc/45cc/4rcc: opcode, a byte, the 16-bit method index)
+    of one of the methods at `indices`; None if there is none."""
+    wanted = [i for i in indices if i < 1 << 16]
+    if not wanted:
+        return None
+    ops = re.escape(bytes((*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB)))
+    found = b"|".join(re.escape(i.to_bytes(2, "little")) for i in wanted)
+    return re.compile(b"[" + ops + b"].(?:" + found + b")", re.DOTALL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1448,11 +1491,14 @@ def reflective_methods(
     index: CodeIndex, classes: Iterable[str], limit: int = MAX_REFLECTIVE
 ) -> tuple[CodeNode, ...]:
     """Methods of `classes` (dotted names) that look a member up by reflection and hold a
-    constant string, with their operations (edges are not resolved here)."""
+    constant string, with their operations (edges are not resolved here).  Only methods
+    whose bytes hold an invoke of a lookup method are decoded (`_may_invoke`)."""
     out: list[CodeNode] = []
     for dotted in sorted(set(classes)):
         desc = descriptor(dotted)
-        for sig in sorted(index.methods(desc)):
+        for sig, (_, code_off, _) in sorted(index.methods(desc).items()):
+            if not index.may_invoke(desc, code_off, REFLECTIVE_LOOKUPS):
+                continue
             method = f"{desc}->{sig}"
             code = index.code(method)
             if not any(ref.startswith(REFLECTIVE_LOOKUPS) for _, _, ref in code.invokes):

@@ -122,10 +122,15 @@ class DexPart:
     # sorted, unique int64 keys ``string index << 16 | class_def row`` of every const-string
     string_uses: Int64s = field(repr=False, default_factory=lambda: np.empty(0, np.int64))
 
-    def users_of(self, prefixes: tuple[str, ...]) -> list[str]:
+    def method_indices(self, prefixes: tuple[str, ...]) -> list[int]:
+        """The indices of the methods whose smali reference starts with one of `prefixes`."""
+        return list(compress(count(), map(str.startswith, self.methods, repeat(prefixes))))
+
+    def users_of(self, prefixes: tuple[str, ...], wanted: list[int] | None = None) -> list[str]:
         """Dotted names of the classes whose code invokes a method whose smali reference
-        starts with one of `prefixes`, sorted."""
-        wanted = list(compress(count(), map(str.startswith, self.methods, repeat(prefixes))))
+        starts with one of `prefixes` (`wanted`: their indices, if known), sorted."""
+        if wanted is None:
+            wanted = self.method_indices(prefixes)
         if not wanted or not len(self.method_uses):
             return []
         rows = self.method_uses[np.isin(self.method_uses & _INDEX, wanted)] >> _ROW
