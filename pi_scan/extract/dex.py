@@ -1057,35 +1057,43 @@ def combine(
     """The app's facts from its DEX files (their union, sorted), and for each part its
     tables as views on the merged ones; `loaders[i]()` gives part i's bytes again when its
     code is read."""
-    with _gc_paused():
+    with _gc_paused():  # each union's maps are let go once used: memory peaks here
         classes, class_maps = _unify([p.classes for p in parts])
+        strings, string_maps = _unify([p.strings for p in parts])
+        string_users = _string_users(
+            strings, (p.string_uses for p in parts), class_maps, string_maps, classes
+        )
+        string_views = [_Indexed(strings, _u32(m)) for m in string_maps]
+        type_views = [
+            _Indexed(strings, _u32(m[np.asarray(p.type_strings, np.int64)]))
+            for m, p in zip(string_maps, parts, strict=True)
+        ]
+        del string_maps
         methods, method_maps = _unify([p.methods for p in parts])
         method_refs = _ref_table(
             methods, (p.method_uses for p in parts), class_maps, method_maps, classes
         )
+        method_views = [_Indexed(methods, _u32(m)) for m in method_maps]
+        del method_maps
         fields, field_maps = _unify([p.fields for p in parts])
         field_refs = _ref_table(
             fields, (p.field_uses for p in parts), class_maps, field_maps, classes
         )
-        strings, string_maps = _unify([p.strings for p in parts])
-        tables = []
-        for i, part in enumerate(parts):
-            type_map = string_maps[i][np.asarray(part.type_strings, np.int64)]
-            tables.append(
-                DexTables(
-                    loaders[i] if loaders is not None else _no_bytes(part.name),
-                    _Indexed(strings, _u32(string_maps[i])),
-                    _Indexed(strings, _u32(type_map)),
-                    _Indexed(methods, _u32(method_maps[i])),
-                    _Indexed(fields, _u32(field_maps[i])),
-                    part.class_defs,
-                )
+        field_views = [_Indexed(fields, _u32(m)) for m in field_maps]
+        del field_maps, class_maps
+        tables = tuple(
+            DexTables(
+                loaders[i] if loaders is not None else _no_bytes(part.name),
+                string_views[i],
+                type_views[i],
+                method_views[i],
+                field_views[i],
+                part.class_defs,
             )
-        string_users = _string_users(
-            strings, (p.string_uses for p in parts), class_maps, string_maps, classes
+            for i, part in enumerate(parts)
         )
         contents = DexContents(classes, method_refs, field_refs, strings, string_users)
-        return contents, tuple(tables)
+        return contents, tables
 
 
 def _no_bytes(name: str) -> Callable[[], bytes]:
