@@ -322,3 +322,18 @@ def test_the_rules_announce_the_literals_their_patterns_need() -> None:
     assert plain == {"隐私政策", "getImei"}
     assert folded == {"sign", "privacy"}
     assert search_needles([]) == (set(), set())
+
+
+def test_chunks_are_bounded_by_characters_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk holds at most CHUNK texts and about CHUNK_CHARS characters (a chunk of wide
+    texts costs 4 bytes a character, and each search copies it), a text longer than that
+    alone; what is found does not depend on the cut."""
+    monkeypatch.setattr(texts_module, "CHUNK_CHARS", 100)
+    many = ["短" * 30] * 10 + ["长" * 500] + ["policy " * 3] * 20
+    joined = JoinedTexts(many)
+    for chunks in joined._chunks():
+        for indices, text, _ in chunks:
+            assert len(indices) == 1 or len(text) <= 100 + len(indices)
+    assert [list(ix) for ix, _, _ in joined._chunks()[1] if 10 in ix] == [[10]]
+    assert list(joined.find("长长")) == [10]
+    assert list(joined.find_folded("policy")) == list(range(11, 31))

@@ -300,18 +300,22 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
     counts = np.diff(starts)
     kept_starts = np.zeros(int(np.count_nonzero(keep)) + 1, np.uint32)
     np.cumsum(counts[keep], out=kept_starts[1:])
-    kept_callers = callers[np.repeat(keep, counts)]
+    kept_callers = _u32(callers[np.repeat(keep, counts)])
     del counts
     kept_table = RefTable(
-        tuple(compress(table.refs, keep.tobytes())),
-        array("I", kept_starts.tobytes()),
-        array("I", kept_callers.tobytes()),
-        names,
+        tuple(compress(table.refs, keep.tobytes())), _u32(kept_starts), kept_callers, names
     )
+    del kept_starts
     # searched through the joined DEX strings rather than joined again (pi_scan.facts.texts)
-    kept = array("I", np.flatnonzero(keep).astype(np.uint32).tobytes())
-    subset_of(kept_table.refs, strings, kept)
+    subset_of(kept_table.refs, strings, _u32(np.flatnonzero(keep).astype(np.uint32)))
     return kept_table
+
+
+def _u32(values: Any) -> array[int]:
+    """A uint32 numpy array as an array of unsigned ints, copied once."""
+    out = array("I")
+    out.frombytes(values.view("uint8").data)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

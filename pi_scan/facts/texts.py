@@ -23,7 +23,8 @@ from operator import itemgetter
 from typing import Any
 
 SEP = "\x00"  # joins the texts by default; no needle holds it
-CHUNK = 16_384  # texts per joined chunk
+CHUNK = 16_384  # texts per joined chunk, at most
+CHUNK_CHARS = 1 << 18  # characters per joined chunk, about (a wide chunk is 4 bytes a char)
 
 
 # The only characters lower() makes longer (U+0130, "İ" -> "i̇"), checked over every code point
@@ -65,8 +66,8 @@ class JoinedTexts:
         del plain
         for group, indices in enumerate(groups):
             chunks: list[tuple[Sequence[int], array[int]]] = []
-            for first in range(0, len(indices), CHUNK):
-                part_indices = indices[first : first + CHUNK]
+            for first, last in _bounds(sizes, indices):
+                part_indices = indices[first:last]
                 if isinstance(part_indices, range):
                     part_sizes = sizes[part_indices.start : part_indices.stop]
                 else:
@@ -280,6 +281,22 @@ def _automaton(needles: tuple[str, ...]) -> Any:
         auto.add_word(needle, number)
     auto.make_automaton()
     return auto
+
+
+def _bounds(sizes: Any, indices: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) positions in `indices` of each chunk: at most CHUNK texts and about
+    CHUNK_CHARS characters (at least one text)."""
+    import numpy as np
+
+    picked = sizes if isinstance(indices, range) else sizes[np.asarray(indices, np.int64)]
+    ends = np.cumsum(picked, dtype=np.int64)
+    first = 0
+    while first < len(indices):
+        before = int(ends[first - 1]) if first else 0
+        fits = int(np.searchsorted(ends, before + CHUNK_CHARS, side="right"))
+        last = max(first + 1, min(first + CHUNK, fits))
+        yield first, last
+        first = last
 
 
 def _picked(texts: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
