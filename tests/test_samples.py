@@ -297,3 +297,33 @@ def test_facts_written_to_a_pipe_are_the_json_the_cli_runner_sees() -> None:
     piped = json.loads(run.stdout.decode("utf-8"))
     assert piped == json.loads(invoke(["facts", apk], 0).stdout)
     assert any(not text.isascii() for text in piped["resource_strings"])
+
+
+def test_facts_to_a_terminal_go_through_click() -> None:
+    """On a terminal `pi-scan facts` writes through click.echo (which knows the console's
+    encoding): the same JSON arrives."""
+    import json
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    apk = str(sample("sdk-collector.apk"))
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pi_scan", "facts", apk], stdout=follower, stderr=subprocess.DEVNULL
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 1 << 16)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert child.wait() == 0
+    text = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert json.loads(text) == json.loads(invoke(["facts", apk], 0).stdout)

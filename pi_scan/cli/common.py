@@ -44,11 +44,12 @@ def handle_errors(func: F) -> F:
 
 
 def write_text(chunks: Iterable[str]) -> None:
-    """Write a long text (hundreds of megabytes of facts JSON) to stdout piece by piece, as
-    UTF-8 straight to the binary stream: click.echo would run its ANSI-stripping regex over
-    every piece when stdout is not a terminal (JSON escapes control characters anyway)."""
+    """Write a long text (hundreds of megabytes of facts JSON) to stdout piece by piece: into
+    a pipe or a file as UTF-8 straight to the binary stream (click.echo would run its
+    ANSI-stripping regex over every piece; JSON escapes control characters anyway), to a
+    terminal through click.echo (which knows the console's encoding)."""
     sys.stdout.flush()
-    binary = getattr(sys.stdout, "buffer", None)
+    binary = None if sys.stdout.isatty() else getattr(sys.stdout, "buffer", None)
     for chunk in chunks:
         if binary is None:
             click.echo(chunk, nl=False)
