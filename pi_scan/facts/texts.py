@@ -1,11 +1,17 @@
 """Many strings searched for literal needles at C speed.
 
 A big app's DEX string table holds half a million strings; a regular expression tried on
-each costs seconds.  Joined by NUL, they are searched with str.find, and a binary search on
-the start offsets tells which string a hit is in.  They are joined in chunks of a few
-thousand: a Python string stores every character in the width of its widest one, so a single
-emoji among half a million ASCII strings would make one joined text four bytes a character
-(50 MB instead of 13 MB for the benchmark app).
+each costs seconds.  Joined (by NUL or newline), they are searched in C, and a binary search
+on the start offsets tells which string a hit is in.  They are joined in chunks of a few
+thousand texts (and about CHUNK_CHARS characters): a Python string stores every character in
+the width of its widest one, so a single emoji among half a million ASCII strings would make
+one joined text four bytes a character (50 MB instead of 13 MB for the benchmark app).
+
+The needles that the rules, the API catalogue and the consent facts will look for are
+announced up front (`expect`, inside `sharing()`); the first search then finds all of them in
+one Aho-Corasick pass (pyahocorasick) over the lower-cased chunks, made one at a time and let
+go, and remembers each needle's hits.  A needle not announced, or one of a few, is found with
+str.find; a regular expression without a needle searches the joined chunks (then kept).
 """
 
 from __future__ import annotations
