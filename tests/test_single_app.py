@@ -217,3 +217,34 @@ def test_ctrl_c_stops_the_forked_child(tmp_path: Path) -> None:
     out, _ = proc.communicate(timeout=30)
     assert out == "interrupted\n"
     assert not any(Path(f"/proc/{child}").exists() for child in children)
+
+
+def test_a_single_file_without_a_store_is_hashed_once(
+    rules: tuple[RuleSet, Knowledge], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file and no store: nothing to look up, keep or wait for, so the runner does not hash
+    it before the scan (the extractor does, and the result carries the SHA-256); with a store,
+    or with several files (a twin waits for its first copy), it does."""
+    import hashlib
+
+    hashed: list[str] = []
+    real = runner.fingerprint
+
+    def counted(path: str) -> object:
+        hashed.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(runner, "fingerprint", counted)
+    apk = sample("clean.apk")
+    [result] = scan(rules, [apk], Batch(jobs=1)).results
+    assert hashed == []
+    assert result.facts is not None
+    assert result.facts.sha256 == hashlib.sha256(apk.read_bytes()).hexdigest()
+    scan(rules, [apk], Batch(jobs=1, store=tmp_path / "store.sqlite"))
+    assert hashed == ["clean.apk"]
+    twin = tmp_path / "twin.apk"
+    shutil.copyfile(apk, twin)
+    hashed.clear()
+    results = scan(rules, [apk, twin], Batch(jobs=1)).results
+    assert sorted(hashed) == ["clean.apk", "twin.apk"]
+    assert results[0].verdict == results[1].verdict

@@ -3,9 +3,10 @@ worker processes (`pool`) or on a Dask cluster (`pi_scan.batch.cluster`), result
 
 For each target, in discover order: a path that is itself the problem becomes an error at
 once; otherwise the file is hashed (cheap next to scanning it; skipped when the store saw the
-file under the same size, times and inode before, unless `Batch.rehash`) and looked up in the
-store; a file with the same bytes as one already under way waits for that one's result; the
-rest are handed to the executor, lazily, so hashing overlaps with scanning.  Each finished result is
+file under the same size, times and inode before, unless `Batch.rehash`, and for a single file
+scanned on this machine with no store) and looked up in the store; a file with the same
+bytes as one already under way waits for that one's result; the rest are handed to the
+executor, lazily, so hashing overlaps with scanning.  Each finished result is
 stored (committed on its own) before the next is awaited, so an interrupted scan keeps all it
 finished.  A store that fails is reported once, as a warning, and the scan goes on without it.
 
@@ -97,7 +98,8 @@ def execute(
     """Every target's result, in the order of `targets`, and warnings about the run."""
     store = _SafeStore(batch.store)
     key = Key(rules=ruleset_digest(setup.ruleset) + logs_digest(setup))
-    run = _Run(targets, setup, store, key, observer, batch.rehash)
+    # a cluster is sent each app with the digest it must match: every file is hashed there
+    run = _Run(targets, setup, store, key, observer, batch.rehash, batch.scheduler is None)
     observer.started(len(targets))
     try:  # closing the executor stops its workers at once, also on Ctrl-C
         with contextlib.closing(_executor(setup, batch)(run.jobs())) as finished:
@@ -167,9 +169,11 @@ class _Run:
         key: Key,
         observer: Observer,
         rehash: bool = False,
+        lone_unhashed: bool = True,
     ) -> None:
         self.targets = targets
         self.rehash = rehash
+        self.lone_unhashed = lone_unhashed  # one file and no store: not hashed before
         self.setup = setup
         self.store = store
         self.key = key
@@ -185,7 +189,10 @@ class _Run:
             if target.problem is not None:
                 self._finish(index, ApkResult(target.path, None, error=target.problem), "discover")
                 continue
-            fp = self._fingerprint(target.path)
+            # one file and no store: no twin to wait for, nothing to look up or keep, so it is
+            # not hashed here (the extractor hashes what it reads anyway)
+            alone = len(self.targets) == 1 and not self.store.active and self.lone_unhashed
+            fp = None if alone else self._fingerprint(target.path)
             if fp is None:
                 yield Job(index, target.path)
                 continue
@@ -275,6 +282,11 @@ class _SafeStore:
                 self._store = ResultStore(path)
             except StoreError as exc:
                 self._off(exc)
+
+    @property
+    def active(self) -> bool:
+        """Whether there is a store to look results up in and keep them."""
+        return self._store is not None
 
     def get(
         self,
