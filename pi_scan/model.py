@@ -103,6 +103,14 @@ class MemberRef:
         return getattr(self, key)
 
 
+def uint32_array(values: Any) -> array[int]:
+    """A numpy array of non-negative ints below 2**32 as a compact array of unsigned 32-bit
+    ints (RefTable's columns), copied once (no numpy import here: warm rescans need none)."""
+    out = array("I")
+    out.frombytes(values.astype("uint32", order="C", copy=False).view("uint8").data)
+    return out
+
+
 class RefTable(Sequence[MemberRef]):
     """The member references of an app's code, sorted and unique, with their callers.
 

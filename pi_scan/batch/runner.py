@@ -185,13 +185,13 @@ class _Run:
 
     def jobs(self) -> Iterator[Job]:
         """The targets that need scanning; the others are settled on the way."""
+        # one file and no store: no twin to wait for, nothing to look up or keep, so it is not
+        # hashed here (the extractor hashes what it reads anyway)
+        alone = len(self.targets) == 1 and not self.store.active and self.lone_unhashed
         for index, target in enumerate(self.targets):
             if target.problem is not None:
                 self._finish(index, ApkResult(target.path, None, error=target.problem), "discover")
                 continue
-            # one file and no store: no twin to wait for, nothing to look up or keep, so it is
-            # not hashed here (the extractor hashes what it reads anyway)
-            alone = len(self.targets) == 1 and not self.store.active and self.lone_unhashed
             fp = None if alone else self._fingerprint(target.path)
             if fp is None:
                 yield Job(index, target.path)

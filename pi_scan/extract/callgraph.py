@@ -86,7 +86,6 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
 
 from pi_scan.extract.dex import (
     _FIELD_OPS,
@@ -101,6 +100,7 @@ from pi_scan.extract.dex import (
     _byte_class,
     _payload_end,
     _uleb,
+    indices_starting,
 )
 from pi_scan.model import CodeEdge, CodeEntry, CodeNode
 
@@ -574,10 +574,7 @@ class CodeIndex:
         dex = self.classes[desc].dex
         key = (dex, prefixes)
         if key not in self._invoke_patterns:
-            methods = self.tables[dex].methods
-            count = min(len(methods), 1 << 16)
-            found = map(str.startswith, methods[:count], repeat(prefixes))
-            self.known_invokes(dex, prefixes, list(compress(range(count), found)))
+            self.known_invokes(dex, prefixes, indices_starting(self.tables[dex].methods, prefixes))
         pattern = self._invoke_patterns[key]
         if pattern is None:
             return False
@@ -1492,7 +1489,7 @@ def reflective_methods(
 ) -> tuple[CodeNode, ...]:
     """Methods of `classes` (dotted names) that look a member up by reflection and hold a
     constant string, with their operations (edges are not resolved here).  Only methods
-    whose bytes hold an invoke of a lookup method are decoded (`_may_invoke`)."""
+    whose bytes hold an invoke of a lookup method are decoded (`CodeIndex.may_invoke`)."""
     out: list[CodeNode] = []
     for dotted in sorted(set(classes)):
         desc = descriptor(dotted)

@@ -65,7 +65,7 @@ from typing import Any, TypeAlias, overload
 import numpy as np
 import numpy.typing as npt
 
-from pi_scan.model import EMPTY_REFS, RefTable
+from pi_scan.model import EMPTY_REFS, RefTable, uint32_array
 
 __all__ = [
     "ClassDef",
@@ -124,7 +124,7 @@ class DexPart:
 
     def method_indices(self, prefixes: tuple[str, ...]) -> list[int]:
         """The indices of the methods whose smali reference starts with one of `prefixes`."""
-        return list(compress(count(), map(str.startswith, self.methods, repeat(prefixes))))
+        return indices_starting(self.methods, prefixes)
 
     def users_of(self, prefixes: tuple[str, ...], wanted: list[int] | None = None) -> list[str]:
         """Dotted names of the classes whose code invokes a method whose smali reference
@@ -146,6 +146,11 @@ class DexPart:
             self.fields,
             self.class_defs,
         )
+
+
+def indices_starting(items: Iterable[str], prefixes: tuple[str, ...]) -> list[int]:
+    """The indices of the items that start with one of `prefixes` (tested in C)."""
+    return list(compress(count(), map(str.startswith, items, repeat(prefixes))))
 
 
 class DexTables:
@@ -903,14 +908,15 @@ def _uses(
 
 
 def _unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """The distinct values, sorted (np.unique hashes, which is slower here than sorting)."""
-    values = np.sort(values)
+    """The distinct values, sorted in place (every caller passes an array of its own; np.unique
+    hashes, which is slower here than sorting); the array itself when all are distinct."""
+    values.sort()
     if len(values) < 2:
         return values
     distinct = np.empty(len(values), np.bool_)
     distinct[0] = True
     np.not_equal(values[1:], values[:-1], out=distinct[1:])
-    return values[distinct]
+    return values if distinct.all() else values[distinct]
 
 
 def _class_defs(data: bytes, header: _Header, types: list[str]) -> tuple[list[ClassDef], list[int]]:
@@ -1008,25 +1014,17 @@ def _keyed_table(items: tuple[str, ...], keys: list[Int64s], names: tuple[str, .
 
     The keys are united, sorted in place and cut into halves through 32-bit views, without
     more int64 copies: this runs when a big app's memory use peaks."""
-    united = np.concatenate(keys) if keys else np.empty(0, np.int64)
+    united = _unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
     keys.clear()
-    united.sort()
-    if len(united) > 1:
-        distinct = np.empty(len(united), np.bool_)
-        distinct[0] = True
-        np.not_equal(united[1:], united[:-1], out=distinct[1:])
-        if not distinct.all():
-            united = united[distinct]
-        del distinct
     halves = united.view(np.uint32)
-    if sys.byteorder == "little":
+    if _LITTLE:
         low, high = halves[0::2], halves[1::2]
     else:
         low, high = halves[1::2], halves[0::2]
-    starts = np.searchsorted(high, np.arange(len(items) + 1, dtype=np.uint32)).astype(np.uint32)
+    starts = uint32_array(np.searchsorted(high, np.arange(len(items) + 1, dtype=np.uint32)))
     callers = np.ascontiguousarray(low)
-    del united, halves, low, high
-    return RefTable(items, _u32(starts), _u32(callers), names)
+    del united, halves, low, high  # the int64 keys go before the callers are copied again
+    return RefTable(items, starts, uint32_array(callers), names)
 
 
 def _string_users(
@@ -1045,12 +1043,6 @@ def _string_users(
     return _keyed_table(strings, keys, names)
 
 
-def _u32(values: npt.NDArray[np.uint32]) -> array[int]:
-    out = array("I")
-    out.frombytes(np.ascontiguousarray(values, np.uint32).view(np.uint8).data)
-    return out
-
-
 def combine(
     parts: Sequence[DexPart], loaders: Sequence[Callable[[], bytes]] | None = None
 ) -> tuple[DexContents, tuple[DexTables, ...]]:
@@ -1063,9 +1055,9 @@ def combine(
         string_users = _string_users(
             strings, (p.string_uses for p in parts), class_maps, string_maps, classes
         )
-        string_views = [_Indexed(strings, _u32(m)) for m in string_maps]
+        string_views = [_Indexed(strings, uint32_array(m)) for m in string_maps]
         type_views = [
-            _Indexed(strings, _u32(m[np.asarray(p.type_strings, np.int64)]))
+            _Indexed(strings, uint32_array(m[np.asarray(p.type_strings, np.int64)]))
             for m, p in zip(string_maps, parts, strict=True)
         ]
         del string_maps
@@ -1073,13 +1065,13 @@ def combine(
         method_refs = _ref_table(
             methods, (p.method_uses for p in parts), class_maps, method_maps, classes
         )
-        method_views = [_Indexed(methods, _u32(m)) for m in method_maps]
+        method_views = [_Indexed(methods, uint32_array(m)) for m in method_maps]
         del method_maps
         fields, field_maps = _unify([p.fields for p in parts])
         field_refs = _ref_table(
             fields, (p.field_uses for p in parts), class_maps, field_maps, classes
         )
-        field_views = [_Indexed(fields, _u32(m)) for m in field_maps]
+        field_views = [_Indexed(fields, uint32_array(m)) for m in field_maps]
         del field_maps, class_maps
         tables = tuple(
             DexTables(

@@ -96,10 +96,11 @@ class ApiMatcher:
         self._match_refs(facts.get("method_refs") or (), "(", self._methods, hits)
         self._match_refs(facts.get("field_refs") or (), ":", self._fields, hits)
         strings: Sequence[str] = facts.get("strings") or ()
-        self._match_strings(strings, hits)
+        joined = shared_join(strings)  # the rules and the consent facts search it too
+        if strings:
+            self._match_strings(strings, joined, hits)
         needed = {h.entry.with_string for h in hits.values() if h.entry.with_string is not None}
         if needed:
-            joined = shared_join(strings)
             present = {text for text in needed if _holds(joined, strings, text)}
             hits = {
                 k: h
@@ -136,12 +137,11 @@ class ApiMatcher:
 
     # ---- strings
 
-    def _match_strings(self, strings: Sequence[str], hits: dict[str, _Hit]) -> None:
-        if not strings:
-            return
+    def _match_strings(
+        self, strings: Sequence[str], joined: Searchable, hits: dict[str, _Hit]
+    ) -> None:
         # each test looks its literal up in the joined strings (one pass finds all of them,
         # see `needles`) and checks the few strings that hold it; Python sees only the hits
-        joined = shared_join(strings)
         for text, entries in self._equals.items():
             if _holds(joined, strings, text):
                 _add_string_hits(entries, text, hits)

@@ -44,7 +44,7 @@ from pi_scan.facts.catalog import ApiEntry, PiType
 from pi_scan.facts.platform import APP, PLATFORM, SDK, Parties, PlatformCatalogue
 from pi_scan.facts.sdks import class_of_member
 from pi_scan.facts.texts import subset_of
-from pi_scan.model import RefTable, is_read_locale
+from pi_scan.model import RefTable, is_read_locale, uint32_array
 
 LIST_METHODS = (
     "Landroid/content/pm/PackageManager;->getInstalledPackages(",
@@ -300,22 +300,15 @@ def app_strings(facts: Mapping[str, Any], parties: Parties) -> RefTable:
     counts = np.diff(starts)
     kept_starts = np.zeros(int(np.count_nonzero(keep)) + 1, np.uint32)
     np.cumsum(counts[keep], out=kept_starts[1:])
-    kept_callers = _u32(callers[np.repeat(keep, counts)])
+    kept_callers = uint32_array(callers[np.repeat(keep, counts)])
     del counts
     kept_table = RefTable(
-        tuple(compress(table.refs, keep.tobytes())), _u32(kept_starts), kept_callers, names
+        tuple(compress(table.refs, keep.tobytes())), uint32_array(kept_starts), kept_callers, names
     )
     del kept_starts
     # searched through the joined DEX strings rather than joined again (pi_scan.facts.texts)
-    subset_of(kept_table.refs, strings, _u32(np.flatnonzero(keep).astype(np.uint32)))
+    subset_of(kept_table.refs, strings, uint32_array(np.flatnonzero(keep).astype(np.uint32)))
     return kept_table
-
-
-def _u32(values: Any) -> array[int]:
-    """A uint32 numpy array as an array of unsigned ints, copied once."""
-    out = array("I")
-    out.frombytes(values.view("uint8").data)
-    return out
 
 
 # --------------------------------------------------------------------------------------------

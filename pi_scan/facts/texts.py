@@ -28,6 +28,8 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+from pi_scan.model import uint32_array
+
 SEP = "\x00"  # joins the texts by default; no needle holds it
 CHUNK = 16_384  # texts per joined chunk, at most
 CHUNK_CHARS = 1 << 18  # characters per joined chunk, about (a wide chunk is 4 bytes a char)
@@ -67,19 +69,22 @@ class JoinedTexts:
         if plain.all():
             groups = [range(count)]
         else:  # 4-byte index arrays: a list of half a million ints would cost 18 MB
-            narrow, wide = (_u32(np.flatnonzero(side)) for side in (plain, ~plain))
+            narrow, wide = (uint32_array(np.flatnonzero(side)) for side in (plain, ~plain))
             groups = [narrow, wide] if narrow else [wide]
         del plain
         for group, indices in enumerate(groups):
             chunks: list[tuple[Sequence[int], array[int]]] = []
-            for first, last in _bounds(sizes, indices):
+            picked = (
+                sizes[indices.start : indices.stop]
+                if isinstance(indices, range)
+                else sizes[np.asarray(indices, np.int64)]
+            )
+            offsets = np.zeros(len(picked) + 1, np.int64)  # of each text in the group, joined
+            np.cumsum(picked, dtype=np.int64, out=offsets[1:])
+            del picked
+            for first, last in _bounds(offsets):
                 part_indices = indices[first:last]
-                if isinstance(part_indices, range):
-                    part_sizes = sizes[part_indices.start : part_indices.stop]
-                else:
-                    part_sizes = sizes[np.asarray(part_indices, np.int64)]
-                ends = np.zeros(len(part_sizes) + 1, np.int64)
-                np.cumsum(part_sizes, dtype=np.int64, out=ends[1:])
+                ends = offsets[first : last + 1] - offsets[first]
                 if lower:  # lower-cased now (lower() may make a text longer: "İ")
                     part = list(map(str.lower, self._part(part_indices)))
                     ends[1:] = np.cumsum(np.fromiter(map(len, part), np.int64, len(part)) + 1)
@@ -289,17 +294,16 @@ def _automaton(needles: tuple[str, ...]) -> Any:
     return auto
 
 
-def _bounds(sizes: Any, indices: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """(first, last) positions in `indices` of each chunk: at most CHUNK texts and about
-    CHUNK_CHARS characters (at least one text)."""
+def _bounds(offsets: Any) -> Iterator[tuple[int, int]]:
+    """(first, last) positions of each chunk among texts that start at `offsets` when joined
+    (the last offset is where they end): at most CHUNK texts and about CHUNK_CHARS characters
+    (at least one text)."""
     import numpy as np
 
-    picked = sizes if isinstance(indices, range) else sizes[np.asarray(indices, np.int64)]
-    ends = np.cumsum(picked, dtype=np.int64)
+    count = len(offsets) - 1
     first = 0
-    while first < len(indices):
-        before = int(ends[first - 1]) if first else 0
-        fits = int(np.searchsorted(ends, before + CHUNK_CHARS, side="right"))
+    while first < count:
+        fits = int(np.searchsorted(offsets, offsets[first] + CHUNK_CHARS, side="right")) - 1
         last = max(first + 1, min(first + CHUNK, fits))
         yield first, last
         first = last
@@ -308,13 +312,6 @@ def _bounds(sizes: Any, indices: Sequence[int]) -> Iterator[tuple[int, int]]:
 def _picked(texts: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
     """texts[i] for each index, picked in C."""
     return (texts[indices[0]],) if len(indices) == 1 else itemgetter(*indices)(texts)
-
-
-def _u32(indices: Any) -> array[int]:
-    """A numpy index array as a compact array of unsigned 32-bit ints."""
-    out = array("I")
-    out.frombytes(indices.astype("uint32").tobytes())
-    return out
 
 
 class SubsetTexts:
@@ -330,7 +327,7 @@ class SubsetTexts:
 
         position = np.zeros(len(parent.texts), np.uint32)  # parent index -> subset index + 1
         position[np.asarray(kept, np.int64)] = np.arange(1, len(kept) + 1, dtype=np.uint32)
-        self._position = _u32(position)
+        self._position = uint32_array(position)
 
     def _mapped(self, hits: Iterator[int]) -> Iterator[int]:
         position = self._position

@@ -189,13 +189,25 @@ def needles_of(patterns: Iterable[str]) -> tuple[set[str], set[str]]:
     plain: set[str] = set()
     folded: set[str] = set()
     for pattern in patterns:
-        if "\\A" in pattern or "\\Z" in pattern:
-            continue
-        literal = _literal(pattern)
-        needle = (literal, False) if literal else _needle(pattern)
-        if needle is not None:
-            (folded if needle[1] else plain).add(needle[0])
+        found = _lookup(pattern)
+        if found is not None:
+            (folded if found[1] else plain).add(found[0])
     return plain, folded
+
+
+def _anchored(pattern: str) -> bool:
+    """Anchored to the whole text: tried on each text, not on joined ones."""
+    return "\\A" in pattern or "\\Z" in pattern
+
+
+def _lookup(pattern: str) -> tuple[str, bool] | None:
+    """The literal `_bulk_search` looks a pattern up by in joined texts and whether it does
+    so case-insensitively: the pattern itself when it is a plain literal, else its needle;
+    None when it has none (or is anchored to the whole text)."""
+    if _anchored(pattern):
+        return None
+    literal = _literal(pattern)
+    return (literal, False) if literal else _needle(pattern)
 
 
 # what each big list's search found in this evaluation: (texts, patterns, indices of the hits)
@@ -230,17 +242,14 @@ def _bulk_search(texts: Sequence[str], regexes: Sequence[re.Pattern[str]]) -> li
     joined = shared_join(texts)
     hit = [False] * len(texts)
     for regex in regexes:
-        if "\\A" in regex.pattern or "\\Z" in regex.pattern:  # anchored to the whole text
+        if _anchored(regex.pattern):
             hit = [h or bool(regex.search(t)) for h, t in zip(hit, texts, strict=True)]
             continue
-        literal = _literal(regex.pattern)
-        needle = None if literal else _needle(regex.pattern)
-        if literal:
-            found = joined.find(literal)
-        elif needle is not None:  # the texts holding a literal the pattern needs
-            found = joined.find_folded(needle[0]) if needle[1] else joined.find(needle[0])
-        else:
+        by = _lookup(regex.pattern)  # the texts holding a literal the pattern needs
+        if by is None:
             found = joined.search(_multiline(regex.pattern))
+        else:
+            found = joined.find_folded(by[0]) if by[1] else joined.find(by[0])
         for index in found:
             if not hit[index] and regex.search(texts[index]):
                 hit[index] = True
