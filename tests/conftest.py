@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
@@ -24,6 +25,19 @@ SAMPLE_REMOVALS = 5
 def _private_results_store(tmp_path_factory: pytest.TempPathFactory) -> None:
     """`pi-scan scan` keeps results in $XDG_CACHE_HOME by default: never the user's own."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A benchmark script (not a package module) imported under `name`."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
 
 
 def sample(name: str) -> Path:

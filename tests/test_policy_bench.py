@@ -8,7 +8,6 @@ throw-away git repository standing in for a mirror.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 import subprocess
@@ -19,18 +18,15 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "policy.py"
 
 
 def _load() -> ModuleType:
     sys.path.insert(0, str(BENCH.parent))  # policy.py imports its sibling precision.py
-    spec = importlib.util.spec_from_file_location("policy_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "policy_bench")
 
 
 pb = _load()

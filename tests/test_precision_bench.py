@@ -8,29 +8,19 @@ aapt), and, as a slow test, on the cached corpus itself.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "precision.py"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("precision_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
-
-
-pb = _load()
+pb = load_script(BENCH, "precision_bench")
 CORPUS: dict[str, Any] = json.loads((ROOT / "benchmarks/precision/corpus.json").read_text("utf-8"))
 LABELS: dict[str, Any] = json.loads((ROOT / "benchmarks/precision/labels.json").read_text("utf-8"))
 RULE_IDS = {p.stem for p in (ROOT / "rules" / "checks").glob("*.json")}
