@@ -26,7 +26,7 @@ from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.explain import explain
 from pi_scan.cli.history import history
 from pi_scan.cli.rules import rules
-from pi_scan.cli.runtime import runtime_log_option, with_runtime
+from pi_scan.cli.runtime import runtime_log, runtime_log_option, with_runtime
 from pi_scan.cli.sdklist import sdk_list
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError, UsageError
 from pi_scan.facts import Knowledge, load_knowledge
@@ -109,13 +109,9 @@ def _set_verbose() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of privacy policies named by package (com.example.app.html, .txt, .md, .pdf).",
 )
-@click.option(
-    "--runtime-log",
-    "runtime_logs",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+@runtime_log(
     help="Runtime log of the app (camille or PrivacySentry report, pi-scan JSON lines) to merge "
-    "with the static findings (repeatable).",
+    "with the static findings (repeatable)."
 )
 @click.option(
     "--runtime-log-dir",

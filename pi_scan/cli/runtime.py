@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -57,12 +58,16 @@ def _source(path: Path, with_data: bool, explicit: bool) -> list[LogSource]:
     return [dataclasses.replace(source, explicit=explicit)]
 
 
-runtime_log_option = click.option(
+# --runtime-log: `scan` gives it its own help, the one-app commands this one
+runtime_log = functools.partial(
+    click.option,
     "--runtime-log",
     "runtime_logs",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Runtime log of the app to merge, as `scan --runtime-log` does (repeatable).",
+)
+runtime_log_option = runtime_log(
+    help="Runtime log of the app to merge, as `scan --runtime-log` does (repeatable)."
 )
 
 
