@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 from array import array
+from collections.abc import Iterable
 
 import pytest
 
@@ -94,14 +95,14 @@ def test_pickle_and_the_store_codec_round_trip(table: RefTable) -> None:
 
 
 def test_facts_json_writes_the_table_as_json_dumps_writes_its_refs(table: RefTable) -> None:
-    streamed = "".join(facts_json({"method_refs": table, "x": 1}))
-    listed = "".join(facts_json({"method_refs": list(table), "x": 1}))
+    streamed = _text(facts_json({"method_refs": table, "x": 1}))
+    listed = _text(facts_json({"method_refs": list(table), "x": 1}))
     assert streamed == listed
     assert json.loads(streamed)["method_refs"][0] == {
         "callers": ["a.A", "b.B"],
         "ref": "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;",
     }
-    assert "".join(facts_json({"method_refs": EMPTY_REFS})) == '{\n  "method_refs": []\n}\n'
+    assert _text(facts_json({"method_refs": EMPTY_REFS})) == '{\n  "method_refs": []\n}\n'
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 1000, 50_000])
@@ -109,7 +110,7 @@ def test_facts_json_chunks_join_up(chunk: int) -> None:
     many = RefTable.from_mapping(
         {f"La;->m{i:05d}()V": [f"c.C{j}" for j in range(i % 4)] for i in range(3_001)}
     )
-    text = "".join(_ref_table_json(many, chunk))
+    text = _text(_ref_table_json(many, chunk))
     assert text == json.dumps(list(many), sort_keys=True, ensure_ascii=False, default=to_json)
     assert json.loads(text)[3_000] == {"callers": [], "ref": "La;->m03000()V"}
 
@@ -143,5 +144,32 @@ def test_rules_read_a_table_like_a_list_of_member_refs(table: RefTable) -> None:
 
 def test_long_lists_are_written_in_chunks_as_json_dumps_writes_them() -> None:
     strings = [f"s{i}" for i in range(45_001)] + ["emoji 😀", 'quote " and \\ and \n']
-    streamed = "".join(facts_json({"strings": strings}))
+    streamed = _text(facts_json({"strings": strings}))
     assert streamed == '{\n  "strings": ' + json.dumps(strings, ensure_ascii=False) + "\n}\n"
+    mixed = [*strings, 7, None]  # not all strings: json.dumps writes the chunk
+    assert json.loads(_text(facts_json({"strings": mixed})))["strings"] == mixed
+
+
+def _text(pieces: Iterable[bytes]) -> str:
+    return b"".join(pieces).decode("utf-8")
+
+
+ODD = ["", "\x00", "\x00x\x00", "\x01", 'a", "b', "\\u0000", "tab\tend\n", "😀", "中文", "\u2028"]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_refs_with_nul_quotes_escapes_and_wide_characters_are_written_as_json_dumps_does(
+    chunk: int,
+) -> None:
+    odd = RefTable.from_mapping({text: ["z.Z"] if i % 2 else [] for i, text in enumerate(ODD)})
+    text = _text(_ref_table_json(odd, chunk))
+    assert text == json.dumps(list(odd), sort_keys=True, ensure_ascii=False, default=to_json)
+    assert [item["ref"] for item in json.loads(text)] == sorted(ODD)
+
+
+def test_a_lone_surrogate_is_written_as_a_question_mark_not_an_error() -> None:
+    odd = RefTable.from_mapping({"a\ud800b": ["c.C"]})
+    assert json.loads(_text(facts_json({"method_refs": odd, "strings": ["x\udfffy"]}))) == {
+        "method_refs": [{"callers": ["c.C"], "ref": "a?b"}],
+        "strings": ["x?y"],
+    }

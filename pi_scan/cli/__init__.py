@@ -20,7 +20,7 @@ from pi_scan.cli.common import (
     policy_option,
     rules_option,
     verbose_requested,
-    write_text,
+    write_utf8,
 )
 from pi_scan.cli.compare import baseline, diff
 from pi_scan.cli.explain import explain
@@ -297,7 +297,7 @@ def facts(
             data = fact_dict(extracted)
         else:
             data = rule_facts(extracted, knowledge, types.of(extracted.package))
-        write_text(facts_json(data))
+        write_utf8(facts_json(data))
 
 
 @main.command("app-types")

@@ -43,18 +43,19 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_text(chunks: Iterable[str]) -> None:
-    """Write a long text (hundreds of megabytes of facts JSON) to stdout piece by piece: into
-    a pipe or a file as UTF-8 straight to the binary stream (click.echo would run its
+def write_utf8(chunks: Iterable[bytes]) -> None:
+    """Write a long UTF-8 text (hundreds of megabytes of facts JSON) to stdout piece by piece:
+    into a pipe or a file straight to the binary stream (click.echo would run its
     ANSI-stripping regex over every piece; JSON escapes control characters anyway), to a
-    terminal through click.echo (which knows the console's encoding)."""
+    terminal through click.echo (which knows the console's encoding).  Each piece holds
+    whole characters."""
     sys.stdout.flush()
     binary = None if sys.stdout.isatty() else getattr(sys.stdout, "buffer", None)
     for chunk in chunks:
         if binary is None:
-            click.echo(chunk, nl=False)
+            click.echo(chunk.decode("utf-8"), nl=False)
         else:
-            binary.write(chunk.encode("utf-8", "replace"))
+            binary.write(chunk)
     if binary is not None:
         binary.flush()
 

@@ -534,36 +534,46 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def facts_json(facts: Mapping[str, Any]) -> Iterator[str]:
-    """The facts as a JSON object with one fact per line, sorted by name.
+def facts_json(facts: Mapping[str, Any]) -> Iterator[bytes]:
+    """The facts as a JSON object with one fact per line, sorted by name, in UTF-8 (a
+    character that UTF-8 cannot carry, a lone surrogate, becomes "?").
 
     Each value is encoded compactly by the C JSON encoder (an indented dump goes through the
     pure-Python encoder and takes seconds for a big app's DEX facts), and the text is produced
     piece by piece rather than as one huge string: a long list a chunk of items at a time
     (one emoji among half a million strings would otherwise make the whole text four bytes
-    a character), a RefTable from its columns.
+    a character), a RefTable from its columns.  The pieces are made as bytes: a big app's
+    facts are 270 MB of JSON, and encoding each caller's name once rather than each time it
+    is written saves a pass over all of it.
     """
     names = sorted(facts)
-    yield "{\n"
+    yield b"{\n"
     for i, name in enumerate(names):
-        yield f"  {json.dumps(name)}: "
+        yield _utf8(f"  {json.dumps(name)}: ")
         value = facts[name]
         if isinstance(value, RefTable):
             yield from _ref_table_json(value)
         elif isinstance(value, list | tuple) and len(value) > _CHUNK:
-            yield from _list_json(value)
+            yield from map(_utf8, _list_json(value))
         else:
-            yield _dumps(value)
-        yield ",\n" if i < len(names) - 1 else "\n"
-    yield "}\n"
+            yield _utf8(_dumps(value))
+        yield b",\n" if i < len(names) - 1 else b"\n"
+    yield b"}\n"
 
 
 _CHUNK = 20_000  # list items (refs) encoded at a time
 _CHUNK_CHARS = 1_000_000  # characters of strings encoded at a time
 
 
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "replace")
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=to_json)
+
+
+_encode = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
 
 
 def _list_json(items: Sequence[Any]) -> Iterator[str]:
@@ -574,34 +584,63 @@ def _list_json(items: Sequence[Any]) -> Iterator[str]:
     first = 0
     while first < len(items):
         last = min(first + _CHUNK, len(items))
+        text = None
         if isinstance(items[first], str):
-            ends = accumulate(map(len, items[first:last]), initial=0)
-            last = first + max(1, bisect_right(list(ends), _CHUNK_CHARS) - 1)
-        yield (", " if first else "") + _dumps(list(items[first:last]))[1:-1]
+            try:  # as json.dumps writes a list of strings, faster
+                ends = accumulate(map(len, items[first:last]), initial=0)
+                last = first + max(1, bisect_right(list(ends), _CHUNK_CHARS) - 1)
+                text = ", ".join(map(_encode, items[first:last]))
+            except TypeError:  # not all strings
+                last = min(first + _CHUNK, len(items))
+        if text is None:
+            text = _dumps(list(items[first:last]))[1:-1]
+        yield (", " if first else "") + text
         first = last
     yield "]"
 
 
-_encode = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
-_HEAD = '{"callers": ['
-_NEXT = '], "ref": %s}, {"callers": ['  # a ref's text after its callers, up to the next's
+# what opens a ref's object (closing the one before, if any), before callers or none
+_OPEN = tuple(
+    map(
+        _utf8,
+        (
+            '{"callers": [',
+            '{"callers": [], "ref": ',
+            '}, {"callers": [',
+            '}, {"callers": [], "ref": ',
+        ),
+    )
+)
 
 
-def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
+def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[bytes]:
     """The JSON that json.dumps gives for the table's MemberRefs (see to_json), made from its
     columns without making the MemberRefs, a chunk of refs at a time.
 
-    A chunk's text is one join of pieces: each caller's JSON string (with ", " after it but
-    for a ref's last caller) and, after each ref's callers, the ref and the head of the next
-    object.  Which piece comes where is computed with numpy for the whole chunk."""
+    A chunk's text is one join of pieces, for each ref: what opens its object (and closes the
+    one before), its callers' JSON strings (each with ", " after it, or for the last with
+    '], "ref": ') and its own JSON string.  Which piece comes where is computed with numpy
+    for the whole chunk, and each piece is made once (the refs' for a whole chunk at once:
+    joined by NUL, which JSON escapes inside a string, encoded and split)."""
     import numpy as np  # only for the code-level tables
 
     count = len(table.names)
-    names = list(map(_encode, table.names))
-    pieces = names + [name + ", " for name in names]  # plain, then with the comma
+    names = "\0".join(map(_encode, table.names))  # NUL: escaped inside a JSON string
+    # each name with a comma, then as a ref's last caller, then the openings
+    pieces = np.array(
+        [
+            *_utf8(names.replace("\0", ", \0") + ", ").split(b"\0"),
+            *_utf8(names.replace("\0", '], "ref": \0') + '], "ref": ').split(b"\0"),
+            *_OPEN,
+        ]
+        if count
+        else _OPEN,
+        object,
+    )
+    opening = 2 * count
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
     callers_at = np.frombuffer(table.callers_at, np.uint32)
-    yield "["
+    yield b"["
     first = 0
     while first < len(table.refs):
         # at most `chunk` refs, and about `chunk` callers (some refs have 40,000)
@@ -609,20 +648,22 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[str]:
         last = max(first + 1, min(last, int(np.searchsorted(starts, starts[first] + chunk))))
         low, high = int(starts[first]), int(starts[last])
         bounds = starts[first : last + 1] - low
-        after = bounds[1:] + np.arange(last - first)  # where each ref's piece goes
-        order = np.empty(high - low + last - first, np.int64)
-        is_caller = np.ones(len(order), np.bool_)
-        is_caller[after] = False
-        used = callers_at[low:high].astype(np.int64) + count  # with the comma ...
-        used[(bounds[1:] - 1)[bounds[1:] > bounds[:-1]]] -= count  # ... but for the last
-        order[is_caller] = used
-        order[after] = np.arange(2 * count, 2 * count + last - first)
-        pieces[2 * count :] = [_NEXT % _encode(ref) for ref in table.refs[first:last]]
-        pieces[-1] = pieces[-1][: -len(_HEAD) - 2]  # the chunk's last object ends there
-        yield (", " if first else "") + _HEAD
-        yield "".join(map(pieces.__getitem__, order.tolist()))
+        refs = np.arange(last - first)
+        opens = bounds[:-1] + 2 * refs  # where each ref's opening goes
+        texts = bounds[1:] + 2 * refs + 1  # and its own text, after its callers
+        placed = np.empty(high - low + 2 * (last - first), object)
+        is_caller = np.ones(len(placed), np.bool_)
+        is_caller[opens] = is_caller[texts] = False
+        used = callers_at[low:high].astype(np.int64)  # with the comma ...
+        used[(bounds[1:] - 1)[bounds[1:] > bounds[:-1]]] += count  # ... but for the last
+        placed[is_caller] = pieces[used]
+        placed[opens] = pieces[opening + 2 * (refs > 0) + (bounds[1:] == bounds[:-1])]
+        placed[texts] = _utf8("\0".join(map(_encode, table.refs[first:last]))).split(b"\0")
+        yield b", " if first else b""
+        yield b"".join(placed.tolist())
+        yield b"}"
         first = last
-    yield "]"
+    yield b"]"
 
 
 def _plain(item: Any) -> dict[str, Any]:
