@@ -22,7 +22,7 @@ from typing import BinaryIO, NamedTuple
 from loguru import logger
 
 from pi_scan.errors import ApkAnalysisError
-from pi_scan.extract import container
+from pi_scan.extract import agpublic, container  # noqa: F401  (agpublic before androguard)
 from pi_scan.extract.archive import (
     MANIFEST,
     RESOURCES,
