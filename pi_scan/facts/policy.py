@@ -11,7 +11,7 @@ file).
 
 Parsing (Chinese first, English too), line by line as the text reader lays documents out:
 sections by their headings; the PI types named, through the synonym table
-`rules/catalog/policy-terms.json` matched with one Aho-Corasick automaton (pyahocorasick), a
+`rules/catalog/policy-terms.json` matched with one Aho-Corasick automaton (ahocorasick-rs), a
 mention inside a clause that opens with a denial ("我们不会收集…", "we do not collect") being a
 denial unless the sentence makes it conditional ("未经您同意…不会"); the runtime permissions
 explained (a permission group's word in a clause about permissions, or the permission's
@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -89,14 +89,20 @@ class PolicyTerms:
     section_words: tuple[str, ...]
 
     @cached_property
-    def automaton(self) -> Any:
-        import ahocorasick  # type: ignore[import-not-found]  # lazily: only apps with a policy text need it
+    def _automaton(self) -> tuple[Any, list[str]]:
+        import ahocorasick_rs  # lazily: only apps with a policy text need it
 
-        auto = ahocorasick.Automaton()
-        for term, types in self.pi_terms.items():
-            auto.add_word(term, (term, types))
-        auto.make_automaton()
-        return auto
+        terms = list(self.pi_terms)
+        return ahocorasick_rs.AhoCorasick(terms), terms
+
+    def find(self, text: str) -> Iterator[tuple[int, str, frozenset[str]]]:
+        """(end, term, PI types) of every term in `text`, overlapping ones too; `end` is the
+        position of the term's last character.  In order of `end`, the longest term first."""
+        automaton, terms = self._automaton
+        matches = automaton.find_matches_as_indexes(text, overlapping=True)
+        for number, _, end in sorted(matches, key=lambda m: (m[2], m[1])):
+            term = terms[number]
+            yield end - 1, term, self.pi_terms[term]
 
 
 def load_policy_terms(path: Path, pi_types: Iterable[str], groups: Iterable[str]) -> PolicyTerms:
@@ -218,12 +224,11 @@ def _is_heading(line: str) -> bool:
 
 
 def _mentions(lines: list[str], terms: PolicyTerms) -> Iterable[Mention]:
-    automaton = terms.automaton
     for i, raw in enumerate(lines):
         # sentence by sentence: a denial never reaches past its sentence, and a policy that
         # is one long line is not scanned again for every term in it
         for sentence in _sentences(norm(raw)):
-            for end, (term, types) in automaton.iter(sentence):
+            for end, term, types in terms.find(sentence):
                 start = end - len(term) + 1
                 if not _bounded(sentence, start, end, term):
                     continue

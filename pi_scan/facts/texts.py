@@ -9,7 +9,7 @@ one joined text four bytes a character (50 MB instead of 13 MB for the benchmark
 
 The needles that the rules, the API catalogue and the consent facts will look for are
 announced up front (`expect`, inside `sharing()`); the first search then finds all of them in
-one Aho-Corasick pass (pyahocorasick) over the lower-cased chunks, made one at a time and let
+one Aho-Corasick pass (ahocorasick-rs) over the lower-cased chunks, made one at a time and let
 go, and remembers each needle's hits.  A needle not announced, or one of a few, is found with
 str.find; a regular expression without a needle searches the joined chunks (then kept).
 """
@@ -155,7 +155,7 @@ class JoinedTexts:
         not looked for yet, keeping each one's hits in the memo.
 
         Several needles are found in one pass over the lower-cased chunks by an Aho-Corasick
-        automaton (pyahocorasick): str.find reads the whole text once per needle, several
+        automaton (ahocorasick-rs): str.find reads the whole text once per needle, several
         times slower for the dozens the rules, the API catalogue and the consent facts look
         for.  A plain needle is looked for lower-cased too, and each text it is found in is
         checked for the needle itself; one with letters lower() may not map one to one onto
@@ -272,11 +272,9 @@ def _find_all(
     fitting = tuple(n for n in needles if n and (n.isascii() or not ascii_only))
     if not fitting:
         return
-    auto = _automaton(fitting)
     found: list[list[int]] = [[] for _ in fitting]
-    sizes = [len(n) - 1 for n in fitting]
-    for end, number in auto.iter(joined):
-        found[number].append(bisect_right(starts, end - sizes[number]) - 1)
+    for number, start, _ in _automaton(fitting).find_matches_as_indexes(joined, overlapping=True):
+        found[number].append(bisect_right(starts, start) - 1)
     for needle, positions in zip(fitting, found, strict=True):
         if positions:
             yield needle, positions
@@ -284,14 +282,10 @@ def _find_all(
 
 @lru_cache(maxsize=16)
 def _automaton(needles: tuple[str, ...]) -> Any:
-    """An Aho-Corasick automaton of the needles, each one's value its position."""
-    import ahocorasick  # type: ignore[import-not-found]  # lazily: only big text lists need it
+    """An Aho-Corasick automaton of the needles (each match names the needle's position)."""
+    import ahocorasick_rs  # lazily: only big text lists need it
 
-    auto = ahocorasick.Automaton()
-    for number, needle in enumerate(needles):
-        auto.add_word(needle, number)
-    auto.make_automaton()
-    return auto
+    return ahocorasick_rs.AhoCorasick(list(needles))
 
 
 def _bounds(offsets: Any) -> Iterator[tuple[int, int]]:
