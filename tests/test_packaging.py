@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -49,3 +50,22 @@ def test_wheel_installs_and_scans(tmp_path: Path) -> None:
     assert report["results"][0]["verdict"] == "pass"
     assert report["rules_version"].startswith("pi-scan-core@")
     assert len(report["rules"]) >= 10
+
+
+def test_the_command_imports_with_the_collector_paused_and_runs_with_it_on(
+    tmp_path: Path,
+) -> None:
+    """`pi-scan` (pi_scan.__main__.run) freezes what the imports made and then runs the CLI
+    with the cyclic collector on again (a batch of thousands of apps still collects)."""
+    code = (
+        "import gc, sys\n"
+        "from pi_scan.__main__ import run\n"
+        "import pi_scan.cli\n"
+        "seen = []\n"
+        "pi_scan.cli.main = lambda **kw: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "run()\n"
+        "print(seen)\n"
+    )
+    out = run(sys.executable, "-c", code, cwd=tmp_path)
+    [(enabled, frozen)] = ast.literal_eval(out.stdout)
+    assert enabled is True and frozen > 10_000, out.stdout + out.stderr
