@@ -173,3 +173,19 @@ def test_a_lone_surrogate_is_written_as_a_question_mark_not_an_error() -> None:
         "method_refs": [{"callers": ["c.C"], "ref": "a?b"}],
         "strings": ["x?y"],
     }
+
+
+def test_a_list_that_is_a_tables_refs_is_written_from_the_tables_encodings() -> None:
+    """The DEX strings are `string_users`' refs: their JSON strings are made once, for the
+    table, and the list is written from them; the text is what json.dumps writes."""
+    wide = {0: "中", 1: "\\", 2: '"'}
+    refs = {f"s{i:05d}{wide.get(i % 7, '')}": [f"c.C{i % 3}"] for i in range(45_001)}
+    table = RefTable.from_mapping(refs)
+    facts = {"string_users": table, "strings": table.refs, "method_refs": table, "z": 1}
+    text = _text(facts_json(facts))
+    assert json.loads(text) == json.loads(
+        json.dumps(
+            {**facts, "string_users": list(table), "method_refs": list(table)}, default=to_json
+        )
+    )
+    assert text == _text(facts_json({**facts, "strings": list(table.refs)}))  # not shared

@@ -544,15 +544,22 @@ def facts_json(facts: Mapping[str, Any]) -> Iterator[bytes]:
     (one emoji among half a million strings would otherwise make the whole text four bytes
     a character), a RefTable from its columns.  The pieces are made as bytes: a big app's
     facts are 270 MB of JSON, and encoding each caller's name once rather than each time it
-    is written saves a pass over all of it.
+    is written saves a pass over all of it.  What two facts share is encoded once: the
+    tables' caller names, and a table's refs that are also a list written after it (the DEX
+    strings are `string_users`' refs).
     """
     names = sorted(facts)
+    shared = _Shared()
+    later = {id(v): name for name, v in facts.items() if isinstance(v, list | tuple)}
     yield b"{\n"
     for i, name in enumerate(names):
         yield _utf8(f"  {json.dumps(name)}: ")
         value = facts[name]
         if isinstance(value, RefTable):
-            yield from _ref_table_json(value)
+            keep = later.get(id(value.refs), "") > name
+            yield from _ref_table_json(value, shared=shared, keep_refs=keep)
+        elif id(value) in shared.refs:
+            yield from _joined_list(shared.refs.pop(id(value)))
         elif isinstance(value, list | tuple) and len(value) > _CHUNK:
             yield from map(_utf8, _list_json(value))
         else:
@@ -613,7 +620,48 @@ _OPEN = tuple(
 )
 
 
-def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[bytes]:
+class _Shared:
+    """What facts_json encodes once for several facts."""
+
+    def __init__(self) -> None:
+        self.names: dict[int, Any] = {}  # id(names) -> the caller pieces of `_ref_table_json`
+        self.refs: dict[int, list[bytes]] = {}  # id(refs) -> the refs' JSON, a chunk a piece
+        self._alive: list[Any] = []  # keeps the keys' objects alive, so their ids stay unique
+
+    def caller_pieces(self, names: tuple[str, ...]) -> Any:
+        """Each name's JSON string with ", " after it, then each as a ref's last caller
+        (with '], "ref": '), then the openings of `_OPEN`, as a numpy object array."""
+        import numpy as np
+
+        pieces = self.names.get(id(names))
+        if pieces is None:
+            joined = "\0".join(map(_encode, names))  # NUL: escaped inside a JSON string
+            pieces = np.array(
+                [
+                    *_utf8(joined.replace("\0", ", \0") + ", ").split(b"\0"),
+                    *_utf8(joined.replace("\0", '], "ref": \0') + '], "ref": ').split(b"\0"),
+                    *_OPEN,
+                ]
+                if names
+                else _OPEN,
+                object,
+            )
+            self.names[id(names)] = pieces
+            self._alive.append(names)
+        return pieces
+
+
+def _joined_list(chunks: list[bytes]) -> Iterator[bytes]:
+    """A list of strings from chunks of their JSON strings joined by ", "."""
+    yield b"["
+    for i, chunk in enumerate(chunks):
+        yield b", " + chunk if i else chunk
+    yield b"]"
+
+
+def _ref_table_json(
+    table: RefTable, chunk: int = _CHUNK, shared: _Shared | None = None, keep_refs: bool = False
+) -> Iterator[bytes]:
     """The JSON that json.dumps gives for the table's MemberRefs (see to_json), made from its
     columns without making the MemberRefs, a chunk of refs at a time.
 
@@ -621,22 +669,17 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[bytes]:
     one before), its callers' JSON strings (each with ", " after it, or for the last with
     '], "ref": ') and its own JSON string.  Which piece comes where is computed with numpy
     for the whole chunk, and each piece is made once (the refs' for a whole chunk at once:
-    joined by NUL, which JSON escapes inside a string, encoded and split)."""
+    joined by NUL, which JSON escapes inside a string, encoded and split).  `keep_refs`:
+    the refs' JSON strings are also kept in `shared`, for the list of them written later."""
     import numpy as np  # only for the code-level tables
 
+    shared = shared or _Shared()
+    kept: list[bytes] = []
+    if keep_refs:
+        shared.refs[id(table.refs)] = kept
+        shared._alive.append(table.refs)
     count = len(table.names)
-    names = "\0".join(map(_encode, table.names))  # NUL: escaped inside a JSON string
-    # each name with a comma, then as a ref's last caller, then the openings
-    pieces = np.array(
-        [
-            *_utf8(names.replace("\0", ", \0") + ", ").split(b"\0"),
-            *_utf8(names.replace("\0", '], "ref": \0') + '], "ref": ').split(b"\0"),
-            *_OPEN,
-        ]
-        if count
-        else _OPEN,
-        object,
-    )
+    pieces = shared.caller_pieces(table.names)
     opening = 2 * count
     starts = np.frombuffer(table.starts, np.uint32).astype(np.int64)
     callers_at = np.frombuffer(table.callers_at, np.uint32)
@@ -658,7 +701,10 @@ def _ref_table_json(table: RefTable, chunk: int = _CHUNK) -> Iterator[bytes]:
         used[(bounds[1:] - 1)[bounds[1:] > bounds[:-1]]] += count  # ... but for the last
         placed[is_caller] = pieces[used]
         placed[opens] = pieces[opening + 2 * (refs > 0) + (bounds[1:] == bounds[:-1])]
-        placed[texts] = _utf8("\0".join(map(_encode, table.refs[first:last]))).split(b"\0")
+        encoded = _utf8("\0".join(map(_encode, table.refs[first:last]))).split(b"\0")
+        placed[texts] = encoded
+        if keep_refs:
+            kept.append(b", ".join(encoded))
         yield b", " if first else b""
         yield b"".join(placed.tolist())
         yield b"}"
