@@ -702,7 +702,7 @@ def _class_data_section(data: bytes, header: _Header) -> tuple[int, int, int] | 
     return None
 
 
-def _class_data_tokens(data: bytes, header: _Header) -> tuple[list[int], Int64s] | None:
+def _class_data_tokens(data: bytes, header: _Header) -> tuple[Int64s, Int64s] | None:
     """Every ULEB128 of the class_data_item section: (values, offsets), decoded at once.
 
     A token ends at each byte below 0x80.  None if there is no such section or a token is
@@ -729,37 +729,47 @@ def _class_data_tokens(data: bytes, header: _Header) -> tuple[list[int], Int64s]
             break
         values[longer] |= (region[first[longer] + k] & 0x7F).astype(np.int64) << (7 * k)
     values &= 0xFFFFFFFF
-    return values.tolist(), first + start
+    return values, first + start
 
 
-def _class_code(data: bytes, data_offs: Sequence[int], header: _Header) -> list[list[int]]:
-    """Per class_def, the code_off of each of its methods that has code (abstract and
-    native methods have code_off 0).
+def _class_code(data: bytes, data_offs: Sequence[int], header: _Header) -> tuple[Int64s, Int64s]:
+    """(class_def row, code_off) of each method that has code (abstract and native methods
+    have code_off 0), in row order.
 
     Writers store the class_data_items back to back, so the section is decoded at once and
-    each class's counts and code offsets are read from the values; an item that is not
-    found there (an unusual layout) is read on its own by _code_offsets.
+    each class's counts and code offsets are read from the values, for all classes at once;
+    an item that is not found there (an unusual layout) is read on its own by _code_offsets.
     """
     tokens = _class_data_tokens(data, header)
-    values, positions = tokens if tokens is not None else ([], np.empty(0, np.int64))
+    values, positions = tokens if tokens is not None else (np.empty(0, np.int64),) * 2
     offs = np.asarray(data_offs, np.int64)
-    at = np.minimum(np.searchsorted(positions, offs), max(len(positions) - 1, 0))
-    found = (positions[at] == offs).tolist() if len(positions) else [False] * len(offs)
     total = len(values)
-    out: list[list[int]] = []
-    for offset, index, ok in zip(data_offs, at.tolist(), found, strict=True):
-        if not offset:
-            out.append([])
-            continue
-        if ok and index + 4 <= total:
-            static_fields, instance_fields, direct, virtual = values[index : index + 4]
-            methods = index + 4 + 2 * (static_fields + instance_fields)
-            after = methods + 3 * (direct + virtual)
-            if after <= total:
-                out.append(list(filter(None, values[methods + 2 : after : 3])))
-                continue
-        out.append(list(filter(None, _code_offsets(data, offset))))
-    return out
+    at = np.minimum(np.searchsorted(positions, offs), max(total - 1, 0))
+    usable = (offs != 0) & (at + 4 <= total)
+    if total:
+        usable &= positions[at] == offs
+    candidates = usable.nonzero()[0]
+    head = at[candidates]
+    methods = head + 4 + 2 * (values[head] + values[head + 1])
+    count = values[head + 2] + values[head + 3]
+    fits = methods + 3 * count <= total
+    rows, methods, count = candidates[fits], methods[fits], count[fits]
+    firsts = np.zeros(len(count), np.int64)  # of each class's methods among all
+    np.cumsum(count[:-1], out=firsts[1:])
+    nth = np.arange(int(count.sum())) - np.repeat(firsts, count)
+    code = values[np.repeat(methods + 2, count) + 3 * nth]  # each method's code_off
+    owner = np.repeat(rows, count)
+    read = np.zeros(len(offs), np.bool_)
+    read[rows] = True
+    alone = ((offs != 0) & ~read).nonzero()[0]
+    if len(alone):
+        found = [np.asarray(_code_offsets(data, int(offs[row])), np.int64) for row in alone]
+        owner = np.concatenate([owner, np.repeat(alone, [len(f) for f in found])])
+        code = np.concatenate([code, *found])
+        order = np.argsort(owner, kind="stable")
+        owner, code = owner[order], code[order]
+    keep = code != 0
+    return owner[keep], code[keep]
 
 
 # --------------------------------------------------------------------------------------------
@@ -773,7 +783,7 @@ _LOW32 = 0xFFFFFFFF
 _ROW, _INDEX = 16, 0xFFFF  # a use key: class_def row << _ROW | ref index
 
 
-def _insns_ranges(data: bytes, code_offs: list[int]) -> tuple[Int64s, Int64s]:
+def _insns_ranges(data: bytes, code_offs: Int64s) -> tuple[Int64s, Int64s]:
     """(starts, ends) byte offsets of the instructions of each code_item."""
     size = len(data)
     offsets = np.asarray(code_offs, np.int64)
@@ -875,18 +885,21 @@ def _walk(
 
 
 def _uses(
-    data: bytes, class_code: list[list[int]], limits: tuple[int, int, int], names: list[str]
+    data: bytes,
+    class_code: tuple[Int64s, Int64s],
+    limits: tuple[int, int, int],
+    names: list[str],
 ) -> tuple[UInt32s, UInt32s, Int64s]:
     """(method uses, field uses): unique ``class_def row << 16 | ref index`` keys of every
-    invoke and field access in the classes' code; (string uses): unique ``string index << 16
-    | class_def row`` keys of every const-string."""
-    if len(class_code) > _INDEX + 1:
-        raise DexFormatError(f"{len(class_code)} class_defs (a DEX has at most 65536 types)")
-    rows = [row for row, code in enumerate(class_code) if code]
-    starts, ends = _insns_ranges(data, list(chain.from_iterable(class_code)))
+    invoke and field access in the classes' code (`class_code`: the row and code_off of
+    each method with code); (string uses): unique ``string index << 16 | class_def row`` keys
+    of every const-string."""
+    if len(names) > _INDEX + 1:
+        raise DexFormatError(f"{len(names)} class_defs (a DEX has at most 65536 types)")
+    rows, code_offs = class_code
+    starts, ends = _insns_ranges(data, code_offs)
     method, opcodes, index = _walk(data, starts, ends)
-    per_class = [len(class_code[row]) for row in rows]
-    owner = np.repeat(np.asarray(rows, np.uint32), per_class)[method]
+    owner = rows.astype(np.uint32)[method]
     out = []
     for wanted, limit, what in zip(
         (_METHOD_OP, _FIELD_OP), limits[:2], ("method", "field"), strict=True
