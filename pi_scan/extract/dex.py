@@ -59,7 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, count, pairwise, repeat
-from operator import add, contains
+from operator import add, contains, itemgetter
 from typing import Any, TypeAlias, overload
 
 import numpy as np
@@ -477,7 +477,7 @@ def _read_protos(data: bytes, header: _Header, types: list[str]) -> list[str]:
     offsets = sorted(set(params_offs) - {0})
     params = dict(zip(offsets, _type_lists(data, offsets, types), strict=True))
     params[0] = "()"
-    return list(map(add, map(params.__getitem__, params_offs), map(types.__getitem__, returns)))
+    return list(map(add, map(params.__getitem__, params_offs), _pick(types, returns)))
 
 
 def _member_names(
@@ -497,13 +497,13 @@ def _member_names(
     _check_indices(f"{table} name", names, len(labels))
     arrows = [owner + "->" for owner in owners]
     ends = [":" + kind for kind in signatures] if table == "field_ids" else signatures
-    joined = zip(
-        map(arrows.__getitem__, classes),
-        map(labels.__getitem__, names),
-        map(ends.__getitem__, kinds),
-        strict=True,
-    )
+    joined = zip(_pick(arrows, classes), _pick(labels, names), _pick(ends, kinds), strict=True)
     return list(map("".join, joined))
+
+
+def _pick(items: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
+    """items[i] for each index, picked in C (the indices are checked already)."""
+    return itemgetter(*indices)(items) if len(indices) > 1 else [items[i] for i in indices]
 
 
 def _dotted(descriptors: Iterable[str]) -> list[str]:
@@ -1180,7 +1180,7 @@ def _read(data: bytes, name: str) -> DexPart:
     strings = _read_strings(data, header)
     type_strings = _table(data, header, "type_ids", 4)
     _check_indices("type_ids descriptor string", type_strings, len(strings))
-    types = list(map(strings.__getitem__, type_strings))
+    types = list(_pick(strings, type_strings))
     protos = _read_protos(data, header, types)
     methods = _member_names(data, header, "method_ids", (types, strings, protos))
     fields = _member_names(data, header, "field_ids", (types, strings, types))
