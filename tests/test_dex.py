@@ -613,3 +613,24 @@ def test_const_string_indices_in_both_walks(tail: int, monkeypatch: pytest.Monke
     assert opcodes.tolist() == [0x1B, 0x6E, 0x1A, 0x1B]
     assert index.tolist() == [0x11234, 7, 5, 0x2FFFF]
     assert method.tolist() == [0, 0, 0, 0]
+
+
+def test_type_lists_are_read_at_once_and_one_by_one_when_a_descriptor_holds_nul() -> None:
+    """A proto's parameters: all lists' indices read at once and joined between their
+    parentheses; a descriptor holding NUL (MUTF-8 C0 80) takes the list-by-list path."""
+    import struct
+
+    def type_list(*indices: int) -> bytes:
+        body = struct.pack(f"<I{len(indices)}H", len(indices), *indices)
+        return body + b"\0\0" * (len(indices) % 2)  # padded to 4 bytes
+
+    lists = [type_list(0, 1), type_list(), type_list(2)]
+    offsets = [0, len(lists[0]), len(lists[0]) + len(lists[1])]
+    data = b"".join(lists)
+    assert dex_module._type_lists(data, offsets, ["I", "La/B;", "[J"]) == ["(ILa/B;)", "()", "([J)"]
+    odd = ["I", "La/\0B;", "[J"]
+    assert dex_module._type_lists(data, offsets, odd) == ["(ILa/\0B;)", "()", "([J)"]
+    with pytest.raises(DexFormatError, match="type index out of range"):
+        dex_module._type_lists(data, offsets, ["I", "La/B;"])
+    with pytest.raises(DexFormatError, match="overruns"):
+        dex_module._type_lists(data[:-4], offsets, ["I", "La/B;", "[J"])

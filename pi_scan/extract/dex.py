@@ -453,20 +453,35 @@ def _string_chunk(data: bytes, offset: int) -> bytes:
 
 
 def _type_lists(data: bytes, offsets: list[int], types: list[str]) -> list[str]:
-    """type_lists (a proto's parameters) at offsets, each as "(" descriptors ")", in C."""
+    """type_lists (a proto's parameters) at offsets, each as "(" descriptors ")", in C: all
+    their type indices read at once, the descriptors picked, placed between the parentheses
+    with numpy, joined and split."""
     if max(offsets, default=0) + 4 > len(data):
         raise DexFormatError(f"type_list at 0x{max(offsets):x} outside the file")
-    sizes = _u32_at(np.frombuffer(data, np.uint8), np.asarray(offsets, np.int64)).tolist()
-    starts = list(map(add, offsets, repeat(4)))
-    ends = list(map(add, starts, map(add, sizes, sizes)))
-    if max(ends, default=0) > len(data):
+    buf = np.frombuffer(data, np.uint8)
+    at = np.asarray(offsets, np.int64)
+    sizes = _u32_at(buf, at)
+    if len(at) and int((at + 4 + 2 * sizes).max()) > len(data):
         raise DexFormatError("a type_list overruns the file")
-    indices = map(_words, map(data.__getitem__, map(slice, starts, ends)), repeat("H"))
-    try:
-        joined = list(map("".join, map(map, repeat(types.__getitem__), indices)))
-    except IndexError:
-        raise DexFormatError(f"type_list type index out of range ({len(types)} types)") from None
-    return list(map("".join, zip(repeat("("), joined, repeat(")"))))
+    bounds = np.zeros(len(at) + 1, np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    indices = _u16_at(buf, np.repeat(at + 4 - 2 * bounds[:-1], sizes) + 2 * np.arange(bounds[-1]))
+    if len(indices) and int(indices.max()) >= len(types):
+        raise DexFormatError(f"type_list type index out of range ({len(types)} types)")
+    lists = np.arange(len(at))
+    placed = np.empty(int(bounds[-1]) + 2 * len(at), object)
+    is_type = np.ones(len(placed), np.bool_)
+    opens, closes = bounds[:-1] + 2 * lists, bounds[1:] + 2 * lists + 1
+    is_type[opens] = is_type[closes] = False
+    placed[opens] = "("
+    placed[closes] = ")\0"
+    placed[is_type] = _pick(types, indices.tolist())
+    joined = "".join(placed.tolist()).split("\0")
+    if len(joined) == len(at) + 1:
+        return joined[:-1]
+    # a descriptor holds NUL itself: one list at a time
+    picked = placed[is_type].tolist()
+    return ["(" + "".join(picked[a:b]) + ")" for a, b in pairwise(bounds.tolist())]
 
 
 def _read_protos(data: bytes, header: _Header, types: list[str]) -> list[str]:
