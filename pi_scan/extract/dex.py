@@ -834,6 +834,7 @@ _BYTES[list(_INVOKE_OPS)] = 6
 _BYTES[list(_POLYMORPHIC_OPS)] = 8
 _BYTES[0] = 2  # nop; a payload's length is read from its header
 _WANTED_OP = _METHOD_OP | _FIELD_OP | _STRING_OP
+_KIND = np.where(_METHOD_OP, 0, np.where(_FIELD_OP, 1, 2)).astype(np.uint8)  # of a record
 _TAIL = 64  # from this few methods still being walked on, the regex walks each one's rest
 
 
@@ -914,20 +915,27 @@ def _uses(
     rows, code_offs = class_code
     starts, ends = _insns_ranges(data, code_offs)
     method, opcodes, index = _walk(data, starts, ends)
-    owner = rows.astype(np.uint32)[method]
+    # the records grouped by kind (method, field, string) by one stable sort of their kind
+    kind = _KIND[opcodes]
+    order = np.argsort(kind, kind="stable")
+    first_field, first_string = np.cumsum(np.bincount(kind, minlength=3))[:2].tolist()
+    owner = rows.astype(np.uint32)[method[order]]
+    index = index[order]
+    del method, opcodes, kind, order
     out = []
-    for wanted, limit, what in zip(
-        (_METHOD_OP, _FIELD_OP), limits[:2], ("method", "field"), strict=True
+    for (low, high), limit, what in zip(
+        ((0, first_field), (first_field, first_string)),
+        limits[:2],
+        ("method", "field"),
+        strict=True,
     ):
-        chosen = wanted[opcodes]
-        keys = _unique(owner[chosen] << _ROW | index[chosen].astype(np.uint32))
+        keys = _unique(owner[low:high] << _ROW | index[low:high].astype(np.uint32))
         if len(keys) and int((keys & _INDEX).max()) >= limit:
             bad = int(((keys & _INDEX) >= limit).nonzero()[0][0])
             user, top = names[int(keys[bad] >> _ROW)], int(keys[bad] & _INDEX)
             raise DexFormatError(f"{user} uses {what} index {top} of {limit}")
         out.append(keys)
-    chosen = _STRING_OP[opcodes]
-    strings = _unique(index[chosen] << _ROW | owner[chosen].astype(np.int64))
+    strings = _unique(index[first_string:] << _ROW | owner[first_string:].astype(np.int64))
     if len(strings) and int(strings[-1] >> _ROW) >= limits[2]:
         bad = int((strings >> _ROW >= limits[2]).nonzero()[0][0])
         user, top = names[int(strings[bad] & _INDEX)], int(strings[bad] >> _ROW)
