@@ -634,3 +634,29 @@ def test_type_lists_are_read_at_once_and_one_by_one_when_a_descriptor_holds_nul(
         dex_module._type_lists(data, offsets, ["I", "La/B;"])
     with pytest.raises(DexFormatError, match="overruns"):
         dex_module._type_lists(data[:-4], offsets, ["I", "La/B;", "[J"])
+
+
+def test_the_unit_walk_reads_odd_offsets_and_overrunning_instructions_as_the_regex_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The step walk reads 16-bit units: code at an odd offset (a hostile code_off) goes to
+    the regex, and an instruction that runs past its method's end is skipped a unit at a time
+    by both (no record)."""
+    body = b"".join(
+        [
+            bytes([0x1A, 0x01, 0x05, 0x00]),  # const-string v1, string@5
+            bytes([0x6E, 0x10, 0x07, 0x00, 0x00, 0x00]),  # invoke-virtual {v0}, method@7
+            bytes([0x0E, 0x00]),  # return-void
+            bytes([0x6E, 0x10, 0x09, 0x00]),  # an invoke cut short by the method's end
+        ]
+    )
+    expected = [(0, 0x1A, 5), (0, 0x6E, 7)]
+    for offset in (2, 1):  # even: the unit walk reads it; odd: the regex does
+        data = bytes(offset) + body + bytes([0x54, 0x00, 0x03, 0x00])  # then an iget
+        starts = np.array([offset], np.int64)
+        ends = np.array([offset + len(body)], np.int64)
+        for tail in (0, 10**9):  # the step walk, or the regex alone
+            monkeypatch.setattr(dex_module, "_TAIL", tail)
+            method, opcodes, index = dex_module._walk(data, starts, ends)
+            found = zip(method.tolist(), opcodes.tolist(), index.tolist(), strict=True)
+            assert sorted(found) == expected, (offset, tail)

@@ -19,9 +19,10 @@ Format notes (https://source.android.com/docs/core/runtime/dex-format):
   low byte), and the ref index of an invoke, field access or const-string is always at
   byte 2 (const-string/jumbo: 32 bits).  All the
   methods of a DEX are walked together, one instruction of each per numpy step
-  (``_walk``): a table gives each opcode's length and whether to keep it.  A payload
-  pseudo-instruction (``nop`` with high byte 1, 2 or 3: packed-switch, sparse-switch and
-  fill-array-data tables) is skipped by the size in its header.
+  (``_walk``): tables indexed by an instruction's first 16-bit unit give its length and
+  whether to keep it.  A payload pseudo-instruction (``nop`` with high byte 1, 2 or 3:
+  packed-switch, sparse-switch and fill-array-data tables) is skipped by the size in its
+  header.
 * The few longest methods, which would keep that walk going for thousands of steps, are
   finished by one compiled pattern (``_INSTRUCTIONS``): an alternation of opcode byte
   classes, each followed by the exact byte length of its instruction format, consumes
@@ -835,7 +836,11 @@ _BYTES[list(_POLYMORPHIC_OPS)] = 8
 _BYTES[0] = 2  # nop; a payload's length is read from its header
 _WANTED_OP = _METHOD_OP | _FIELD_OP | _STRING_OP
 _KIND = np.where(_METHOD_OP, 0, np.where(_FIELD_OP, 1, 2)).astype(np.uint8)  # of a record
-_TAIL = 64  # from this few methods still being walked on, the regex walks each one's rest
+_TAIL = 32  # from this few methods still being walked on, the regex walks each one's rest
+_PAYLOAD_WORDS = (0x0100, 0x0200, 0x0300)  # nop with high byte 1, 2, 3 (as a 16-bit unit)
+_UNITS = (_BYTES // 2)[np.arange(1 << 16) & 0xFF]  # an instruction's units, by its first unit
+_UNITS[list(_PAYLOAD_WORDS)] = 0  # a payload: its length is read from its header
+_WANTED_UNIT = _WANTED_OP[np.arange(1 << 16) & 0xFF]
 
 
 def _walk(
@@ -843,48 +848,66 @@ def _walk(
 ) -> tuple[Int64s, npt.NDArray[np.uint8], Int64s]:
     """Every invoke and field access in the code ranges: (range, opcode, ref index) arrays.
 
-    All methods are walked at once, one instruction of each per step: the opcodes at the
-    current positions give the lengths (a table) and which instructions to keep, a payload's
-    length comes from its header, and an instruction that would run past its method's end is
-    skipped one unit at a time.  A few long methods outlast the others by thousands of
-    steps; once fewer than _TAIL remain, the regex walks the rest of each
+    All methods are walked at once, one instruction of each per step, in 16-bit code units:
+    the first unit of the instruction at each current position gives its length and whether
+    to keep it (two tables of 65,536 entries), a payload's length comes from its header, and
+    an instruction that would run past its method's end is skipped one unit at a time.  A
+    few long methods outlast the others by thousands of steps; once fewer than _TAIL remain
+    (or for code that does not start on an even offset), the regex walks the rest of each
     (`_records_past_payloads`, same rules).
     """
-    buf = np.frombuffer(data, np.uint8)
-    live = (starts < ends).nonzero()[0]
-    pos, end, method = starts[live], ends[live], live
+    units = np.frombuffer(data, "<u2", len(data) // 2)
+    live = ((starts < ends) & (starts % 2 == 0)).nonzero()[0]
+    odd = ((starts < ends) & (starts % 2 == 1)).nonzero()[0]
+    pos, end, method = starts[live] // 2, ends[live] // 2, live
     methods: list[Int64s] = []
-    opcodes: list[npt.NDArray[np.uint8]] = []
-    indices: list[Int64s] = []
-    places: list[Int64s] = []  # where the step walk's records are; read after the walk
+    words: list[npt.NDArray[np.uint16]] = []
+    places: list[Int64s] = []  # where the step walk's records are (in units)
+    skipped: list[Int64s] = []  # records of instructions that did not fit: method << 32 | unit
     while len(pos) > _TAIL:
-        op = buf[pos]
-        width = _BYTES[op]
-        nop = (op == 0).nonzero()[0]
-        if len(nop):
-            high = buf[pos[nop] + 1]
-            for i in nop[(high >= 1) & (high <= 3)].tolist():
-                at = int(pos[i])
-                width[i] = _payload_end(data, at, int(end[i])) - at
-        fits = pos + width <= end
-        take = (fits & _WANTED_OP[op]).nonzero()[0]
+        word = units[pos]
+        width = _UNITS[word]
+        if not width.all():
+            for i in (width == 0).nonzero()[0].tolist():
+                at = 2 * int(pos[i])
+                width[i] = (_payload_end(data, at, 2 * int(end[i])) - at) // 2
+        take = _WANTED_UNIT[word].nonzero()[0]
         if len(take):
             methods.append(method[take])
-            opcodes.append(op[take])
+            words.append(word[take])
             places.append(pos[take])
-        pos += np.where(fits, width, 2)
+        pos += width
         live = (pos < end).nonzero()[0]
         if len(live) < len(pos):
+            over = (pos > end).nonzero()[0]
+            if len(over):  # it did not fit: no record, and the walk goes on one unit later
+                pos[over] -= width[over]
+                skipped.append(method[over] << 32 | pos[over])
+                pos[over] += 1
+                live = (pos < end).nonzero()[0]
             pos, end, method = pos[live], end[live], method[live]
+    out_methods: list[Int64s] = []
+    out_ops: list[npt.NDArray[np.uint8]] = []
+    out_indices: list[Int64s] = []
     if places:
         where = np.concatenate(places)
-        found = _u16_at(buf, where + 2)
-        jumbo = (np.concatenate(opcodes) == _CONST_STRING_JUMBO).nonzero()[0]
+        ops = (np.concatenate(words) & 0xFF).astype(np.uint8)
+        owners = np.concatenate(methods)
+        if skipped:
+            keep = ~np.isin(owners << 32 | where, np.concatenate(skipped))
+            owners, ops, where = owners[keep], ops[keep], where[keep]
+        found = units[where + 1].astype(np.int64)
+        jumbo = (ops == _CONST_STRING_JUMBO).nonzero()[0]
         if len(jumbo):  # a 32-bit string index
-            found[jumbo] |= _u16_at(buf, where[jumbo] + 4) << 16
-        indices.append(found)
-        methods, opcodes = [np.concatenate(methods)], [np.concatenate(opcodes)]
-    for at, stop, which in zip(pos.tolist(), end.tolist(), method.tolist(), strict=True):
+            found[jumbo] |= units[where[jumbo] + 2].astype(np.int64) << 16
+        out_methods, out_ops, out_indices = [owners], [ops], [found]
+    tail = zip(
+        [*(2 * pos).tolist(), *starts[odd].tolist()],
+        [*(2 * end).tolist(), *ends[odd].tolist()],
+        [*method.tolist(), *odd.tolist()],
+        strict=True,
+    )
+    for at, stop, which in tail:
         cells = np.frombuffer(b"".join(_records_past_payloads(data, ((at, stop),))), np.uint8)
         ops = cells[0::4]
         index = _u16_at(cells, np.arange(2, len(cells), 4))
@@ -892,12 +915,12 @@ def _walk(
         if len(jumbo):  # the next cell holds the high half of the 32-bit string index
             index[jumbo] |= index[jumbo + 1] << 16
         keep = ops != _HIGH_HALF
-        methods.append(np.full(int(keep.sum()), which, np.int64))
-        opcodes.append(ops[keep])
-        indices.append(index[keep])
-    if not methods:
+        out_methods.append(np.full(int(keep.sum()), which, np.int64))
+        out_ops.append(ops[keep])
+        out_indices.append(index[keep])
+    if not out_methods:
         return np.empty(0, np.int64), np.empty(0, np.uint8), np.empty(0, np.int64)
-    return np.concatenate(methods), np.concatenate(opcodes), np.concatenate(indices)
+    return np.concatenate(out_methods), np.concatenate(out_ops), np.concatenate(out_indices)
 
 
 def _uses(
