@@ -839,7 +839,8 @@ _KIND = np.where(_METHOD_OP, 0, np.where(_FIELD_OP, 1, 2)).astype(np.uint8)  # o
 _TAIL = 32  # from this few methods still being walked on, the regex walks each one's rest
 _PAYLOAD_WORDS = (0x0100, 0x0200, 0x0300)  # nop with high byte 1, 2, 3 (as a 16-bit unit)
 _UNITS = (_BYTES // 2)[np.arange(1 << 16) & 0xFF]  # an instruction's units, by its first unit
-_UNITS[list(_PAYLOAD_WORDS)] = 0  # a payload: its length is read from its header
+_OVER = 1 << 40  # a payload's length is read from its header: past any method's end until then
+_UNITS[list(_PAYLOAD_WORDS)] = _OVER
 _WANTED_UNIT = _WANTED_OP[np.arange(1 << 16) & 0xFF]
 
 
@@ -861,29 +862,28 @@ def _walk(
     odd = ((starts < ends) & (starts % 2 == 1)).nonzero()[0]
     pos, end, method = starts[live] // 2, ends[live] // 2, live
     methods: list[Int64s] = []
-    words: list[npt.NDArray[np.uint16]] = []
     places: list[Int64s] = []  # where the step walk's records are (in units)
     skipped: list[Int64s] = []  # records of instructions that did not fit: method << 32 | unit
     while len(pos) > _TAIL:
         word = units[pos]
         width = _UNITS[word]
-        if not width.all():
-            for i in (width == 0).nonzero()[0].tolist():
-                at = 2 * int(pos[i])
-                width[i] = (_payload_end(data, at, 2 * int(end[i])) - at) // 2
         take = _WANTED_UNIT[word].nonzero()[0]
         if len(take):
             methods.append(method[take])
-            words.append(word[take])
             places.append(pos[take])
         pos += width
         live = (pos < end).nonzero()[0]
         if len(live) < len(pos):
-            over = (pos > end).nonzero()[0]
-            if len(over):  # it did not fit: no record, and the walk goes on one unit later
+            over = (pos > end).nonzero()[0]  # a payload (_OVER), or it does not fit
+            if len(over):
                 pos[over] -= width[over]
-                skipped.append(method[over] << 32 | pos[over])
-                pos[over] += 1
+                for i in over[width[over] == _OVER].tolist():  # its length from its header
+                    at = 2 * int(pos[i])
+                    pos[i] = _payload_end(data, at, 2 * int(end[i])) // 2
+                unfit = over[width[over] != _OVER]
+                if len(unfit):  # no record, and the walk goes on one unit later
+                    skipped.append(method[unfit] << 32 | pos[unfit])
+                    pos[unfit] += 1
                 live = (pos < end).nonzero()[0]
             pos, end, method = pos[live], end[live], method[live]
     out_methods: list[Int64s] = []
@@ -891,7 +891,7 @@ def _walk(
     out_indices: list[Int64s] = []
     if places:
         where = np.concatenate(places)
-        ops = (np.concatenate(words) & 0xFF).astype(np.uint8)
+        ops = (units[where] & 0xFF).astype(np.uint8)
         owners = np.concatenate(methods)
         if skipped:
             keep = ~np.isin(owners << 32 | where, np.concatenate(skipped))
