@@ -526,3 +526,18 @@ def test_a_weak_use_is_no_collected_pi_type(weak: bool, flagged: list[str]) -> N
     use = {"id": api, "pi_type": "ip_address", "callers": ["a.Main"], "sdks": [], "weak": weak}
     seen = policy_facts([document], [], KNOWLEDGE.policy_terms, [], {}, [use], [], {})
     assert [u["pi_type"] for u in seen["policy_undeclared_pi"]] == flagged
+
+
+def test_the_terms_catalogue_pickles_after_matching() -> None:
+    """Scan workers are sent the catalogues: the automaton made for matching stays behind,
+    and the copy makes its own."""
+    import pickle
+
+    from pi_scan.facts import load_knowledge
+
+    terms = load_knowledge().policy_terms
+    before = list(terms.find("我们会收集您的手机号码和位置信息"))
+    assert before
+    again = pickle.loads(pickle.dumps(terms))
+    assert "_automaton" not in again.__dict__
+    assert list(again.find("我们会收集您的手机号码和位置信息")) == before

@@ -95,6 +95,11 @@ class PolicyTerms:
         terms = list(self.pi_terms)
         return ahocorasick_rs.AhoCorasick(terms), terms
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the automaton (scan workers are sent the catalogues, and an
+        automaton does not pickle): a worker makes its own when it first needs it."""
+        return {k: v for k, v in self.__dict__.items() if k != "_automaton"}
+
     def find(self, text: str) -> Iterator[tuple[int, str, frozenset[str]]]:
         """(end, term, PI types) of every term in `text`, overlapping ones too; `end` is the
         position of the term's last character.  In order of `end`, the longest term first."""
