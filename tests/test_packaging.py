@@ -10,6 +10,8 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, sample
 
 
@@ -58,14 +60,55 @@ def test_the_command_imports_with_the_collector_paused_and_runs_with_it_on(
     """`pi-scan` (pi_scan.__main__.run) freezes what the imports made and then runs the CLI
     with the cyclic collector on again (a batch of thousands of apps still collects)."""
     code = (
-        "import gc, sys\n"
+        "import gc\n"
         "from pi_scan.__main__ import run\n"
         "import pi_scan.cli\n"
-        "seen = []\n"
-        "pi_scan.cli.main = lambda **kw: seen.append((gc.isenabled(), gc.get_freeze_count()))\n"
+        "pi_scan.cli.main = lambda **kw: print((gc.isenabled(), gc.get_freeze_count()))\n"
         "run()\n"
-        "print(seen)\n"
     )
     out = run(sys.executable, "-c", code, cwd=tmp_path)
-    [(enabled, frozen)] = ast.literal_eval(out.stdout)
+    enabled, frozen = ast.literal_eval(out.stdout)
     assert enabled is True and frozen > 10_000, out.stdout + out.stderr
+    assert out.returncode == 0
+
+
+LEAVE = (
+    "import sys, threading, time\n"
+    "import pi_scan.cli\n"
+    "from pi_scan.__main__ import run\n"
+    "from pi_scan.cli import common\n"
+    "import atexit\n"
+    "atexit.register(lambda: print('atexit ran'))\n"
+    "def main(**kw):\n"
+    "    common.keep_until_exit(['kept'])\n"
+    "    print('kept', common.kept_until_exit)\n"
+    "    print('to stderr', file=sys.stderr, end='')\n"
+    "    if sys.argv[1] == 'thread':\n"
+    "        threading.Thread(target=time.sleep, args=(0.2,)).start()\n"
+    "    raise SystemExit(int(sys.argv[2]) if sys.argv[2].isdigit() else sys.argv[2])\n"
+    "pi_scan.cli.main = main\n"
+    "run()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("thread", "code", "status"), [("", "3", 3), ("", "0", 0), ("", "bad", 1), ("thread", "4", 4)]
+)
+def test_the_command_leaves_with_its_exit_code_streams_flushed_and_atexit_run(
+    tmp_path: Path, thread: str, code: str, status: int
+) -> None:
+    """The command ends with os._exit (what it kept is never freed one by one) after the
+    streams are flushed and the atexit handlers run; sys.exit("message") prints the message
+    and gives 1, as the interpreter does; with a thread still running it leaves as usual."""
+    out = run(sys.executable, "-c", LEAVE, thread or "-", code, cwd=tmp_path)
+    assert out.returncode == status, out.stderr
+    assert out.stdout == "kept [['kept']]\natexit ran\n"
+    assert out.stderr.startswith("to stderr") and ("bad" in out.stderr) == (code == "bad")
+
+
+def test_in_another_program_the_cli_keeps_nothing_for_the_exit() -> None:
+    from pi_scan.cli import common
+
+    assert common.kept_until_exit is None  # the tests run the CLI through CliRunner
+    common.keep_until_exit(object())
+    assert common.kept_until_exit is None

@@ -16,6 +16,7 @@ from pi_scan.cli.common import (
     category_option,
     config_option,
     handle_errors,
+    keep_until_exit,
     lang_option,
     policy_option,
     rules_option,
@@ -194,6 +195,7 @@ def scan(
         )
     write_outputs(result, targets, lang)
     _summary(result)
+    keep_until_exit(scanned, result)  # the apps' facts: not freed one by one at the end
     sys.exit(int(gate(result, fail_on)))
 
 
@@ -298,6 +300,7 @@ def facts(
         else:
             data = rule_facts(extracted, knowledge, types.of(extracted.package))
         write_utf8(facts_json(data))
+        keep_until_exit(extracted, data)  # not freed one by one at the end
 
 
 @main.command("app-types")
