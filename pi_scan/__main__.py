@@ -41,8 +41,10 @@ def run() -> None:
 
 def _leave(code: object) -> None:
     """sys.exit(code) without tearing the interpreter down (as usual while another thread
-    still runs: the interpreter waits for it)."""
-    if threading.active_count() > 1:
+    still runs, for the interpreter to wait for it, or on an interpreter without CPython's
+    atexit._run_exitfuncs)."""
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
+    if threading.active_count() > 1 or run_exitfuncs is None:
         raise SystemExit(code)
     if code is None:
         status = 0
@@ -54,7 +56,7 @@ def _leave(code: object) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to write
             stream.flush()
-    atexit._run_exitfuncs()
+    run_exitfuncs()
     os._exit(status)
 
 

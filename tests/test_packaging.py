@@ -112,3 +112,16 @@ def test_in_another_program_the_cli_keeps_nothing_for_the_exit() -> None:
     assert common.kept_until_exit is None  # the tests run the CLI through CliRunner
     common.keep_until_exit(object())
     assert common.kept_until_exit is None
+
+
+def test_without_cpythons_run_exitfuncs_the_command_leaves_as_usual(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import atexit
+
+    from pi_scan import __main__ as entry
+
+    monkeypatch.delattr(atexit, "_run_exitfuncs")
+    with pytest.raises(SystemExit) as leaving:
+        entry._leave(5)
+    assert leaving.value.code == 5
