@@ -21,6 +21,7 @@ import click
 from pi_scan.cli.common import (
     category_option,
     handle_errors,
+    keep_until_exit,
     lang_option,
     policy_option,
     rules_option,
@@ -145,6 +146,7 @@ def explain(
     """Show in full the evidence behind RULE's finding on APP (every call chain, every caller)."""
     from pi_scan.batch import read_policies
     from pi_scan.extract import extract_facts, set_verbose
+    from pi_scan.extract.gcpause import no_cyclic_gc
     from pi_scan.facts import load_knowledge, rule_facts
     from pi_scan.facts.coverage import apply_coverage, coverage_of
     from pi_scan.judge.engine import evaluate
@@ -155,13 +157,15 @@ def explain(
     app_type = knowledge.app_type_id(category) if category else None
     policies = read_policies(policy, None)
     set_verbose(verbose_requested())
-    try:
-        extracted = policies.apply(extract_facts(app))
-    except ApkAnalysisError as exc:
-        raise UsageError(f"{clean(app)}: {clean(exc)}") from None
-    extracted = with_runtime(extracted, runtime_logs)
-    seen = rule_facts(extracted, knowledge, app_type)
-    outcomes, _ = apply_coverage(evaluate(seen, [rule]), coverage_of(seen, [rule]))
+    with no_cyclic_gc(freeze=True):  # millions of objects, no cycles: nothing to collect
+        try:
+            extracted = policies.apply(extract_facts(app))
+        except ApkAnalysisError as exc:
+            raise UsageError(f"{clean(app)}: {clean(exc)}") from None
+        extracted = with_runtime(extracted, runtime_logs)
+        seen = rule_facts(extracted, knowledge, app_type)
+        outcomes, _ = apply_coverage(evaluate(seen, [rule]), coverage_of(seen, [rule]))
+    keep_until_exit(extracted, seen)  # not freed one by one at the end
     outcome = outcomes[0]
     chains = selected_items(rule.condition, seen) if fired(outcome) else []
     if fmt == "json":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from pi_scan.cli.common import handle_errors, lang_option, verbose_requested
+from pi_scan.cli.common import handle_errors, keep_until_exit, lang_option, verbose_requested
 from pi_scan.errors import ApkAnalysisError, ExitCode, ReportWriteError
 from pi_scan.report.base import clean
 from pi_scan.report.sdklist import FORMATS, render, words
@@ -40,17 +40,21 @@ from pi_scan.report.sdklist import FORMATS, render, words
 def sdk_list(app: Path, fmt: str, lang: str, output: Path | None) -> None:
     """Draft the third-party SDK list of APP for its privacy policy (第三方SDK共享清单)."""
     from pi_scan.extract import extract_facts, set_verbose
+    from pi_scan.extract.gcpause import no_cyclic_gc
     from pi_scan.facts import load_knowledge, rule_facts
     from pi_scan.facts.disclosure import sdk_list as build
 
     knowledge = load_knowledge()
     set_verbose(verbose_requested())
-    try:
-        extracted = extract_facts(app)
-    except ApkAnalysisError as exc:
-        click.echo(f"pi-scan: error: {clean(app)}: {clean(exc)}", err=True)
-        sys.exit(int(ExitCode.INCOMPLETE))
-    listed = build(extracted, rule_facts(extracted, knowledge, None), knowledge)
+    with no_cyclic_gc(freeze=True):  # millions of objects, no cycles: nothing to collect
+        try:
+            extracted = extract_facts(app)
+        except ApkAnalysisError as exc:
+            click.echo(f"pi-scan: error: {clean(app)}: {clean(exc)}", err=True)
+            sys.exit(int(ExitCode.INCOMPLETE))
+        seen = rule_facts(extracted, knowledge, None)
+        listed = build(extracted, seen, knowledge)
+    keep_until_exit(extracted, seen)  # not freed one by one at the end
     text = render(listed, fmt, lang)
     if not listed.sdks:
         click.echo(f"pi-scan: {clean(app)}: {words(lang)['empty']}", err=True)
