@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, overload
 
@@ -109,6 +110,13 @@ def uint32_array(values: Any) -> array[int]:
     out = array("I")
     out.frombytes(values.astype("uint32", order="C", copy=False).view("uint8").data)
     return out
+
+
+def picked(items: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
+    """items[i] for each index, picked in C by one itemgetter (the indices are valid)."""
+    return (
+        itemgetter(*indices)(items) if len(indices) > 1 else tuple(map(items.__getitem__, indices))
+    )
 
 
 class RefTable(Sequence[MemberRef]):

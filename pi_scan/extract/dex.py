@@ -60,13 +60,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, count, pairwise, repeat
-from operator import add, contains, itemgetter
+from operator import add, contains
 from typing import Any, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from pi_scan.model import EMPTY_REFS, RefTable, uint32_array
+from pi_scan.model import EMPTY_REFS, RefTable, picked, uint32_array
 
 __all__ = [
     "ClassDef",
@@ -476,13 +476,13 @@ def _type_lists(data: bytes, offsets: list[int], types: list[str]) -> list[str]:
     is_type[opens] = is_type[closes] = False
     placed[opens] = "("
     placed[closes] = ")\0"
-    placed[is_type] = _pick(types, indices.tolist())
+    placed[is_type] = picked(types, indices.tolist())
     joined = "".join(placed.tolist()).split("\0")
     if len(joined) == len(at) + 1:
         return joined[:-1]
     # a descriptor holds NUL itself: one list at a time
-    picked = placed[is_type].tolist()
-    return ["(" + "".join(picked[a:b]) + ")" for a, b in pairwise(bounds.tolist())]
+    descriptors = placed[is_type].tolist()
+    return ["(" + "".join(descriptors[a:b]) + ")" for a, b in pairwise(bounds.tolist())]
 
 
 def _read_protos(data: bytes, header: _Header, types: list[str]) -> list[str]:
@@ -493,7 +493,7 @@ def _read_protos(data: bytes, header: _Header, types: list[str]) -> list[str]:
     offsets = sorted(set(params_offs) - {0})
     params = dict(zip(offsets, _type_lists(data, offsets, types), strict=True))
     params[0] = "()"
-    return list(map(add, map(params.__getitem__, params_offs), _pick(types, returns)))
+    return list(map(add, map(params.__getitem__, params_offs), picked(types, returns)))
 
 
 def _member_names(
@@ -513,13 +513,8 @@ def _member_names(
     _check_indices(f"{table} name", names, len(labels))
     arrows = [owner + "->" for owner in owners]
     ends = [":" + kind for kind in signatures] if table == "field_ids" else signatures
-    joined = zip(_pick(arrows, classes), _pick(labels, names), _pick(ends, kinds), strict=True)
+    joined = zip(picked(arrows, classes), picked(labels, names), picked(ends, kinds), strict=True)
     return list(map("".join, joined))
-
-
-def _pick(items: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
-    """items[i] for each index, picked in C (the indices are checked already)."""
-    return itemgetter(*indices)(items) if len(indices) > 1 else [items[i] for i in indices]
 
 
 def _dotted(descriptors: Iterable[str]) -> list[str]:
@@ -1226,7 +1221,7 @@ def _read(data: bytes, name: str) -> DexPart:
     strings = _read_strings(data, header)
     type_strings = _table(data, header, "type_ids", 4)
     _check_indices("type_ids descriptor string", type_strings, len(strings))
-    types = list(_pick(strings, type_strings))
+    types = list(picked(strings, type_strings))
     protos = _read_protos(data, header, types)
     methods = _member_names(data, header, "method_ids", (types, strings, protos))
     fields = _member_names(data, header, "field_ids", (types, strings, types))

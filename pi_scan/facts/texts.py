@@ -25,10 +25,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from heapq import merge
 from itertools import chain
-from operator import itemgetter
 from typing import Any
 
-from pi_scan.model import uint32_array
+from pi_scan.model import picked, uint32_array
 
 SEP = "\x00"  # joins the texts by default; no needle holds it
 CHUNK = 16_384  # texts per joined chunk, at most
@@ -98,7 +97,7 @@ class JoinedTexts:
     def _part(self, indices: Sequence[int]) -> Sequence[str]:
         if isinstance(indices, range):
             return self.texts[indices.start : indices.stop]
-        return _picked(self.texts, indices)
+        return picked(self.texts, indices)
 
     def _text(self, group: int, chunk: int, keep: bool = True) -> str:
         """A chunk's texts joined (kept for further searches unless `keep` is false)."""
@@ -301,11 +300,6 @@ def _bounds(offsets: Any) -> Iterator[tuple[int, int]]:
         last = max(first + 1, min(first + CHUNK, fits))
         yield first, last
         first = last
-
-
-def _picked(texts: Sequence[str], indices: Sequence[int]) -> Sequence[str]:
-    """texts[i] for each index, picked in C."""
-    return (texts[indices[0]],) if len(indices) == 1 else itemgetter(*indices)(texts)
 
 
 class SubsetTexts:
