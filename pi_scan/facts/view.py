@@ -635,20 +635,34 @@ class _Shared:
 
         pieces = self.names.get(id(names))
         if pieces is None:
-            joined = "\0".join(map(_encode, names))  # NUL: escaped inside a JSON string
             pieces = np.array(
-                [
-                    *_utf8(joined.replace("\0", ", \0") + ", ").split(b"\0"),
-                    *_utf8(joined.replace("\0", '], "ref": \0') + '], "ref": ').split(b"\0"),
-                    *_OPEN,
-                ]
-                if names
-                else _OPEN,
+                [*_json_strings(names, ", ", '], "ref": '), *_OPEN],
                 object,
             )
             self.names[id(names)] = pieces
             self._alive.append(names)
         return pieces
+
+    def kept_refs(self, refs: tuple[str, ...]) -> list[bytes]:
+        """A list to keep the JSON of `refs` in (a chunk a piece) for the list of them
+        written later (`facts_json`)."""
+        kept = self.refs[id(refs)] = []
+        self._alive.append(refs)
+        return kept
+
+
+def _json_strings(texts: Sequence[str], *after: str) -> list[bytes]:
+    """Each text's JSON string (as json.dumps with ensure_ascii=False writes it) in UTF-8,
+    followed by after[0], then each again followed by after[1], ... (by nothing without
+    `after`): joined by NUL (escaped inside a JSON string), encoded at once and split."""
+    if not texts:
+        return []
+    joined = "\0".join(map(_encode, texts))
+    out: list[bytes] = []
+    for suffix in after or ("",):
+        text = joined.replace("\0", suffix + "\0") + suffix if suffix else joined
+        out += _utf8(text).split(b"\0")
+    return out
 
 
 def _joined_list(chunks: list[bytes]) -> Iterator[bytes]:
@@ -668,16 +682,13 @@ def _ref_table_json(
     A chunk's text is one join of pieces, for each ref: what opens its object (and closes the
     one before), its callers' JSON strings (each with ", " after it, or for the last with
     '], "ref": ') and its own JSON string.  Which piece comes where is computed with numpy
-    for the whole chunk, and each piece is made once (the refs' for a whole chunk at once:
-    joined by NUL, which JSON escapes inside a string, encoded and split).  `keep_refs`:
+    for the whole chunk, and each piece is made once (the refs' for a whole chunk at once,
+    `_json_strings`).  `keep_refs`:
     the refs' JSON strings are also kept in `shared`, for the list of them written later."""
     import numpy as np  # only for the code-level tables
 
     shared = shared or _Shared()
-    kept: list[bytes] = []
-    if keep_refs:
-        shared.refs[id(table.refs)] = kept
-        shared._alive.append(table.refs)
+    kept = shared.kept_refs(table.refs) if keep_refs else []
     count = len(table.names)
     pieces = shared.caller_pieces(table.names)
     opening = 2 * count
@@ -701,7 +712,7 @@ def _ref_table_json(
         used[(bounds[1:] - 1)[bounds[1:] > bounds[:-1]]] += count  # ... but for the last
         placed[is_caller] = pieces[used]
         placed[opens] = pieces[opening + 2 * (refs > 0) + (bounds[1:] == bounds[:-1])]
-        encoded = _utf8("\0".join(map(_encode, table.refs[first:last]))).split(b"\0")
+        encoded = _json_strings(table.refs[first:last])
         placed[texts] = encoded
         if keep_refs:
             kept.append(b", ".join(encoded))
