@@ -1200,6 +1200,9 @@ def read_dex_tables(
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
+    """`pi_scan.extract.gcpause.no_cyclic_gc()` for this module, which imports nothing of the
+    pi_scan.extract package (its androguard imports): benchmarks/bench_extract.py loads it
+    on its own."""
     enabled = gc.isenabled()
     gc.disable()
     try:
